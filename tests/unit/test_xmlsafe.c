@@ -1,0 +1,294 @@
+/* test_xmlsafe.c: the hardened parser refuses DTDs (XXE, billion laughs), oversize and
+ * over-deep documents, reports errors by line, and serializes stanza-ready XML. */
+#include "test_util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "xmlsafe.h"
+
+static int parse_str(const char *s, const struct gg_xml_limits *lim, xmlDocPtr *doc,
+		     struct gg_error *err)
+{
+	return gg_xml_parse(s, strlen(s), lim, doc, err);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_minimal_parses(void **state)
+{
+	xmlDocPtr doc = gg_test_parse_data("iodef/rfc7970/rfc7970-s7.1-minimal.xml");
+
+	assert_int_equal(gg_iodef_version_of(doc), GG_IODEF_V2);
+	assert_string_equal((const char *)xmlDocGetRootElement(doc)->name, "IODEF-Document");
+	xmlFreeDoc(doc);
+}
+
+/* /etc/passwd through an external entity, through an external DTD and through a parameter
+ * entity: all refused at the DOCTYPE, none of its content anywhere. */
+static void test_xxe_refused(void **state)
+{
+	static const char *const attacks[] = {
+		"<?xml version=\"1.0\"?>\n"
+		"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
+		"<r>&x;</r>",
+		"<!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r/>",
+		"<!DOCTYPE r [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]><r/>",
+		"<!DOCTYPE r [<!ENTITY x SYSTEM \"http://127.0.0.1:9/x\">]><r>&x;</r>",
+	};
+
+	for (size_t i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+		struct gg_error err = { 0 };
+		xmlDocPtr doc = (xmlDocPtr)1;
+
+		assert_int_equal(parse_str(attacks[i], NULL, &doc, &err), -EINVAL);
+		assert_null(doc);
+		assert_non_null(strstr(err.msg, "DOCTYPE"));
+		assert_null(strstr(err.msg, "root:"));
+		assert_int_equal(err.line, i == 0 ? 2 : 1);
+	}
+}
+
+static void test_billion_laughs_refused_quickly(void **state)
+{
+	static const char lol[] =
+		"<?xml version=\"1.0\"?>\n"
+		"<!DOCTYPE lolz [\n"
+		" <!ENTITY lol \"lol\">\n"
+		" <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+		" <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+		" <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+		" <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+		" <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+		" <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+		" <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+		" <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+		" <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+		"]>\n"
+		"<lolz>&lol9;</lolz>\n";
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	double t0 = now_s();
+
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(parse_str(lol, NULL, &doc, &err), -EINVAL);
+	/* 100 refusals well under a second: nothing was expanded. */
+	assert_true(now_s() - t0 < 1.0);
+	assert_null(doc);
+	assert_non_null(strstr(err.msg, "DOCTYPE"));
+}
+
+static void test_byte_limit(void **state)
+{
+	struct gg_xml_limits lim = { .max_bytes = 64, .max_depth = 0 };
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	char *big;
+	size_t n = GG_XML_DEFAULT_MAX_BYTES + 1;
+
+	assert_int_equal(parse_str("<a>0123456789012345678901234567890123456789012345678901234567"
+				   "89</a>",
+				   &lim, &doc, &err),
+			 -EFBIG);
+	assert_null(doc);
+	assert_non_null(strstr(err.msg, "limit"));
+	assert_int_equal(parse_str("<a>0123456789</a>", &lim, &doc, &err), 0);
+	xmlFreeDoc(doc);
+
+	/* Default limit: refused by size alone, the bytes are not even looked at. */
+	big = malloc(n);
+	assert_non_null(big);
+	memset(big, ' ', n);
+	assert_int_equal(gg_xml_parse(big, n, NULL, &doc, &err), -EFBIG);
+	free(big);
+}
+
+static char *nested(int depth)
+{
+	size_t n = (size_t)depth * 7 + 1;
+	char *s = malloc(n), *p = s;
+
+	assert_non_null(s);
+	for (int i = 0; i < depth; i++)
+		p += sprintf(p, "<a>");
+	for (int i = 0; i < depth; i++)
+		p += sprintf(p, "</a>");
+	return s;
+}
+
+static void test_depth_limit(void **state)
+{
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	char *ok = nested(GG_XML_DEFAULT_MAX_DEPTH);
+	char *over = nested(GG_XML_DEFAULT_MAX_DEPTH + 1);
+	char *deep = nested(1000);
+	struct gg_xml_limits lim = { .max_bytes = 0, .max_depth = 3 };
+
+	assert_int_equal(parse_str(ok, NULL, &doc, &err), 0);
+	xmlFreeDoc(doc);
+	assert_int_equal(parse_str(over, NULL, &doc, &err), -EINVAL);
+	assert_null(doc);
+	assert_non_null(strstr(err.msg, "deeper than the limit of 64"));
+	assert_int_equal(parse_str(deep, NULL, &doc, &err), -EINVAL);
+	assert_null(doc);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.msg, "deeper"));
+	assert_int_equal(parse_str("<a>\n<b>\n<c>\n<d/></c></b></a>", &lim, &doc, &err), -EINVAL);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "element 'd'"));
+	free(ok);
+	free(over);
+	free(deep);
+}
+
+static void test_truncated_reports_line(void **state)
+{
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	size_t len;
+	char *buf = gg_test_read_data("iodef/invalid/10-truncated.xml", &len);
+
+	assert_int_equal(gg_xml_parse(buf, len, NULL, &doc, &err), -EINVAL);
+	assert_null(doc);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "line 4"));
+	assert_non_null(strstr(err.msg, "Incident"));
+	free(buf);
+}
+
+static void test_malformed_line_column(void **state)
+{
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+
+	assert_int_equal(parse_str("<a>\n  <b></a>", NULL, &doc, &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+	assert_true(err.column > 0);
+	assert_non_null(strstr(err.msg, "line 2, column"));
+	assert_int_equal(parse_str("", NULL, &doc, &err), -EINVAL);
+	/* Undeclared prefix: libxml2 keeps wellFormed set, we still refuse. */
+	assert_int_equal(parse_str("<x:a/>", NULL, &doc, &err), -EINVAL);
+	assert_null(doc);
+	/* An undefined entity without any DTD. */
+	assert_int_equal(parse_str("<a>&nope;</a>", NULL, &doc, &err), -EINVAL);
+	assert_null(doc);
+	/* Invalid UTF-8. */
+	assert_int_equal(parse_str("<a>\xff\xfe</a>", NULL, &doc, &err), -EINVAL);
+	assert_null(doc);
+}
+
+static void test_serialize(void **state)
+{
+	static const char in[] =
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<!-- top comment -->\n"
+		"<a xmlns=\"urn:x\" xml:lang=\"fr\"><!-- inner --><b>  caf\xc3\xa9 &amp; &lt;x&gt;  "
+		"</b><?pi data?><c/></a>";
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	char *out = NULL;
+	size_t len = 0;
+
+	assert_int_equal(parse_str(in, NULL, &doc, &err), 0);
+	assert_int_equal(gg_xml_serialize(doc, &out, &len), 0);
+	/* No declaration, no comment or PI (RFC 6120 restricted XML), whitespace kept, UTF-8
+	 * kept as bytes rather than character references. */
+	assert_string_equal(out, "<a xmlns=\"urn:x\" xml:lang=\"fr\"><b>  caf\xc3\xa9 &amp; "
+				 "&lt;x&gt;  </b><c/></a>");
+	assert_int_equal(len, strlen(out));
+	/* The caller's document keeps its comments. */
+	assert_int_equal(xmlDocGetRootElement(doc)->children->type, XML_COMMENT_NODE);
+	free(out);
+	xmlFreeDoc(doc);
+}
+
+static void test_serialize_roundtrip_corpus(void **state)
+{
+	xmlDocPtr doc = gg_test_parse_data("iodef/rfc7970/rfc7970-s7.1-minimal.xml");
+	xmlDocPtr again = NULL;
+	struct gg_error err = { 0 };
+	char *out = NULL, *out2 = NULL;
+	size_t len = 0, len2 = 0;
+
+	assert_int_equal(gg_xml_serialize(doc, &out, &len), 0);
+	assert_null(strstr(out, "<?xml"));
+	assert_null(strstr(out, "<!--"));
+	assert_int_equal(gg_xml_parse(out, len, NULL, &again, &err), 0);
+	assert_int_equal(gg_xml_serialize(again, &out2, &len2), 0);
+	assert_string_equal(out, out2);
+	free(out);
+	free(out2);
+	xmlFreeDoc(doc);
+	xmlFreeDoc(again);
+}
+
+/* Errors are collected per parser context: threads parsing different bad documents at the
+ * same time each get their own first error. */
+struct thread_case {
+	int depth_line;
+	int ok;
+};
+
+static void *parse_thread(void *arg)
+{
+	struct thread_case *tc = arg;
+	char buf[256];
+
+	tc->ok = 1;
+	for (int i = 0; i < 300; i++) {
+		struct gg_error err = { 0 };
+		xmlDocPtr doc = NULL;
+		int n = 0;
+
+		for (int l = 1; l < tc->depth_line; l++)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "\n");
+		snprintf(buf + n, sizeof(buf) - (size_t)n, "<a><b></a>");
+		if (gg_xml_parse(buf, strlen(buf), NULL, &doc, &err) != -EINVAL ||
+		    err.line != tc->depth_line)
+			tc->ok = 0;
+		xmlFreeDoc(doc);
+	}
+	return NULL;
+}
+
+static void test_errors_are_per_thread(void **state)
+{
+	pthread_t t[4];
+	struct thread_case tc[4];
+
+	for (int i = 0; i < 4; i++) {
+		tc[i].depth_line = i + 1;
+		assert_int_equal(pthread_create(&t[i], NULL, parse_thread, &tc[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_true(tc[i].ok);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal_parses),
+		cmocka_unit_test(test_xxe_refused),
+		cmocka_unit_test(test_billion_laughs_refused_quickly),
+		cmocka_unit_test(test_byte_limit),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_truncated_reports_line),
+		cmocka_unit_test(test_malformed_line_column),
+		cmocka_unit_test(test_serialize),
+		cmocka_unit_test(test_serialize_roundtrip_corpus),
+		cmocka_unit_test(test_errors_are_per_thread),
+	};
+
+	gg_xml_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
