@@ -50,6 +50,7 @@ static inline char *gg_test_read_in(const char *dir, const char *rel, size_t *le
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
 		fail_msg("cannot size %s", path);
+		return NULL;
 	}
 	buf = malloc((size_t)size + 1);
 	assert_non_null(buf);
@@ -57,6 +58,7 @@ static inline char *gg_test_read_in(const char *dir, const char *rel, size_t *le
 		fclose(f);
 		free(buf);
 		fail_msg("short read on %s", path);
+		return NULL; /* cmocka 1.1's fail_msg is not marked noreturn */
 	}
 	fclose(f);
 	buf[size] = '\0';

@@ -1,0 +1,39 @@
+/* adapter.h: the one interface every input (and later output) implements, and the table that
+ * registers them. Adding an input is one file under adapters/ and one line in adapter.c. */
+#ifndef GG_ADAPTER_H
+#define GG_ADAPTER_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+
+struct gg_pipeline;
+
+/* A running instance: the core owns it; the adapter keeps its own state in ->state. */
+struct gg_input {
+	const struct gg_adapter *adapter;
+	const char *name;           /* instance name from [kind:name] */
+	const void *conf;           /* the adapter's option struct, read-only */
+	struct gg_pipeline *pipeline;
+	void *state;
+};
+
+struct gg_adapter {
+	const char *name; /* the section kind: [filedrop:NAME] */
+	const char *desc;
+	const struct gg_option *options;
+	size_t conf_size;
+	/* Checks a filled option struct beyond what the table can say (optional). */
+	int (*check)(const void *conf, struct gg_error *err);
+	/* Starts the instance's thread(s); returns once it is running. */
+	int (*start)(struct gg_input *in, struct gg_error *err);
+	/* Asks it to stop and joins its thread(s): after stop, nothing of it runs. */
+	void (*stop)(struct gg_input *in);
+};
+
+const struct gg_adapter *gg_adapter_find(const char *name);
+/* The NULL-terminated registration table. */
+extern const struct gg_adapter *const gg_adapters[];
+
+#endif

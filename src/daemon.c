@@ -1,0 +1,117 @@
+/* daemon.c: the `run` command's lifecycle: signals are taken synchronously (sigtimedwait) by the
+ * main thread, which also logs the counters; worker threads never see a signal. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "adapter.h"
+#include "grid.h"
+#include "log.h"
+#include "pipeline.h"
+
+static void daemon_log_counters(struct gg_pipeline *p, struct gg_spool *spool)
+{
+	struct gg_counters *c = &p->counters;
+	struct gg_spool_stats st = { 0 };
+	struct gg_error err;
+
+	if (gg_spool_stats(spool, &st, &err) != 0)
+		gg_log_warnx("spool: %s", err.msg);
+	gg_log_info("counters: accepted=%llu duplicates=%llu quarantined=%llu published=%llu "
+		    "publish_retries=%llu publish_refused=%llu backpressure_waits=%llu "
+		    "reconnects=%llu files_done=%llu files_failed=%llu spool_pending=%lld",
+		    (unsigned long long)c->accepted, (unsigned long long)c->duplicates,
+		    (unsigned long long)c->quarantined, (unsigned long long)c->published,
+		    (unsigned long long)c->publish_retries, (unsigned long long)c->publish_refused,
+		    (unsigned long long)c->backpressure_waits, (unsigned long long)c->reconnects,
+		    (unsigned long long)c->files_done, (unsigned long long)c->files_failed,
+		    (long long)st.pending);
+}
+
+int gg_daemon_run(const struct gg_config *cfg)
+{
+	struct gg_pipeline *pipeline = NULL;
+	struct gg_publisher *publisher = NULL;
+	struct gg_spool *spool = NULL;
+	struct gg_input *inputs = NULL;
+	size_t started = 0;
+	struct gg_error err;
+	sigset_t sigs;
+	int code = 3;
+
+	/* Blocked before any thread exists, so every thread inherits the mask and only the
+	 * main thread's sigtimedwait takes them. SIGPIPE is ignored: a closed socket is an
+	 * error return, not a death. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (mkdir(cfg->global.state_dir, 0750) != 0 && errno != EEXIST) {
+		gg_log_warn("state_dir %s", cfg->global.state_dir);
+		return 3;
+	}
+	if (gg_pipeline_new(cfg, &pipeline, &err) != 0) {
+		gg_log_warnx("%s", err.msg);
+		return 3;
+	}
+	/* The main thread's own handle creates the spool schema before anyone else uses it. */
+	if (gg_pipeline_open_spool(pipeline, &spool, &err) != 0) {
+		gg_log_warnx("spool: %s", err.msg);
+		goto out;
+	}
+	if (gg_publisher_start(pipeline, &publisher, &err) != 0) {
+		gg_log_warnx("publisher: %s", err.msg);
+		goto out;
+	}
+	inputs = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof(*inputs));
+	if (inputs == NULL)
+		goto out;
+	for (; started < cfg->n_inputs; started++) {
+		struct gg_input *in = &inputs[started];
+
+		in->adapter = cfg->inputs[started].adapter;
+		in->name = cfg->inputs[started].name;
+		in->conf = cfg->inputs[started].conf;
+		in->pipeline = pipeline;
+		if (in->adapter->start(in, &err) != 0) {
+			gg_log_warnx("%s: %s", in->name, err.msg);
+			goto out;
+		}
+	}
+	gg_log_info("gridgate running: %zu input(s), topic %s", cfg->n_inputs, cfg->xmpp.topic);
+	for (;;) {
+		struct timespec period = { 60, 0 };
+		int sig = sigtimedwait(&sigs, NULL, &period);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			gg_log_info("signal %d: stopping", sig);
+			break;
+		}
+		if (sig == SIGHUP)
+			gg_log_info("SIGHUP: the configuration of this version is read at start only");
+		if (sig == SIGUSR1 || sig < 0)
+			daemon_log_counters(pipeline, spool);
+	}
+	code = 0;
+out:
+	gg_pipeline_stop(pipeline);
+	while (started > 0) {
+		started--;
+		inputs[started].adapter->stop(&inputs[started]);
+	}
+	free(inputs);
+	gg_publisher_stop(publisher);
+	if (spool != NULL)
+		daemon_log_counters(pipeline, spool);
+	gg_spool_close(spool);
+	gg_pipeline_free(pipeline);
+	return code;
+}

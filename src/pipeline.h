@@ -1,0 +1,70 @@
+/* pipeline.h: what inputs share with the publisher: the compiled schema, counters, and the
+ * ingest path (IODEF check -> spool or quarantine) each input thread runs with its own handles. */
+#ifndef GG_PIPELINE_H
+#define GG_PIPELINE_H
+
+#include <libxml/tree.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+#include "iodef.h"
+#include "spool.h"
+#include "xmlsafe.h"
+
+struct gg_counters {
+	atomic_uint_fast64_t accepted;     /* records committed to the spool */
+	atomic_uint_fast64_t duplicates;   /* replays recognised by id */
+	atomic_uint_fast64_t quarantined;  /* documents refused (parse, version, schema) */
+	atomic_uint_fast64_t published;    /* acknowledged by the controller's IQ result */
+	atomic_uint_fast64_t publish_retries;
+	atomic_uint_fast64_t publish_refused; /* permanent refusals: row marked failed */
+	atomic_uint_fast64_t backpressure_waits;
+	atomic_uint_fast64_t reconnects;
+	atomic_uint_fast64_t files_done;
+	atomic_uint_fast64_t files_failed;
+};
+
+struct gg_pipeline {
+	const struct gg_config *cfg;
+	struct gg_schema *schema;
+	struct gg_xml_limits xml_limits;
+	struct gg_iodef_defaults iodef_defaults;
+	struct gg_counters counters;
+	/* Bumped after every commit that added records: the publisher polls it between turns of
+	 * libstrophe's loop, which cannot wait on our descriptors. */
+	atomic_uint_fast64_t spool_generation;
+	atomic_int stopping;
+	/* Inputs blocked on a full spool wait here; the publisher signals after acknowledgements. */
+	pthread_mutex_t room_lock;
+	pthread_cond_t room_cond;
+};
+
+int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struct gg_error *err);
+void gg_pipeline_free(struct gg_pipeline *p);
+void gg_pipeline_notify_room(struct gg_pipeline *p);
+void gg_pipeline_stop(struct gg_pipeline *p);
+int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
+			   struct gg_error *err);
+
+/* One per input thread. */
+struct gg_ingest;
+int gg_ingest_new(struct gg_pipeline *p, const char *input_name, struct gg_ingest **out,
+		  struct gg_error *err);
+void gg_ingest_free(struct gg_ingest *ing);
+/* Blocks while the spool is full (backpressure). Returns -ECANCELED when stopping. */
+int gg_ingest_wait_room(struct gg_ingest *ing);
+int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err);
+int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err);
+void gg_ingest_rollback(struct gg_ingest *ing);
+/* Checks doc (upgrading IODEF 1.0 to 2.0) and spools it under id, or quarantines it.
+ * Returns 0 accepted, 1 duplicate, -EINVAL quarantined (why says it), other <0 spool errors. */
+int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
+		       struct gg_error *why);
+/* Quarantines bytes that never became a document (malformed, refused, oversized). */
+int gg_ingest_reject(struct gg_ingest *ing, const char *id, const char *bytes, size_t len,
+		     const struct gg_error *why, struct gg_error *err);
+
+#endif
