@@ -225,11 +225,31 @@ static void test_schema_load_errors(void **state)
 	struct gg_schema *schema = (struct gg_schema *)1;
 	struct gg_error err = { 0 };
 
+	char dir[] = "/tmp/gg-xsd-XXXXXX", path[128];
+	FILE *f;
+
 	assert_int_equal(gg_schema_load("/nonexistent-gridgate-dir", &schema, &err), -ENOENT);
 	assert_null(schema);
 	assert_non_null(strstr(err.msg, "/nonexistent-gridgate-dir/iodef-2.0.xsd"));
 	gg_schema_free(NULL);
 	gg_validator_free(NULL);
+
+	/* A schema that does not compile: the first error, with its file and line. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/iodef-2.0.xsd", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n"
+	      "<xs:element name=\"e\" type=\"xs:nosuchtype\"/>\n</xs:schema>\n",
+	      f);
+	fclose(f);
+	schema = (struct gg_schema *)1;
+	assert_int_equal(gg_schema_load(dir, &schema, &err), -EINVAL);
+	assert_null(schema);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "nosuchtype"));
+	unlink(path);
+	rmdir(dir);
 }
 
 /* A schema whose import points at a URL: compiling it must not open a connection. The
