@@ -57,6 +57,7 @@ struct filedrop {
 	struct file_outcome *batch;
 	size_t batch_len;
 	size_t batch_records;
+	int in_tx; /* a spool transaction is open (it may hold no file yet) */
 };
 
 static int filedrop_check(const void *conf_ptr, struct gg_error *err)
@@ -303,8 +304,9 @@ static int filedrop_flush(struct filedrop *st)
 	struct gg_pipeline *p = st->input->pipeline;
 	struct gg_error err;
 
-	if (st->batch_len == 0)
+	if (!st->in_tx)
 		return 0;
+	st->in_tx = 0;
 	if (gg_ingest_commit(st->ingest, &err) != 0) {
 		gg_log_warnx("%s: spool commit: %s; %zu files stay for the next scan",
 			     st->input->name, err.msg, st->batch_len);
@@ -346,15 +348,26 @@ static int filedrop_file(struct filedrop *st, const char *name)
 	for (size_t i = 0; i < st->batch_len; i++)
 		if (strcmp(st->batch[i].name, name) == 0)
 			return 0; /* a scan and an event both saw it */
-	if (st->batch_len == 0) {
-		if (gg_ingest_wait_room(st->ingest) != 0)
-			return -ECANCELED;
-		if (gg_ingest_begin(st->ingest, &err) != 0) {
-			gg_log_warnx("%s: spool: %s", st->input->name, err.msg);
-			return -EIO;
-		}
-	}
 	r = filedrop_read(st, name, &buf, &len, &reason);
+	if (r < 0 && r != -EFBIG) {
+		/* Gone already (moved after an earlier event) or not a regular file: not ours. */
+		gg_log_debug("%s: %s: skipped: %s", st->input->name, name, strerror(-r));
+		free(reason);
+		return 0;
+	}
+	if (!st->in_tx) {
+		/* Wait for room before the transaction, never inside it: an open write
+		 * transaction would keep the publisher from marking rows done. */
+		if (gg_ingest_wait_room(st->ingest) != 0 ||
+		    gg_ingest_begin(st->ingest, &err) != 0) {
+			if (!atomic_load(&p->stopping))
+				gg_log_warnx("%s: spool: %s", st->input->name, err.msg);
+			free(buf);
+			free(reason);
+			return atomic_load(&p->stopping) ? -ECANCELED : -EIO;
+		}
+		st->in_tx = 1;
+	}
 	if (r == -EFBIG) {
 		char id[GG_RECORD_ID_LEN];
 		struct gg_error why;
@@ -364,11 +377,6 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		free(reason);
 		reason = NULL;
 		r = filedrop_reject(st, id, "", 0, &why, "", &reason) ? -EIO : 1;
-	} else if (r < 0) {
-		/* Gone already (moved by a scan) or not a regular file: not ours. */
-		gg_log_debug("%s: %s: skipped: %s", st->input->name, name, strerror(-r));
-		free(reason);
-		return 0;
 	} else {
 		c = buf;
 		if (len >= 3 && memcmp(c, "\xEF\xBB\xBF", 3) == 0)
@@ -392,6 +400,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 	if (r < 0) {
 		free(reason);
 		gg_ingest_rollback(st->ingest);
+		st->in_tx = 0;
 		filedrop_batch_clear(st);
 		return r;
 	}
@@ -402,6 +411,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 	if (o->name == NULL) {
 		free(reason);
 		gg_ingest_rollback(st->ingest);
+		st->in_tx = 0;
 		filedrop_batch_clear(st);
 		return -ENOMEM;
 	}
@@ -510,6 +520,8 @@ static void *filedrop_main(void *arg)
 		if (r == 0 && rescan)
 			rescan = filedrop_scan(st) != 0;
 	}
+	/* What was read before the stop is committed and its files moved, not read again. */
+	filedrop_flush(st);
 	return NULL;
 }
 

@@ -55,6 +55,17 @@ static void session_log(void *arg, xmpp_log_level_t level, const char *area, con
 		gg_log_debug("xmpp: %s: %s", area, msg);
 }
 
+/* Called by libstrophe only when verification failed: say why, and refuse (no pinning or
+ * trust-on-first-use: a controller must present a certificate from the configured CA). */
+static int session_certfail(const xmpp_tlscert_t *cert, const char *const errormsg)
+{
+	const char *subject = xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT);
+
+	gg_log_warnx("xmpp: controller certificate rejected: %s (subject %s)", errormsg,
+		     subject ? subject : "unknown");
+	return 0;
+}
+
 static int session_iq_handler(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *arg)
 {
 	struct gg_grid_session *s = arg;
@@ -149,6 +160,7 @@ static int session_connect(struct gg_grid_session *s)
 		xmpp_conn_set_pass(s->conn, s->who.password);
 	if (c->ca_file != NULL)
 		xmpp_conn_set_cafile(s->conn, c->ca_file);
+	xmpp_conn_set_certfail_handler(s->conn, session_certfail);
 	xmpp_conn_set_sockopt_callback(s->conn, xmpp_sockopt_cb_keepalive);
 	s->state = SESSION_CONNECTING;
 	if (xmpp_connect_client(s->conn, c->host, (unsigned short)c->port, session_conn_handler,

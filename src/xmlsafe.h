@@ -25,7 +25,8 @@ void gg_xml_init(void);
 int gg_xml_parse(const char *buf, size_t len, const struct gg_xml_limits *limits, xmlDocPtr *out,
 		 struct gg_error *err);
 
-/* Serializes doc without the XML declaration (ready to embed in a stanza); caller frees
+/* Serializes doc's root element without the XML declaration, comments or processing
+ * instructions (RFC 6120 11.1 forbids both in XMPP), ready to embed in a stanza; caller frees
  * *out with free(). */
 int gg_xml_serialize(xmlDocPtr doc, char **out, size_t *out_len);
 

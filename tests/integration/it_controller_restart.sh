@@ -3,9 +3,10 @@
 # re-sends what was not acknowledged, with the same item ids.
 . "$(dirname "$0")/lib.sh"
 
+# A small spool bound keeps files waiting while the controller is away (backpressure).
 GG_SPOOL_EXTRA="max_pending = 200" gg_config
-gg_start
 drop_docs 1000 c
+gg_start
 wait_for 60 bash -c "[ \$('$GRIDGATE' -c '$work/gridgate.conf' spool stats | sed -n 's/.*published=\([0-9]*\).*/\1/p') -ge 100 ]" \
 	|| fail "no publishing before the restart"
 "$top/scripts/controller" restart > /dev/null

@@ -99,27 +99,28 @@ read_items() {
 }
 
 # An IODEF 2.0 document (RFC 7970 section 7.1 shape, with xml:lang) with incident id $1.
+# printf is a builtin: a thousand documents cost no fork each.
 iodef2_doc() {
-	cat <<EOD
-<?xml version="1.0" encoding="UTF-8"?>
-<IODEF-Document version="2.00" xml:lang="en" xmlns="urn:ietf:params:xml:ns:iodef-2.0">
-  <Incident purpose="reporting" restriction="private">
-    <IncidentID name="csirt.example.com">$1</IncidentID>
-    <GenerationTime>2015-07-18T09:00:00-05:00</GenerationTime>
-    <Description xml:lang="de">Vorfall $1</Description>
-    <Contact type="organization" role="creator">
-      <Email><EmailTo>contact@csirt.example.com</EmailTo></Email>
-    </Contact>
-  </Incident>
-</IODEF-Document>
-EOD
+	printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' \
+		'<IODEF-Document version="2.00" xml:lang="en" xmlns="urn:ietf:params:xml:ns:iodef-2.0">' \
+		'  <Incident purpose="reporting" restriction="private">' \
+		"    <IncidentID name=\"csirt.example.com\">$1</IncidentID>" \
+		'    <GenerationTime>2015-07-18T09:00:00-05:00</GenerationTime>' \
+		"    <Description xml:lang=\"de\">Vorfall $1</Description>" \
+		'    <Contact type="organization" role="creator">' \
+		'      <Email><EmailTo>contact@csirt.example.com</EmailTo></Email>' \
+		'    </Contact>' \
+		'  </Incident>' \
+		'</IODEF-Document>'
 }
 
-# drop_docs N PREFIX: N documents, written as NAME.tmp then renamed (the atomic way).
+# drop_docs N PREFIX: N documents, written in a staging directory and renamed into the drop
+# directory (the atomic way), with one mv for all so that dropping is not the slow part.
 drop_docs() {
-	local i
+	local i stage=$work/stage-$2
+	mkdir -p "$stage"
 	for i in $(seq 1 "$1"); do
-		iodef2_doc "$2-$i" > "$work/drop/$2-$i.xml.tmp"
-		mv "$work/drop/$2-$i.xml.tmp" "$work/drop/$2-$i.xml"
+		iodef2_doc "$2-$i" > "$stage/$2-$i.xml"
 	done
+	find "$stage" -name '*.xml' -exec mv -t "$work/drop" {} +
 }

@@ -284,7 +284,7 @@ static void test_quarantine_and_stats(void **state)
 	st = stats_of(sp);
 	assert_int_equal(st.pending + st.done + st.failed + st.quarantined, 0);
 	for (int i = 0; i < 4; i++) {
-		char id[8];
+		char id[16];
 
 		snprintf(id, sizeof(id), "s%d", i);
 		put_ok(sp, id, "x");
@@ -355,7 +355,7 @@ static void test_is_full(void **state)
 
 	sp = open_spool(fx, 0); /* unbounded */
 	for (int i = 0; i < 5; i++) {
-		char id[8];
+		char id[16];
 
 		snprintf(id, sizeof(id), "u%d", i);
 		put_ok(sp, id, "x");
