@@ -461,7 +461,8 @@ static int filedrop_scan(struct filedrop *st)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 0) /* qsort(NULL, 0, ...) is undefined */
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = filedrop_file(st, names[i]);
 	if (r == 0)

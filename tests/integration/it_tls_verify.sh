@@ -16,7 +16,7 @@ sleep 3
 [ "$(gg_spool_stat pending)" = 5 ] || fail "records not kept pending"
 grep -q 'certificate rejected' "$work/gridgate.log" || fail "no certificate failure logged"
 if grep -q 'connected to' "$work/gridgate.log"; then fail "a connection was accepted"; fi
-gg_stop
+gg_stop || fail "gridgate did not stop cleanly"
 sed -i "s|^ca_file = .*|ca_file = $GG_CA_FILE|" "$work/gridgate.conf"
 gg_start
 wait_for 60 spool_drained || fail "not published with the right CA"

@@ -13,8 +13,11 @@ topic="t-$test_name-$(date +%s)-$$"
 gg_pid=""
 
 cleanup() {
-	gg_stop
+	local status=$?
+	trap - EXIT
+	if [ -n "$gg_pid" ]; then gg_stop || status=1; fi
 	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
+	exit "$status"
 }
 trap cleanup EXIT
 
@@ -62,14 +65,33 @@ gg_start() {
 	gg_pid=$!
 }
 
+# Stops gridgate with SIGTERM; returns 1 (saying why) for a non-zero exit or a sanitizer report,
+# a crash or a hang past 10 s. Tests write `gg_stop || fail`.
 gg_stop() {
+	local rc=0
 	if [ -n "$gg_pid" ] && kill -0 "$gg_pid" 2>/dev/null; then
 		kill -TERM "$gg_pid"
 		for _ in $(seq 1 100); do kill -0 "$gg_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$gg_pid" 2>/dev/null || true
-		wait "$gg_pid" 2>/dev/null || true
+		if kill -KILL "$gg_pid" 2>/dev/null; then
+			wait "$gg_pid" 2>/dev/null
+			rc=137
+		else
+			wait "$gg_pid" 2>/dev/null || rc=$?
+		fi
+	elif [ -n "$gg_pid" ]; then
+		wait "$gg_pid" 2>/dev/null || rc=$?
 	fi
 	gg_pid=""
+	if [ "$rc" != 0 ]; then
+		echo "FAIL: $test_name: gridgate exited with status $rc" >&2
+		tail -n 30 "$work/gridgate.log" >&2
+		return 1
+	fi
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$work/gridgate.log" 2>/dev/null; then
+		echo "FAIL: $test_name: sanitizer report in the log" >&2
+		grep -A20 -E 'Sanitizer|runtime error' "$work/gridgate.log" | head -40 >&2
+		return 1
+	fi
 }
 
 # wait_for SECONDS COMMAND...: polls until COMMAND succeeds.
