@@ -57,7 +57,7 @@ struct filedrop {
 	struct file_outcome *batch;
 	size_t batch_len;
 	size_t batch_records;
-	int in_tx; /* a spool transaction is open (it may hold no file yet) */
+	int batch_open; /* a batch has begun (it may hold no file yet) */
 };
 
 static int filedrop_check(const void *conf_ptr, struct gg_error *err)
@@ -249,6 +249,16 @@ static int filedrop_ndjson(struct filedrop *st, const char *name, const char *bu
 			return r;
 		}
 		st->batch_records++;
+		/* A large file is committed in slices: its records are safe to write before the
+		 * file moves, since reading it again after a crash gives the same ids. */
+		if (gg_ingest_staged(st->ingest) >= (size_t)p->cfg->spool.batch) {
+			struct gg_error err;
+
+			if (gg_ingest_commit(st->ingest, &err) != 0) {
+				gg_log_warnx("%s: %s: spool: %s", st->input->name, name, err.msg);
+				return -EIO;
+			}
+		}
 	}
 	if (errors > st->conf->max_line_errors)
 		reason_append(reason, "and %lld more line errors",
@@ -304,9 +314,9 @@ static int filedrop_flush(struct filedrop *st)
 	struct gg_pipeline *p = st->input->pipeline;
 	struct gg_error err;
 
-	if (!st->in_tx)
+	if (!st->batch_open)
 		return 0;
-	st->in_tx = 0;
+	st->batch_open = 0;
 	if (gg_ingest_commit(st->ingest, &err) != 0) {
 		gg_log_warnx("%s: spool commit: %s; %zu files stay for the next scan",
 			     st->input->name, err.msg, st->batch_len);
@@ -355,9 +365,8 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		free(reason);
 		return 0;
 	}
-	if (!st->in_tx) {
-		/* Wait for room before the transaction, never inside it: an open write
-		 * transaction would keep the publisher from marking rows done. */
+	if (!st->batch_open) {
+		/* Backpressure: a new batch starts only when the spool has room. */
 		if (gg_ingest_wait_room(st->ingest) != 0 ||
 		    gg_ingest_begin(st->ingest, &err) != 0) {
 			if (!atomic_load(&p->stopping))
@@ -366,7 +375,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 			free(reason);
 			return atomic_load(&p->stopping) ? -ECANCELED : -EIO;
 		}
-		st->in_tx = 1;
+		st->batch_open = 1;
 	}
 	if (r == -EFBIG) {
 		char id[GG_RECORD_ID_LEN];
@@ -400,7 +409,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 	if (r < 0) {
 		free(reason);
 		gg_ingest_rollback(st->ingest);
-		st->in_tx = 0;
+		st->batch_open = 0;
 		filedrop_batch_clear(st);
 		return r;
 	}
@@ -411,7 +420,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 	if (o->name == NULL) {
 		free(reason);
 		gg_ingest_rollback(st->ingest);
-		st->in_tx = 0;
+		st->batch_open = 0;
 		filedrop_batch_clear(st);
 		return -ENOMEM;
 	}

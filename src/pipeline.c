@@ -3,19 +3,42 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
 
+/* A checked record waiting for the batch's commit. */
+struct staged {
+	char id[65];
+	int quarantine;
+	char *payload;
+	size_t len;
+	char *reason;
+	int line, column;
+};
+
 struct gg_ingest {
 	struct gg_pipeline *pipeline;
 	char *input_name;
 	struct gg_spool *spool;
 	struct gg_validator *validator;
-	int added_in_tx;
+	/* Records are checked as they come and written at commit, so the spool's write lock is
+	 * held for the inserts only, never during parsing and validation. */
+	struct staged *staged;
+	size_t n_staged, cap_staged;
 };
+
+static void ingest_clear(struct gg_ingest *ing)
+{
+	for (size_t i = 0; i < ing->n_staged; i++) {
+		free(ing->staged[i].payload);
+		free(ing->staged[i].reason);
+	}
+	ing->n_staged = 0;
+}
 
 int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struct gg_error *err)
 {
@@ -103,6 +126,8 @@ void gg_ingest_free(struct gg_ingest *ing)
 {
 	if (ing == NULL)
 		return;
+	ingest_clear(ing);
+	free(ing->staged);
 	gg_validator_free(ing->validator);
 	gg_spool_close(ing->spool);
 	free(ing->input_name);
@@ -138,44 +163,111 @@ int gg_ingest_wait_room(struct gg_ingest *ing)
 	return atomic_load(&p->stopping) ? -ECANCELED : 0;
 }
 
-int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err)
+size_t gg_ingest_staged(const struct gg_ingest *ing)
 {
-	ing->added_in_tx = 0;
-	return gg_spool_begin(ing->spool, err);
+	return ing->n_staged;
 }
 
-int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
+int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err)
 {
-	int r = gg_spool_commit(ing->spool, err);
-
-	if (r == 0 && ing->added_in_tx > 0)
-		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
-	ing->added_in_tx = 0;
-	return r;
+	ingest_clear(ing);
+	return 0;
 }
 
 void gg_ingest_rollback(struct gg_ingest *ing)
 {
-	gg_spool_rollback(ing->spool);
-	ing->added_in_tx = 0;
+	ingest_clear(ing);
 }
 
-static int ingest_quarantine(struct gg_ingest *ing, const char *id, const char *bytes,
-			     size_t len, const struct gg_error *why, struct gg_error *err)
+/* Takes ownership of payload. */
+static int ingest_stage(struct gg_ingest *ing, const char *id, char *payload, size_t len,
+			const struct gg_error *why)
 {
-	int r = gg_spool_quarantine(ing->spool, id, ing->input_name, why->msg, why->line,
-				    why->column, bytes, len, err);
+	struct staged *st;
 
-	if (r == 0)
-		atomic_fetch_add(&ing->pipeline->counters.quarantined, 1);
-	return r;
+	if (ing->n_staged == ing->cap_staged) {
+		size_t cap = ing->cap_staged ? ing->cap_staged * 2 : 64;
+		struct staged *grown = realloc(ing->staged, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			free(payload);
+			return -ENOMEM;
+		}
+		ing->staged = grown;
+		ing->cap_staged = cap;
+	}
+	st = &ing->staged[ing->n_staged];
+	memset(st, 0, sizeof(*st));
+	snprintf(st->id, sizeof(st->id), "%s", id);
+	st->payload = payload;
+	st->len = len;
+	if (why != NULL) {
+		st->quarantine = 1;
+		st->line = why->line;
+		st->column = why->column;
+		if ((st->reason = strdup(why->msg)) == NULL) {
+			free(payload);
+			return -ENOMEM;
+		}
+	}
+	ing->n_staged++;
+	return 0;
+}
+
+int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
+{
+	struct gg_counters *c = &ing->pipeline->counters;
+	uint64_t added = 0, duplicates = 0, quarantined = 0;
+	int r = 0;
+
+	if (ing->n_staged == 0)
+		return 0;
+	if ((r = gg_spool_begin(ing->spool, err)) != 0) {
+		ingest_clear(ing);
+		return r;
+	}
+	for (size_t i = 0; i < ing->n_staged && r >= 0; i++) {
+		struct staged *st = &ing->staged[i];
+
+		if (st->quarantine) {
+			r = gg_spool_quarantine(ing->spool, st->id, ing->input_name, st->reason,
+						st->line, st->column, st->payload ? st->payload : "",
+						st->len, err);
+			quarantined += r == 0;
+		} else {
+			r = gg_spool_put(ing->spool, st->id, ing->pipeline->cfg->xmpp.topic,
+					 ing->input_name, st->payload, st->len, err);
+			added += r == 0;
+			duplicates += r == 1;
+		}
+	}
+	if (r < 0 || (r = gg_spool_commit(ing->spool, err)) != 0) {
+		gg_spool_rollback(ing->spool);
+		ingest_clear(ing);
+		return r;
+	}
+	ingest_clear(ing);
+	atomic_fetch_add(&c->accepted, added);
+	atomic_fetch_add(&c->duplicates, duplicates);
+	atomic_fetch_add(&c->quarantined, quarantined);
+	if (added > 0)
+		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
+	return 0;
 }
 
 int gg_ingest_reject(struct gg_ingest *ing, const char *id, const char *bytes, size_t len,
 		     const struct gg_error *why, struct gg_error *err)
 {
+	char *copy = malloc(len + 1);
+
 	gg_log_warnx("%s: %s: quarantined: %s", ing->input_name, id, why->msg);
-	return ingest_quarantine(ing, id, bytes, len, why, err);
+	if (copy == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	memcpy(copy, bytes, len);
+	copy[len] = '\0';
+	if (ingest_stage(ing, id, copy, len, why) != 0)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
 }
 
 /* Brings doc to a valid IODEF 2.0 document: *checked is doc itself or a new upgraded one. */
@@ -206,29 +298,21 @@ static int ingest_check(struct gg_ingest *ing, xmlDocPtr doc, xmlDocPtr *checked
 int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
 		       struct gg_error *why)
 {
-	struct gg_pipeline *p = ing->pipeline;
 	xmlDocPtr checked = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	struct gg_error err;
 	int r;
 
 	r = ingest_check(ing, doc, &checked, why);
 	if (r != 0) {
-		char *orig = NULL;
-		size_t orig_len = 0;
-
-		if (gg_xml_serialize(doc, &orig, &orig_len) != 0)
-			orig_len = 0;
-		gg_log_warnx("%s: %s: quarantined: %s", ing->input_name, id, why->msg);
-		r = ingest_quarantine(ing, id, orig ? orig : "", orig_len, why, &err);
-		free(orig);
 		if (checked != doc)
 			xmlFreeDoc(checked);
-		if (r != 0) {
-			*why = err;
-			return r;
-		}
+		/* The quarantine keeps the document as it came, not its upgrade. */
+		gg_log_warnx("%s: %s: quarantined: %s", ing->input_name, id, why->msg);
+		if (gg_xml_serialize(doc, &text, &len) != 0)
+			len = 0;
+		if (ingest_stage(ing, id, text, len, why) != 0)
+			return gg_error_set(why, -ENOMEM, "out of memory");
 		return -EINVAL;
 	}
 	r = gg_xml_serialize(checked, &text, &len);
@@ -236,13 +320,7 @@ int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
 		xmlFreeDoc(checked);
 	if (r != 0)
 		return gg_error_set(why, r, "cannot serialize document");
-	r = gg_spool_put(ing->spool, id, p->cfg->xmpp.topic, ing->input_name, text, len, why);
-	free(text);
-	if (r == 0) {
-		atomic_fetch_add(&p->counters.accepted, 1);
-		ing->added_in_tx++;
-	} else if (r == 1) {
-		atomic_fetch_add(&p->counters.duplicates, 1);
-	}
-	return r;
+	if (ingest_stage(ing, id, text, len, NULL) != 0)
+		return gg_error_set(why, -ENOMEM, "out of memory");
+	return 0;
 }

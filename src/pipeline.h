@@ -49,21 +49,28 @@ void gg_pipeline_stop(struct gg_pipeline *p);
 int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
 			   struct gg_error *err);
 
-/* One per input thread. */
+/* One per input thread. Records are checked (and quarantined or accepted) as they come, and
+ * written to the spool in one short transaction at gg_ingest_commit: parsing and validation
+ * never run while the spool's write lock is held. */
 struct gg_ingest;
 int gg_ingest_new(struct gg_pipeline *p, const char *input_name, struct gg_ingest **out,
 		  struct gg_error *err);
 void gg_ingest_free(struct gg_ingest *ing);
 /* Blocks while the spool is full (backpressure). Returns -ECANCELED when stopping. */
 int gg_ingest_wait_room(struct gg_ingest *ing);
+/* Starts a batch (drops anything staged and not committed). */
 int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err);
+/* Writes the staged records in one transaction. Nothing a sender may be told "accepted" about
+ * is durable before this returns 0. On failure nothing of the batch is written. */
 int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err);
 void gg_ingest_rollback(struct gg_ingest *ing);
-/* Checks doc (upgrading IODEF 1.0 to 2.0) and spools it under id, or quarantines it.
- * Returns 0 accepted, 1 duplicate, -EINVAL quarantined (why says it), other <0 spool errors. */
+/* Records staged since the last commit (inputs commit mid-file when this grows). */
+size_t gg_ingest_staged(const struct gg_ingest *ing);
+/* Checks doc (upgrading IODEF 1.0 to 2.0) and stages it under id for the spool, or for the
+ * quarantine. Returns 0 staged, -EINVAL quarantined (why says it), other <0 errors. */
 int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
 		       struct gg_error *why);
-/* Quarantines bytes that never became a document (malformed, refused, oversized). */
+/* Stages for the quarantine bytes that never became a document (malformed, refused). */
 int gg_ingest_reject(struct gg_ingest *ing, const char *id, const char *bytes, size_t len,
 		     const struct gg_error *why, struct gg_error *err);
 
