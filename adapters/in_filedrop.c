@@ -144,16 +144,13 @@ static int filedrop_read(struct filedrop *fd_state, const char *name, char **out
 
 /* Quarantines what never became a document and notes why for the .reason file. */
 static int filedrop_reject(struct filedrop *st, const char *id, const char *bytes, size_t len,
-			   const struct gg_error *why, const char *where, char **reason)
+			   const struct gg_error *why, char **reason)
 {
 	struct gg_error err;
 	int r = gg_ingest_reject(st->ingest, id, bytes, len, why, &err);
 
-	if (why->line > 0)
-		reason_append(reason, "%sline %d, column %d: %s", where, why->line, why->column,
-			      why->msg);
-	else
-		reason_append(reason, "%s%s", where, why->msg);
+	/* Parser and schema messages carry their own line and column. */
+	reason_append(reason, "%s", why->msg);
 	if (r != 0)
 		gg_log_warnx("%s: quarantine: %s", st->input->name, err.msg);
 	return r;
@@ -172,14 +169,11 @@ static int filedrop_xml(struct filedrop *st, const char *name, const char *buf, 
 	gg_error_clear(&why);
 	r = gg_xml_parse(buf, len, &p->xml_limits, &doc, &why);
 	if (r != 0)
-		return filedrop_reject(st, id, buf, len, &why, "", reason) ? r : 1;
+		return filedrop_reject(st, id, buf, len, &why, reason) ? r : 1;
 	r = gg_ingest_document(st->ingest, doc, id, &why);
 	xmlFreeDoc(doc);
 	if (r == -EINVAL) {
-		if (why.line > 0)
-			reason_append(reason, "line %d: %s", why.line, why.msg);
-		else
-			reason_append(reason, "%s", why.msg);
+		reason_append(reason, "%s", why.msg);
 		return 1;
 	}
 	if (r < 0) {
@@ -385,7 +379,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		gg_error_set(&why, -EFBIG, "%s", reason);
 		free(reason);
 		reason = NULL;
-		r = filedrop_reject(st, id, "", 0, &why, "", &reason) ? -EIO : 1;
+		r = filedrop_reject(st, id, "", 0, &why, &reason) ? -EIO : 1;
 	} else {
 		c = buf;
 		if (len >= 3 && memcmp(c, "\xEF\xBB\xBF", 3) == 0)
@@ -402,7 +396,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 			gg_record_id(st->input->name, name, 0, buf, len, id);
 			gg_error_set(&why, -EINVAL, "neither XML nor NDJSON (first byte 0x%02x)",
 				     (unsigned char)*c);
-			r = filedrop_reject(st, id, buf, len, &why, "", &reason) ? -EIO : 1;
+			r = filedrop_reject(st, id, buf, len, &why, &reason) ? -EIO : 1;
 		}
 		free(buf);
 	}

@@ -338,7 +338,7 @@ int gg_grid_topic_prepare(struct gg_grid_session *s, const struct gg_xmpp_conf *
 		if (topic_type)
 			xmpp_free(ctx, topic_type);
 		xmpp_stanza_release(info);
-		gg_log_info("grid: publishing to existing topic %s on %s", conf->topic,
+		gg_log_info("grid: topic %s found on %s", conf->topic,
 			    out->service);
 		return 0;
 	}
