@@ -26,8 +26,10 @@ const struct gg_option gg_global_options[] = {
 	  "IncidentID@name and creator Contact of documents gridgate builds" },
 	{ "contact_email", GG_OPT_STRING, NULL, OFF(gg_global_conf, contact_email),
 	  "creator Contact e-mail of documents gridgate builds" },
-	{ "max_document_size", GG_OPT_SIZE, "1M", OFF(gg_global_conf, max_document_size),
-	  "larger documents are refused before parsing" },
+	/* Below common controllers' stanza limits (Prosody closes the stream past 256 KB), so a
+	 * document that passes here cannot wedge the publisher in a reconnect loop. */
+	{ "max_document_size", GG_OPT_SIZE, "240k", OFF(gg_global_conf, max_document_size),
+	  "larger documents are refused before parsing (keep below the controller's stanza limit)" },
 	{ "max_depth", GG_OPT_INT, "64", OFF(gg_global_conf, max_depth),
 	  "deeper element nesting is refused" },
 	GG_OPTIONS_END,
