@@ -112,10 +112,14 @@ static xmlChar *take_lang(xmlNodePtr el)
 	return lang;
 }
 
-static xmlNodePtr new_el(struct upgrade *u, xmlNodePtr like, const char *name,
+/* A new element for parent takes parent's namespace, never that of the 1.0 element it is
+ * made from: the input may declare the namespace on that very element
+ * (<r:ReportTime xmlns:r="...">), where it is out of scope for a sibling (the stanza would
+ * carry an undeclared prefix) and is freed with it when that element is removed. */
+static xmlNodePtr new_el(struct upgrade *u, xmlNodePtr parent, const char *name,
 			 const xmlChar *text)
 {
-	xmlNodePtr n = xmlNewDocNode(u->doc, like->ns, BAD_CAST name, NULL);
+	xmlNodePtr n = xmlNewDocNode(u->doc, parent->ns, BAD_CAST name, NULL);
 
 	if (n == NULL) {
 		u->oom = 1;
@@ -336,7 +340,7 @@ static void up_incident(struct upgrade *u, xmlNodePtr el)
 	if (rt == NULL || child_el(el, "GenerationTime") != NULL)
 		return;
 	t = xmlNodeGetContent(rt);
-	insert_after(u, rt, new_el(u, rt, "GenerationTime", t));
+	insert_after(u, rt, new_el(u, el, "GenerationTime", t));
 	xmlFree(t);
 }
 
@@ -403,7 +407,7 @@ static void up_confidence(struct upgrade *u, xmlNodePtr el)
 
 	free_children(el);
 	if (!is_blank(text)) {
-		ad = insert_after(u, el, new_el(u, el, "AdditionalData", text));
+		ad = insert_after(u, el, new_el(u, el->parent, "AdditionalData", text));
 		if (ad != NULL) {
 			set_attr(u, ad, "dtype",
 				 rating != NULL && xmlStrEqual(rating, BAD_CAST "numeric") ? "real"
@@ -493,12 +497,12 @@ static void up_node(struct upgrade *u, xmlNodePtr el)
 		next = c->next;
 		if (is_el(c, GG_IODEF2_NS, "NodeName")) {
 			xmlChar *name = xmlNodeGetContent(c);
-			xmlNodePtr dd = insert_before(u, c, new_el(u, c, "DomainData", NULL));
+			xmlNodePtr dd = insert_before(u, c, new_el(u, el, "DomainData", NULL));
 
 			if (dd != NULL) {
-				append(u, dd, new_el(u, c, "Name", name));
+				append(u, dd, new_el(u, dd, "Name", name));
 				if (when != NULL)
-					append(u, dd, new_el(u, c, "DateDomainWasChecked", when));
+					append(u, dd, new_el(u, dd, "DateDomainWasChecked", when));
 				domains++;
 			}
 			xmlFree(name);
@@ -506,13 +510,16 @@ static void up_node(struct upgrade *u, xmlNodePtr el)
 			xmlFreeNode(c);
 		} else if (is_el(c, GG_IODEF2_NS, "NodeRole")) {
 			xmlUnlinkNode(c);
+			/* Its namespace may be declared on Node, which is not in scope under
+			 * System (the same problem new_el avoids). */
+			c->ns = system->ns;
 			cursor = insert_after(u, cursor, c);
 			if (cursor == NULL)
 				cursor = el;
 		}
 	}
 	if (when != NULL && domains == 0) {
-		xmlNodePtr ad = append(u, system, new_el(u, el, "AdditionalData", when));
+		xmlNodePtr ad = append(u, system, new_el(u, system, "AdditionalData", when));
 
 		if (ad != NULL) {
 			set_attr(u, ad, "dtype", "date-time");
