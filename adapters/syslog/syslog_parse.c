@@ -187,7 +187,7 @@ static size_t rfc3339(struct cur *c, struct gg_syslog_time *t, bool need_offset)
 		return c->pos;
 	t->has_year = true;
 	if (t->month < 1 || t->month > 12)
-		return c->pos - 4;
+		return c->pos - 5;
 	if (t->day < 1 || t->day > days_in_month(t))
 		return c->pos - 2;
 	if (!accept(c, 'T') || !clock_time(c, t, 6))
