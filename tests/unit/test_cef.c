@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "cef.h"
+#include "payload/cef.h"
 
 /* tests/data/payload/NAME (see PROVENANCE.md there), malloc'd, its size in *len. */
 static char *read_vector(const char *name, size_t *len)
