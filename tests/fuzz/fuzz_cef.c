@@ -1,5 +1,6 @@
 /* fuzz_cef.c: libFuzzer target for the CEF parser (adapters/payload/cef.c), with its promises
  * checked: header strings present, severity in range, keys of [A-Za-z0-9_.], lengths exact. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,8 +60,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
 		struct gg_cef *cef = NULL;
 		struct gg_error err = { { 0 }, 0, 0 };
+		int rc = gg_cef_parse((const char *)data, size, &lims[i], &cef, &err);
 
-		if (gg_cef_parse((const char *)data, size, &lims[i], &cef, &err) != 0) {
+		if (rc != 0) {
+			/* The arena is sized for the worst case and inputs are at most 64 KiB:
+			 * running out of it is a sizing bug, not a refusal. */
+			if (rc == -ENOMEM)
+				finding("out of memory (string arena too small?)");
 			if (cef != NULL)
 				finding("a refused input returned a result");
 			if (err.msg[0] == '\0' || err.column < 1)

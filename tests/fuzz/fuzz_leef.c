@@ -1,5 +1,6 @@
 /* fuzz_leef.c: libFuzzer target for the LEEF parser (adapters/payload/leef.c), with its
  * promises checked: header strings present, a 1-4 byte delimiter, keys without '='. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,8 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
 		struct gg_leef *leef = NULL;
 		struct gg_error err = { { 0 }, 0, 0 };
+		int rc = gg_leef_parse((const char *)data, size, &lims[i], &leef, &err);
 
-		if (gg_leef_parse((const char *)data, size, &lims[i], &leef, &err) != 0) {
+		if (rc != 0) {
+			/* The arena is sized for the worst case and inputs are at most 64 KiB:
+			 * running out of it is a sizing bug, not a refusal. */
+			if (rc == -ENOMEM)
+				finding("out of memory (string arena too small?)");
 			if (leef != NULL)
 				finding("a refused input returned a result");
 			if (err.msg[0] == '\0' || err.column < 1)
