@@ -175,7 +175,8 @@ static int pop_octet(struct gg_syslog_framer *f, const char **data, size_t *len,
 			for (i = f->start; i < f->end && f->buf[i] >= '0' && f->buf[i] <= '9';
 			     i++) {
 				if (++n > COUNT_DIGITS_MAX)
-					return proto_error(f, f->start, "octet count too long", err);
+					return proto_error(f, f->start, "octet count too long",
+							   err);
 				count = count * 10 + (uint64_t)(f->buf[i] - '0');
 			}
 			if (i == f->end)

@@ -271,7 +271,8 @@ static void test_trailers(void **state)
 	/* A CR inside a line is the message's own. */
 	CHECK("<13>a\rb\n", 64, GG_SYSLOG_FRAME_AUTO, "<13>a\\x0db|");
 	/* Leading line ends do not decide the framing. */
-	CHECK("\r\n\n5 <13>x9 <13>y\nz\0\x01", 64, GG_SYSLOG_FRAME_AUTO, "<13>x|<13>y\\x0az\\x00\\x01|");
+	CHECK("\r\n\n5 <13>x9 <13>y\nz\0\x01", 64, GG_SYSLOG_FRAME_AUTO,
+	      "<13>x|<13>y\\x0az\\x00\\x01|");
 	/* Line ends between octet-counted frames are tolerated: some senders add them. */
 	CHECK("5 <13>x\n5 <13>y\r\n", 64, GG_SYSLOG_FRAME_AUTO, "<13>x|<13>y|");
 	/* A message without PRI is LF-framed under AUTO; forced LF keeps a leading digit. */
@@ -377,7 +378,8 @@ static void test_space_commit(void **state)
 				if (rc == 1) {
 					char want[32];
 
-					snprintf(want, sizeof(want), "<13>msg%04d", frames + dropped);
+					snprintf(want, sizeof(want), "<13>msg%04d",
+						 frames + dropped);
 					assert_int_equal(n, strlen(want));
 					assert_memory_equal(data, want, n);
 					frames++;
