@@ -366,6 +366,36 @@ static void test_serialize_roundtrip(void **state)
 	xmlFreeDoc(again);
 }
 
+/* Two inputs the fuzz target found (docs/fuzzing.md): a NodeName declaring its own default
+ * namespace (freed while the new DomainData/Name still used it: a use-after-free), and
+ * prefixed elements whose declarations do not reach where the upgrade moves things (the tree
+ * validated, its text had undeclared prefixes). Upgrade, serialize, parse back, validate. */
+static void test_fuzz_regressions(void **state)
+{
+	static const char *const files[] = {
+		"iodef/regress/regress-v1-nodename-own-ns-uaf.xml",
+		"iodef/regress/regress-v1-ns-declared-on-moved-elements.xml",
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct gg_error err = { 0 };
+		xmlDocPtr v1 = gg_test_parse_data(files[i]), again = NULL;
+		xmlDocPtr v2 = upgrade_valid(f, v1, files[i]);
+		char *out = NULL;
+		size_t len = 0;
+
+		assert_int_equal(gg_xml_serialize(v2, &out, &len), 0);
+		if (gg_xml_parse(out, len, NULL, &again, &err) != 0)
+			fail_msg("%s: upgraded text does not parse: %s", files[i], err.msg);
+		assert_int_equal(gg_validator_check(f->v, again, &err), 0);
+		free(out);
+		xmlFreeDoc(again);
+		xmlFreeDoc(v2);
+		xmlFreeDoc(v1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_synthetic_every_rewrite),
 		cmocka_unit_test(test_refuses_non_v1),
 		cmocka_unit_test(test_serialize_roundtrip),
+		cmocka_unit_test(test_fuzz_regressions),
 	};
 
 	gg_xml_init();
