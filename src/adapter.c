@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "in_filedrop.h"
+#include "in_syslog.h"
 
 const struct gg_adapter *const gg_adapters[] = {
 	&gg_in_filedrop,
+	&gg_in_syslog,
 	NULL,
 };
 

@@ -5,6 +5,7 @@
 
 #include <libxml/tree.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -40,5 +41,13 @@ struct gg_iodef_defaults {
 };
 int gg_iodef_from_json(const char *json, size_t len, const struct gg_iodef_defaults *defaults,
 		       xmlDocPtr *out, struct gg_error *err);
+
+/* The generic syslog mapping: one parsed message (raw: its bytes as received, kept in the
+ * RecordItem) -> an "unclassified" incident with IncidentID record_id. now is the receive
+ * time (UTC seconds), which places a yearless RFC 3164 stamp in a year. */
+struct gg_syslog_msg;
+int gg_iodef_from_syslog(const struct gg_syslog_msg *msg, const char *raw, size_t raw_len,
+			 const char *record_id, const struct gg_iodef_defaults *defaults,
+			 time_t now, xmlDocPtr *out, struct gg_error *err);
 
 #endif

@@ -110,7 +110,7 @@ static void test_errors_name_file_and_line(void **state)
 	expect_error("[xmpp]\njid = a@b\npassword = x\nwindow = many\n", "not an integer", 4);
 	expect_error("[spool]\nkeep_done = soon\n", "not a duration", 2);
 	expect_error("[nosuch]\nx = 1\n", "unknown section", 2);
-	expect_error("[syslog:a]\nport = 514\n", "unknown input kind 'syslog'", 2);
+	expect_error("[nosuch:a]\nport = 514\n", "unknown input kind 'nosuch'", 2);
 	expect_error("[xmpp]\npassword = x\n", "jid is required", 0);
 	expect_error("[xmpp]\njid = a@b\n", "needs password", 0);
 	expect_error("[xmpp]\njid = a@b\npassword = x\n[filedrop:d]\nmax_file_size = 1k\n",

@@ -1,0 +1,293 @@
+/* iodef_syslog.c: one parsed syslog message (RFC 5424 or 3164) -> a generic "unclassified"
+ * IODEF 2.0 incident that carries the message; classifying it is the mapping engine's job. */
+#include "iodef.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+#include <openssl/evp.h>
+
+#include "syslog/syslog_parse.h"
+
+#define MAX_TIME 48
+
+struct builder {
+	xmlDocPtr doc;
+	xmlNsPtr ns;
+	int oom;
+};
+
+/* True when s is well-formed UTF-8 made only of XML 1.0 characters: libxml2 would write other
+ * bytes into a document that no parser (ours included) reads back. */
+static int xml_safe(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i], cp;
+		size_t n;
+
+		if (c < 0x80) {
+			if (c < 0x20 && c != 0x09 && c != 0x0a && c != 0x0d)
+				return 0;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (i + n > len)
+			return 0;
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* The UTC seconds of a yearless stamp placed in year y. */
+static time_t stamp_in_year(const struct gg_syslog_time *t, int y)
+{
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = t->month - 1, .tm_mday = t->day,
+			 .tm_hour = t->hour, .tm_min = t->min, .tm_sec = t->sec };
+
+	return timegm(&tm);
+}
+
+/* The syslog stamp as xs:dateTime, or 0 when it cannot be one (then no DetectTime is written:
+ * an absent time is better than an invented one). */
+static int detect_time(const struct gg_syslog_time *t, time_t now, char out[MAX_TIME])
+{
+	int y = t->year, sec = t->sec, n;
+	struct tm now_tm;
+
+	if (!t->present || t->month < 1 || t->month > 12)
+		return 0;
+	if (!t->has_year) {
+		/* RFC 3164 stamps have no year: take the latest of next, this and last year (of
+		 * the receive time) that does not put the stamp more than a day in the future. So
+		 * a Dec 31 stamp received on Jan 1 is last year's, and a Jan 1 stamp from a clock
+		 * running ahead, received on Dec 31, is next year's. The day of slack covers such
+		 * clocks and zone differences. A Feb 29 skips the years without one. */
+		gmtime_r(&now, &now_tm);
+		for (y = now_tm.tm_year + 1900 + 1; y >= now_tm.tm_year + 1900 - 1; y--)
+			if (t->day <= days_in_month(y, t->month) &&
+			    stamp_in_year(t, y) <= now + 24 * 60 * 60)
+				break;
+		if (y < now_tm.tm_year + 1900 - 1)
+			return 0;
+	}
+	if (y < 1 || y > 9999 || t->day < 1 || t->day > days_in_month(y, t->month))
+		return 0;
+	/* xs:dateTime has no leap second: 23:59:60 is written as :59, a second off. */
+	if (sec > 59)
+		sec = 59;
+	n = snprintf(out, MAX_TIME, "%04d-%02d-%02dT%02d:%02d:%02d", y, t->month, t->day, t->hour,
+		     t->min, sec);
+	if (t->frac_digits > 0) {
+		int frac = t->frac_us;
+
+		for (int d = 6; d > t->frac_digits; d--)
+			frac /= 10;
+		n += snprintf(out + n, (size_t)(MAX_TIME - n), ".%0*d", t->frac_digits, frac);
+	}
+	if (t->has_offset && t->offset_minutes != 0) {
+		int off = t->offset_minutes < 0 ? -t->offset_minutes : t->offset_minutes;
+
+		if (off > 14 * 60)
+			return 0;
+		snprintf(out + n, (size_t)(MAX_TIME - n), "%c%02d:%02d",
+			 t->offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
+	} else {
+		/* No offset (RFC 3164 never has one): assume the sender logs in UTC. */
+		snprintf(out + n, (size_t)(MAX_TIME - n), "Z");
+	}
+	return 1;
+}
+
+static xmlNodePtr add(struct builder *b, xmlNodePtr parent, const char *name, const char *text)
+{
+	xmlNodePtr n;
+
+	if (b->oom || parent == NULL)
+		return NULL;
+	/* xmlNewTextChild escapes text (xmlNewChild would parse entity references in it). */
+	n = xmlNewTextChild(parent, b->ns, BAD_CAST name, BAD_CAST text);
+	if (n == NULL)
+		b->oom = 1;
+	return n;
+}
+
+static void attr(struct builder *b, xmlNodePtr n, const char *name, const char *value)
+{
+	if (b->oom || n == NULL)
+		return;
+	if (xmlNewProp(n, BAD_CAST name, BAD_CAST value) == NULL)
+		b->oom = 1;
+}
+
+/* A NUL-terminated copy of len bytes (which may hold NUL: only called on XML-safe text). */
+static char *dup_text(const char *s, size_t len)
+{
+	char *out = malloc(len + 1);
+
+	if (out == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
+static const char *severity_name(int severity)
+{
+	if (severity <= 3)
+		return "high"; /* emergency, alert, critical, error */
+	if (severity == 4)
+		return "medium"; /* warning */
+	return "low"; /* notice, informational, debug */
+}
+
+/* Element order follows the xs:sequence of each class in iodef-2.0.xsd. */
+static void build(struct builder *b, const struct gg_syslog_msg *msg, const char *record_id,
+		  const struct gg_iodef_defaults *defaults, const char *detect,
+		  const char *generated, const char *description, const char *hostname,
+		  const char *item, int item_is_text)
+{
+	xmlNodePtr root, inc, n, contact, ev, node, rd;
+	xmlNsPtr xmlns;
+
+	root = xmlNewDocNode(b->doc, NULL, BAD_CAST "IODEF-Document", NULL);
+	if (root == NULL) {
+		b->oom = 1;
+		return;
+	}
+	xmlDocSetRootElement(b->doc, root);
+	b->ns = xmlNewNs(root, BAD_CAST GG_IODEF2_NS, NULL);
+	xmlns = xmlSearchNs(b->doc, root, BAD_CAST "xml");
+	if (b->ns == NULL || xmlns == NULL) {
+		b->oom = 1;
+		return;
+	}
+	xmlSetNs(root, b->ns);
+	attr(b, root, "version", "2.00");
+	if (!b->oom && xmlNewNsProp(root, xmlns, BAD_CAST "lang", BAD_CAST "en") == NULL)
+		b->oom = 1;
+
+	inc = add(b, root, "Incident", NULL);
+	attr(b, inc, "purpose", "reporting");
+	n = add(b, inc, "IncidentID", record_id);
+	attr(b, n, "name", defaults->csirt_name);
+	if (detect != NULL)
+		add(b, inc, "DetectTime", detect);
+	add(b, inc, "GenerationTime", generated);
+	add(b, inc, "Description", description);
+	n = add(b, add(b, inc, "Assessment", NULL), "SystemImpact", NULL);
+	attr(b, n, "severity", severity_name(msg->severity));
+	attr(b, n, "type", "unknown");
+	contact = add(b, inc, "Contact", NULL);
+	attr(b, contact, "role", "creator");
+	attr(b, contact, "type", "organization");
+	add(b, contact, "ContactName", defaults->csirt_name);
+	if (defaults->contact_email != NULL && defaults->contact_email[0] != '\0')
+		add(b, add(b, contact, "Email", NULL), "EmailTo", defaults->contact_email);
+
+	ev = add(b, inc, "EventData", NULL);
+	if (hostname != NULL) {
+		n = add(b, add(b, ev, "Flow", NULL), "System", NULL);
+		attr(b, n, "category", "source");
+		node = add(b, n, "Node", NULL);
+		/* DomainData's one required child is Name. */
+		add(b, add(b, node, "DomainData", NULL), "Name", hostname);
+	}
+	rd = add(b, add(b, ev, "Record", NULL), "RecordData", NULL);
+	n = add(b, rd, "RecordItem", item);
+	/* RFC 7970's "bytes" is binary data in base64: it keeps what XML text cannot. */
+	attr(b, n, "dtype", item_is_text ? "string" : "bytes");
+}
+
+int gg_iodef_from_syslog(const struct gg_syslog_msg *msg, const char *raw, size_t raw_len,
+			 const char *record_id, const struct gg_iodef_defaults *defaults,
+			 time_t now, xmlDocPtr *out, struct gg_error *err)
+{
+	struct builder b = { 0 };
+	char detect[MAX_TIME], generated[MAX_TIME];
+	char *description = NULL, *hostname = NULL, *item = NULL;
+	int has_detect, item_is_text;
+	struct tm tm;
+
+	*out = NULL;
+	if (defaults == NULL || defaults->csirt_name == NULL || defaults->csirt_name[0] == '\0' ||
+	    !xml_safe((const unsigned char *)defaults->csirt_name, strlen(defaults->csirt_name)))
+		return gg_error_set(err, -EINVAL, "iodef: no XML-safe CSIRT name configured");
+	if (record_id == NULL || !xml_safe((const unsigned char *)record_id, strlen(record_id)))
+		return gg_error_set(err, -EINVAL, "iodef: record id is not XML-safe");
+	has_detect = detect_time(&msg->ts, now, detect);
+	gmtime_r(&now, &tm);
+	strftime(generated, sizeof(generated), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	if (msg->msg.len > 0 && xml_safe((const unsigned char *)msg->msg.ptr, msg->msg.len))
+		description = dup_text(msg->msg.ptr, msg->msg.len);
+	else if (msg->msg.len == 0)
+		description = dup_text("syslog message without text", 27);
+	else
+		description = strdup("syslog message text is not valid UTF-8 or holds control "
+				     "characters; the RecordItem keeps its bytes in base64");
+	if (msg->hostname.ptr != NULL && msg->hostname.len > 0 &&
+	    xml_safe((const unsigned char *)msg->hostname.ptr, msg->hostname.len))
+		hostname = dup_text(msg->hostname.ptr, msg->hostname.len);
+	item_is_text = xml_safe((const unsigned char *)raw, raw_len);
+	if (item_is_text) {
+		item = dup_text(raw, raw_len);
+	} else {
+		item = malloc(4 * ((raw_len + 2) / 3) + 1);
+		if (item != NULL)
+			EVP_EncodeBlock((unsigned char *)item, (const unsigned char *)raw,
+					(int)raw_len);
+	}
+	b.doc = xmlNewDoc(BAD_CAST "1.0");
+	if (description == NULL || item == NULL || b.doc == NULL ||
+	    (msg->hostname.ptr != NULL && hostname == NULL && msg->hostname.len > 0 &&
+	     xml_safe((const unsigned char *)msg->hostname.ptr, msg->hostname.len))) {
+		b.oom = 1;
+	} else {
+		build(&b, msg, record_id, defaults, has_detect ? detect : NULL, generated,
+		      description, hostname, item, item_is_text);
+	}
+	free(description);
+	free(hostname);
+	free(item);
+	if (b.oom) {
+		xmlFreeDoc(b.doc);
+		return gg_error_set(err, -ENOMEM, "syslog: out of memory building the document");
+	}
+	*out = b.doc;
+	return 0;
+}
