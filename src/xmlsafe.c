@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,24 @@ static void on_end_element(void *ctx, const xmlChar *localname, const xmlChar *p
 	st->end_element(ctx, localname, prefix, uri);
 }
 
+/* Encoding errors ("input conversion failed") bypass the parser context's structured handler
+ * and reach libxml2's generic one, which writes raw text to stderr, in the daemon's log. The
+ * structured handler still reports the failure; this only keeps the detail at debug level. */
+static void xmlsafe_generic_error(void *data, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void xmlsafe_generic_error(void *data, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	text[strcspn(text, "\n")] = '\0';
+	if (text[0] != '\0')
+		gg_log_debug("xml: %s", text);
+}
+
 int gg_xml_parse(const char *buf, size_t len, const struct gg_xml_limits *limits, xmlDocPtr *out,
 		 struct gg_error *err)
 {
@@ -201,6 +220,8 @@ int gg_xml_parse(const char *buf, size_t len, const struct gg_xml_limits *limits
 	if (buf == NULL || len == 0)
 		return gg_error_set(err, -EINVAL, "xml: empty document");
 
+	/* Per call: libxml2 keeps the generic handler per thread, and inputs parse in their own. */
+	xmlSetGenericErrorFunc(NULL, xmlsafe_generic_error);
 	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
 	if (ctxt == NULL)
 		return gg_error_set(err, -ENOMEM, "xml: cannot allocate a parser context");
