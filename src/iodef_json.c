@@ -1,6 +1,7 @@
 /* iodef_json.c: the built-in mapping from one flat JSON object (one NDJSON line) to a
  * complete IODEF 2.0 document; docs/ndjson-mapping.md describes it for users. */
 #include "iodef.h"
+#include "iodef_build.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,12 +67,6 @@ struct fields {
 	char protocol[4];
 	const char *purpose;
 	const char *restriction;
-};
-
-struct builder {
-	xmlDocPtr doc;
-	xmlNsPtr ns;
-	int oom;
 };
 
 static const char *const systemimpact_types[] = {
@@ -225,14 +220,6 @@ static int two(const char *s, int *out)
 	return 1;
 }
 
-static int days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* RFC 3339 date-time -> the xs:dateTime lexical form (upper-case T and Z). Stricter than
  * RFC 3339 where xs:dateTime is: no second 60 (leap seconds), offsets within +-14:00. */
 static int parse_time(const char *key, const char *s, char out[MAX_TIME], struct gg_error *err)
@@ -264,7 +251,7 @@ static int parse_time(const char *key, const char *s, char out[MAX_TIME], struct
 	} else {
 		goto bad;
 	}
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > gg_days_in_month(y, mo) || h > 23 ||
 	    mi > 59 || sec > 59)
 		return gg_error_set(err, -EINVAL,
 				    "json: key '%s': '%.40s' is not a real date and time", key, s);
@@ -544,50 +531,29 @@ static int read_fields(json_t *obj, const char *line, size_t len, struct fields 
 	return 0;
 }
 
-static xmlNodePtr add(struct builder *b, xmlNodePtr parent, const char *name, const char *text)
-{
-	xmlNodePtr n;
-
-	if (b->oom || parent == NULL)
-		return NULL;
-	/* xmlNewTextChild escapes text (xmlNewChild would parse entity references in it). */
-	n = xmlNewTextChild(parent, b->ns, BAD_CAST name, BAD_CAST text);
-	if (n == NULL)
-		b->oom = 1;
-	return n;
-}
-
-static void attr(struct builder *b, xmlNodePtr n, const char *name, const char *value)
-{
-	if (b->oom || n == NULL)
-		return;
-	if (xmlNewProp(n, BAD_CAST name, BAD_CAST value) == NULL)
-		b->oom = 1;
-}
-
-static void add_system(struct builder *b, xmlNodePtr flow, const struct endpoint *ep,
+static void add_system(struct gg_iodef_builder *b, xmlNodePtr flow, const struct endpoint *ep,
 		       const char *protocol)
 {
 	xmlNodePtr sys, node, addr, svc;
 
 	if (!ep->has_ip)
 		return;
-	sys = add(b, flow, "System", NULL);
-	attr(b, sys, "category", ep->category);
-	node = add(b, sys, "Node", NULL);
-	addr = add(b, node, "Address", ep->ip);
-	attr(b, addr, "category", ep->addr_category);
+	sys = gg_iodef_add(b, flow, "System", NULL);
+	gg_iodef_attr(b, sys, "category", ep->category);
+	node = gg_iodef_add(b, sys, "Node", NULL);
+	addr = gg_iodef_add(b, node, "Address", ep->ip);
+	gg_iodef_attr(b, addr, "category", ep->addr_category);
 	if (!ep->has_port && protocol[0] == '\0')
 		return;
-	svc = add(b, sys, "Service", NULL);
+	svc = gg_iodef_add(b, sys, "Service", NULL);
 	if (protocol[0] != '\0')
-		attr(b, svc, "ip-protocol", protocol);
+		gg_iodef_attr(b, svc, "ip-protocol", protocol);
 	if (ep->has_port)
-		add(b, svc, "Port", ep->port);
+		gg_iodef_add(b, svc, "Port", ep->port);
 }
 
 /* Element order follows the xs:sequence of each class in iodef-2.0.xsd. */
-static void build(struct builder *b, const struct fields *f,
+static void build(struct gg_iodef_builder *b, const struct fields *f,
 		  const struct gg_iodef_defaults *defaults, const char *line)
 {
 	xmlNodePtr root, inc, n, contact, ev, flow, rd;
@@ -606,44 +572,44 @@ static void build(struct builder *b, const struct fields *f,
 		return;
 	}
 	xmlSetNs(root, b->ns);
-	attr(b, root, "version", "2.00");
+	gg_iodef_attr(b, root, "version", "2.00");
 	if (!b->oom && xmlNewNsProp(root, xmlns, BAD_CAST "lang", BAD_CAST "en") == NULL)
 		b->oom = 1;
 
-	inc = add(b, root, "Incident", NULL);
-	attr(b, inc, "purpose", f->purpose);
-	attr(b, inc, "restriction", f->restriction);
-	n = add(b, inc, "IncidentID", f->id);
-	attr(b, n, "name", defaults->csirt_name);
+	inc = gg_iodef_add(b, root, "Incident", NULL);
+	gg_iodef_attr(b, inc, "purpose", f->purpose);
+	gg_iodef_attr(b, inc, "restriction", f->restriction);
+	n = gg_iodef_add(b, inc, "IncidentID", f->id);
+	gg_iodef_attr(b, n, "name", defaults->csirt_name);
 	if (f->detect[0] != '\0')
-		add(b, inc, "DetectTime", f->detect);
-	add(b, inc, "GenerationTime", f->generated);
+		gg_iodef_add(b, inc, "DetectTime", f->detect);
+	gg_iodef_add(b, inc, "GenerationTime", f->generated);
 	if (f->description != NULL)
-		add(b, inc, "Description", f->description);
+		gg_iodef_add(b, inc, "Description", f->description);
 	if (f->has_impact) {
-		n = add(b, add(b, inc, "Assessment", NULL), "SystemImpact", NULL);
+		n = gg_iodef_add(b, gg_iodef_add(b, inc, "Assessment", NULL), "SystemImpact", NULL);
 		if (f->severity != NULL)
-			attr(b, n, "severity", f->severity);
-		attr(b, n, "type", f->impact_type);
+			gg_iodef_attr(b, n, "severity", f->severity);
+		gg_iodef_attr(b, n, "type", f->impact_type);
 		if (f->ext_type != NULL)
-			attr(b, n, "ext-type", f->ext_type);
+			gg_iodef_attr(b, n, "ext-type", f->ext_type);
 	}
-	contact = add(b, inc, "Contact", NULL);
-	attr(b, contact, "role", "creator");
-	attr(b, contact, "type", "organization");
-	add(b, contact, "ContactName", defaults->csirt_name);
+	contact = gg_iodef_add(b, inc, "Contact", NULL);
+	gg_iodef_attr(b, contact, "role", "creator");
+	gg_iodef_attr(b, contact, "type", "organization");
+	gg_iodef_add(b, contact, "ContactName", defaults->csirt_name);
 	if (defaults->contact_email != NULL && defaults->contact_email[0] != '\0')
-		add(b, add(b, contact, "Email", NULL), "EmailTo", defaults->contact_email);
+		gg_iodef_add(b, gg_iodef_add(b, contact, "Email", NULL), "EmailTo", defaults->contact_email);
 
-	ev = add(b, inc, "EventData", NULL);
+	ev = gg_iodef_add(b, inc, "EventData", NULL);
 	if (f->src.has_ip || f->dst.has_ip) {
-		flow = add(b, ev, "Flow", NULL);
+		flow = gg_iodef_add(b, ev, "Flow", NULL);
 		add_system(b, flow, &f->src, f->protocol);
 		add_system(b, flow, &f->dst, f->protocol);
 	}
-	rd = add(b, add(b, ev, "Record", NULL), "RecordData", NULL);
-	n = add(b, rd, "RecordItem", line);
-	attr(b, n, "dtype", "string");
+	rd = gg_iodef_add(b, gg_iodef_add(b, ev, "Record", NULL), "RecordData", NULL);
+	n = gg_iodef_add(b, rd, "RecordItem", line);
+	gg_iodef_attr(b, n, "dtype", "string");
 }
 
 static int check_defaults(const struct gg_iodef_defaults *d, struct gg_error *err)
@@ -664,7 +630,7 @@ int gg_iodef_from_json(const char *json, size_t len, const struct gg_iodef_defau
 		       xmlDocPtr *out, struct gg_error *err)
 {
 	struct fields f = { 0 };
-	struct builder b = { 0 };
+	struct gg_iodef_builder b = { 0 };
 	json_error_t jerr;
 	json_t *obj;
 	char *line;

@@ -11,15 +11,10 @@
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 
+#include "iodef_build.h"
 #include "syslog/syslog_parse.h"
 
 #define MAX_TIME 48
-
-struct builder {
-	xmlDocPtr doc;
-	xmlNsPtr ns;
-	int oom;
-};
 
 /* True when s is well-formed UTF-8 made only of XML 1.0 characters: libxml2 would write other
  * bytes into a document that no parser (ours included) reads back. */
@@ -64,14 +59,6 @@ static int xml_safe(const unsigned char *s, size_t len)
 	return 1;
 }
 
-static int days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* The UTC seconds of a yearless stamp placed in year y. */
 static time_t stamp_in_year(const struct gg_syslog_time *t, int y)
 {
@@ -98,13 +85,13 @@ static int detect_time(const struct gg_syslog_time *t, time_t now, char out[MAX_
 		 * clocks and zone differences. A Feb 29 skips the years without one. */
 		gmtime_r(&now, &now_tm);
 		for (y = now_tm.tm_year + 1900 + 1; y >= now_tm.tm_year + 1900 - 1; y--)
-			if (t->day <= days_in_month(y, t->month) &&
+			if (t->day <= gg_days_in_month(y, t->month) &&
 			    stamp_in_year(t, y) <= now + 24 * 60 * 60)
 				break;
 		if (y < now_tm.tm_year + 1900 - 1)
 			return 0;
 	}
-	if (y < 1 || y > 9999 || t->day < 1 || t->day > days_in_month(y, t->month))
+	if (y < 1 || y > 9999 || t->day < 1 || t->day > gg_days_in_month(y, t->month))
 		return 0;
 	/* xs:dateTime has no leap second: 23:59:60 is written as :59, a second off. */
 	if (sec > 59)
@@ -132,27 +119,6 @@ static int detect_time(const struct gg_syslog_time *t, time_t now, char out[MAX_
 	return 1;
 }
 
-static xmlNodePtr add(struct builder *b, xmlNodePtr parent, const char *name, const char *text)
-{
-	xmlNodePtr n;
-
-	if (b->oom || parent == NULL)
-		return NULL;
-	/* xmlNewTextChild escapes text (xmlNewChild would parse entity references in it). */
-	n = xmlNewTextChild(parent, b->ns, BAD_CAST name, BAD_CAST text);
-	if (n == NULL)
-		b->oom = 1;
-	return n;
-}
-
-static void attr(struct builder *b, xmlNodePtr n, const char *name, const char *value)
-{
-	if (b->oom || n == NULL)
-		return;
-	if (xmlNewProp(n, BAD_CAST name, BAD_CAST value) == NULL)
-		b->oom = 1;
-}
-
 /* A NUL-terminated copy of len bytes (which may hold NUL: only called on XML-safe text). */
 static char *dup_text(const char *s, size_t len)
 {
@@ -176,7 +142,7 @@ static const char *severity_name(int severity)
 }
 
 /* Element order follows the xs:sequence of each class in iodef-2.0.xsd. */
-static void build(struct builder *b, const struct gg_syslog_msg *msg, const char *record_id,
+static void build(struct gg_iodef_builder *b, const struct gg_syslog_msg *msg, const char *record_id,
 		  const struct gg_iodef_defaults *defaults, const char *detect,
 		  const char *generated, const char *description, const char *hostname,
 		  const char *item, int item_is_text)
@@ -197,47 +163,47 @@ static void build(struct builder *b, const struct gg_syslog_msg *msg, const char
 		return;
 	}
 	xmlSetNs(root, b->ns);
-	attr(b, root, "version", "2.00");
+	gg_iodef_attr(b, root, "version", "2.00");
 	if (!b->oom && xmlNewNsProp(root, xmlns, BAD_CAST "lang", BAD_CAST "en") == NULL)
 		b->oom = 1;
 
-	inc = add(b, root, "Incident", NULL);
-	attr(b, inc, "purpose", "reporting");
-	n = add(b, inc, "IncidentID", record_id);
-	attr(b, n, "name", defaults->csirt_name);
+	inc = gg_iodef_add(b, root, "Incident", NULL);
+	gg_iodef_attr(b, inc, "purpose", "reporting");
+	n = gg_iodef_add(b, inc, "IncidentID", record_id);
+	gg_iodef_attr(b, n, "name", defaults->csirt_name);
 	if (detect != NULL)
-		add(b, inc, "DetectTime", detect);
-	add(b, inc, "GenerationTime", generated);
-	add(b, inc, "Description", description);
-	n = add(b, add(b, inc, "Assessment", NULL), "SystemImpact", NULL);
-	attr(b, n, "severity", severity_name(msg->severity));
-	attr(b, n, "type", "unknown");
-	contact = add(b, inc, "Contact", NULL);
-	attr(b, contact, "role", "creator");
-	attr(b, contact, "type", "organization");
-	add(b, contact, "ContactName", defaults->csirt_name);
+		gg_iodef_add(b, inc, "DetectTime", detect);
+	gg_iodef_add(b, inc, "GenerationTime", generated);
+	gg_iodef_add(b, inc, "Description", description);
+	n = gg_iodef_add(b, gg_iodef_add(b, inc, "Assessment", NULL), "SystemImpact", NULL);
+	gg_iodef_attr(b, n, "severity", severity_name(msg->severity));
+	gg_iodef_attr(b, n, "type", "unknown");
+	contact = gg_iodef_add(b, inc, "Contact", NULL);
+	gg_iodef_attr(b, contact, "role", "creator");
+	gg_iodef_attr(b, contact, "type", "organization");
+	gg_iodef_add(b, contact, "ContactName", defaults->csirt_name);
 	if (defaults->contact_email != NULL && defaults->contact_email[0] != '\0')
-		add(b, add(b, contact, "Email", NULL), "EmailTo", defaults->contact_email);
+		gg_iodef_add(b, gg_iodef_add(b, contact, "Email", NULL), "EmailTo", defaults->contact_email);
 
-	ev = add(b, inc, "EventData", NULL);
+	ev = gg_iodef_add(b, inc, "EventData", NULL);
 	if (hostname != NULL) {
-		n = add(b, add(b, ev, "Flow", NULL), "System", NULL);
-		attr(b, n, "category", "source");
-		node = add(b, n, "Node", NULL);
+		n = gg_iodef_add(b, gg_iodef_add(b, ev, "Flow", NULL), "System", NULL);
+		gg_iodef_attr(b, n, "category", "source");
+		node = gg_iodef_add(b, n, "Node", NULL);
 		/* DomainData's one required child is Name. */
-		add(b, add(b, node, "DomainData", NULL), "Name", hostname);
+		gg_iodef_add(b, gg_iodef_add(b, node, "DomainData", NULL), "Name", hostname);
 	}
-	rd = add(b, add(b, ev, "Record", NULL), "RecordData", NULL);
-	n = add(b, rd, "RecordItem", item);
+	rd = gg_iodef_add(b, gg_iodef_add(b, ev, "Record", NULL), "RecordData", NULL);
+	n = gg_iodef_add(b, rd, "RecordItem", item);
 	/* RFC 7970's "bytes" is binary data in base64: it keeps what XML text cannot. */
-	attr(b, n, "dtype", item_is_text ? "string" : "bytes");
+	gg_iodef_attr(b, n, "dtype", item_is_text ? "string" : "bytes");
 }
 
 int gg_iodef_from_syslog(const struct gg_syslog_msg *msg, const char *raw, size_t raw_len,
 			 const char *record_id, const struct gg_iodef_defaults *defaults,
 			 time_t now, xmlDocPtr *out, struct gg_error *err)
 {
-	struct builder b = { 0 };
+	struct gg_iodef_builder b = { 0 };
 	char detect[MAX_TIME], generated[MAX_TIME];
 	char *description = NULL, *hostname = NULL, *item = NULL;
 	int has_detect, item_is_text;

@@ -1,0 +1,24 @@
+/* iodef_build.h: the small tree-building helpers every IODEF producer shares (the NDJSON and
+ * syslog mappings today): an out-of-memory flag carried through a build, and calendar math. */
+#ifndef GG_IODEF_BUILD_H
+#define GG_IODEF_BUILD_H
+
+#include <libxml/tree.h>
+
+/* A document under construction. Helpers do nothing once oom is set, so a build runs straight
+ * through and is checked once at the end. */
+struct gg_iodef_builder {
+	xmlDocPtr doc;
+	xmlNsPtr ns;
+	int oom;
+};
+
+/* Adds <name>text</name> (text escaped; NULL for an empty element) in the builder's namespace. */
+xmlNodePtr gg_iodef_add(struct gg_iodef_builder *b, xmlNodePtr parent, const char *name,
+			const char *text);
+void gg_iodef_attr(struct gg_iodef_builder *b, xmlNodePtr n, const char *name, const char *value);
+
+/* Days in month m (1-12) of year y, Gregorian. */
+int gg_days_in_month(int y, int m);
+
+#endif
