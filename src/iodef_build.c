@@ -23,6 +23,49 @@ void gg_iodef_attr(struct gg_iodef_builder *b, xmlNodePtr n, const char *name, c
 		b->oom = 1;
 }
 
+size_t gg_xml_text_prefix(const void *text, size_t len)
+{
+	const unsigned char *s = text;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i], cp;
+		size_t n;
+
+		if (c < 0x80) {
+			if (c < 0x20 && c != 0x09 && c != 0x0a && c != 0x0d)
+				return i;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (i + n > len)
+			return i;
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF, and the non-Chars U+FFFE/U+FFFF */
+		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 int gg_days_in_month(int y, int m)
 {
 	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };

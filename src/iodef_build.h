@@ -4,6 +4,7 @@
 #define GG_IODEF_BUILD_H
 
 #include <libxml/tree.h>
+#include <stddef.h>
 
 /* A document under construction. Helpers do nothing once oom is set, so a build runs straight
  * through and is checked once at the end. */
@@ -17,6 +18,11 @@ struct gg_iodef_builder {
 xmlNodePtr gg_iodef_add(struct gg_iodef_builder *b, xmlNodePtr parent, const char *name,
 			const char *text);
 void gg_iodef_attr(struct gg_iodef_builder *b, xmlNodePtr n, const char *name, const char *value);
+
+/* The length of the longest prefix of s that is well-formed UTF-8 made only of XML 1.0
+ * characters (no C0 controls but tab/LF/CR, no overlong forms, surrogates or U+FFFE/U+FFFF):
+ * anything else libxml2 would write into a document that no parser reads back. */
+size_t gg_xml_text_prefix(const void *s, size_t len);
 
 /* Days in month m (1-12) of year y, Gregorian. */
 int gg_days_in_month(int y, int m);

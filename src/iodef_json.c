@@ -117,51 +117,6 @@ static const char *json_type_name(const json_t *v)
 	}
 }
 
-/* Returns the number of bytes of s (len bytes) that are well-formed UTF-8 made of XML 1.0
- * characters (Char production: no C0 controls but tab/LF/CR, no surrogates, no U+FFFE/F);
- * len when all of it is. libxml2 would write such bytes into a document that no parser,
- * including ours, accepts back. */
-static size_t xml_text_prefix(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i], cp;
-		size_t n;
-
-		if (c < 0x80) {
-			if (c < 0x20 && c != 0x09 && c != 0x0a && c != 0x0d)
-				return i;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 4;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (i + n > len)
-			return i;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond U+10FFFF, and the non-Chars U+FFFE/U+FFFF */
-		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-			return i;
-		i += n;
-	}
-	return len;
-}
 
 /* The value of key, NULL when absent or JSON null. */
 static json_t *field(json_t *obj, const char *key)
@@ -173,7 +128,7 @@ static json_t *field(json_t *obj, const char *key)
 
 static int check_text(const char *key, const char *s, size_t len, struct gg_error *err)
 {
-	size_t ok = xml_text_prefix((const unsigned char *)s, len);
+	size_t ok = gg_xml_text_prefix(s, len);
 
 	if (ok != len)
 		return gg_error_set(err, -EINVAL,
@@ -616,11 +571,11 @@ static int check_defaults(const struct gg_iodef_defaults *d, struct gg_error *er
 {
 	if (d == NULL || d->csirt_name == NULL || d->csirt_name[0] == '\0')
 		return gg_error_set(err, -EINVAL, "iodef: no CSIRT name configured");
-	if (xml_text_prefix((const unsigned char *)d->csirt_name, strlen(d->csirt_name)) !=
+	if (gg_xml_text_prefix(d->csirt_name, strlen(d->csirt_name)) !=
 	    strlen(d->csirt_name))
 		return gg_error_set(err, -EINVAL, "iodef: CSIRT name is not XML-safe UTF-8");
 	if (d->contact_email != NULL &&
-	    xml_text_prefix((const unsigned char *)d->contact_email, strlen(d->contact_email)) !=
+	    gg_xml_text_prefix(d->contact_email, strlen(d->contact_email)) !=
 		    strlen(d->contact_email))
 		return gg_error_set(err, -EINVAL, "iodef: contact e-mail is not XML-safe UTF-8");
 	return 0;

@@ -18,45 +18,9 @@
 
 /* True when s is well-formed UTF-8 made only of XML 1.0 characters: libxml2 would write other
  * bytes into a document that no parser (ours included) reads back. */
-static int xml_safe(const unsigned char *s, size_t len)
+static int xml_safe(const char *s, size_t len)
 {
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i], cp;
-		size_t n;
-
-		if (c < 0x80) {
-			if (c < 0x20 && c != 0x09 && c != 0x0a && c != 0x0d)
-				return 0;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 4;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (i + n > len)
-			return 0;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-			return 0;
-		i += n;
-	}
-	return 1;
+	return gg_xml_text_prefix(s, len) == len;
 }
 
 /* The UTC seconds of a yearless stamp placed in year y. */
@@ -211,15 +175,15 @@ int gg_iodef_from_syslog(const struct gg_syslog_msg *msg, const char *raw, size_
 
 	*out = NULL;
 	if (defaults == NULL || defaults->csirt_name == NULL || defaults->csirt_name[0] == '\0' ||
-	    !xml_safe((const unsigned char *)defaults->csirt_name, strlen(defaults->csirt_name)))
+	    !xml_safe(defaults->csirt_name, strlen(defaults->csirt_name)))
 		return gg_error_set(err, -EINVAL, "iodef: no XML-safe CSIRT name configured");
-	if (record_id == NULL || !xml_safe((const unsigned char *)record_id, strlen(record_id)))
+	if (record_id == NULL || !xml_safe(record_id, strlen(record_id)))
 		return gg_error_set(err, -EINVAL, "iodef: record id is not XML-safe");
 	has_detect = detect_time(&msg->ts, now, detect);
 	gmtime_r(&now, &tm);
 	strftime(generated, sizeof(generated), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
-	if (msg->msg.len > 0 && xml_safe((const unsigned char *)msg->msg.ptr, msg->msg.len))
+	if (msg->msg.len > 0 && xml_safe(msg->msg.ptr, msg->msg.len))
 		description = dup_text(msg->msg.ptr, msg->msg.len);
 	else if (msg->msg.len == 0)
 		description = dup_text("syslog message without text", 27);
@@ -227,9 +191,9 @@ int gg_iodef_from_syslog(const struct gg_syslog_msg *msg, const char *raw, size_
 		description = strdup("syslog message text is not valid UTF-8 or holds control "
 				     "characters; the RecordItem keeps its bytes in base64");
 	if (msg->hostname.ptr != NULL && msg->hostname.len > 0 &&
-	    xml_safe((const unsigned char *)msg->hostname.ptr, msg->hostname.len))
+	    xml_safe(msg->hostname.ptr, msg->hostname.len))
 		hostname = dup_text(msg->hostname.ptr, msg->hostname.len);
-	item_is_text = xml_safe((const unsigned char *)raw, raw_len);
+	item_is_text = xml_safe(raw, raw_len);
 	if (item_is_text) {
 		item = dup_text(raw, raw_len);
 	} else {
@@ -241,7 +205,7 @@ int gg_iodef_from_syslog(const struct gg_syslog_msg *msg, const char *raw, size_
 	b.doc = xmlNewDoc(BAD_CAST "1.0");
 	if (description == NULL || item == NULL || b.doc == NULL ||
 	    (msg->hostname.ptr != NULL && hostname == NULL && msg->hostname.len > 0 &&
-	     xml_safe((const unsigned char *)msg->hostname.ptr, msg->hostname.len))) {
+	     xml_safe(msg->hostname.ptr, msg->hostname.len))) {
 		b.oom = 1;
 	} else {
 		build(&b, msg, record_id, defaults, has_detect ? detect : NULL, generated,
