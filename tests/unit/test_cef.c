@@ -12,35 +12,7 @@
 #include <cmocka.h>
 
 #include "payload/cef.h"
-
-/* tests/data/payload/NAME (see PROVENANCE.md there), malloc'd, its size in *len. */
-static char *read_vector(const char *name, size_t *len)
-{
-	const char *dir = getenv("GG_TEST_DATA_DIR");
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long size;
-
-	if (dir == NULL || *dir == '\0')
-		fail_msg("GG_TEST_DATA_DIR is not set (make check sets it; by hand: "
-			 "GG_TEST_DATA_DIR=tests/data)");
-	snprintf(path, sizeof(path), "%s/payload/%s", dir, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
+#include "test_util.h"
 
 static struct gg_cef *parse_ok(const char *s)
 {
@@ -81,7 +53,7 @@ static void assert_ext(const struct gg_cef *cef, size_t i, const char *key, cons
 static void test_guide_example(void **state)
 {
 	size_t len;
-	char *buf = read_vector("cef-guide-worm.txt", &len);
+	char *buf = gg_test_read_data("payload/cef-guide-worm.txt", &len);
 	const char *msg = strstr(buf, "CEF:");
 	struct gg_cef *cef = NULL;
 	struct gg_error err = { 0 };
@@ -163,7 +135,7 @@ static void test_header_escapes(void **state)
 static void test_vendor_keys(void **state)
 {
 	size_t len;
-	char *buf = read_vector("cef-trendmicro-apex-ncie.txt", &len);
+	char *buf = gg_test_read_data("payload/cef-trendmicro-apex-ncie.txt", &len);
 	struct gg_cef *cef = NULL;
 	struct gg_error err = { 0 };
 
@@ -337,8 +309,8 @@ static void test_every_prefix(void **state)
 	size_t n, k, len;
 
 	for (n = 0; n < 3; n++) {
-		char *buf = n == 0 ? read_vector("cef-guide-worm.txt", &len)
-			  : n == 1 ? read_vector("cef-trendmicro-apex-ncie.txt", &len)
+		char *buf = n == 0 ? gg_test_read_data("payload/cef-guide-worm.txt", &len)
+			  : n == 1 ? gg_test_read_data("payload/cef-trendmicro-apex-ncie.txt", &len)
 				   : strdup(inline_msgs[0]);
 
 		if (n == 2)

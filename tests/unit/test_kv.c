@@ -12,35 +12,7 @@
 #include <cmocka.h>
 
 #include "payload/kv.h"
-
-/* tests/data/payload/NAME (see PROVENANCE.md there), malloc'd, its size in *len. */
-static char *read_vector(const char *name, size_t *len)
-{
-	const char *dir = getenv("GG_TEST_DATA_DIR");
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long size;
-
-	if (dir == NULL || *dir == '\0')
-		fail_msg("GG_TEST_DATA_DIR is not set (make check sets it; by hand: "
-			 "GG_TEST_DATA_DIR=tests/data)");
-	snprintf(path, sizeof(path), "%s/payload/%s", dir, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
+#include "test_util.h"
 
 static struct gg_kv_list *parse_ok(const char *s)
 {
@@ -82,7 +54,7 @@ static void assert_pair(const struct gg_kv_list *l, size_t i, const char *key, c
 static void test_ufw_block(void **state)
 {
 	size_t len;
-	char *buf = read_vector("kv-ufw-block.txt", &len);
+	char *buf = gg_test_read_data("payload/kv-ufw-block.txt", &len);
 	struct gg_kv_list *l = NULL;
 	struct gg_error err = { 0 };
 
@@ -114,7 +86,7 @@ static void test_ufw_block(void **state)
 static void test_iptables_icmp_duplicate_id(void **state)
 {
 	size_t len, i, ids = 0;
-	char *buf = read_vector("kv-iptables-icmp-uid.txt", &len);
+	char *buf = gg_test_read_data("payload/kv-iptables-icmp-uid.txt", &len);
 	struct gg_kv_list *l = NULL;
 	struct gg_error err = { 0 };
 
@@ -140,7 +112,7 @@ static void test_iptables_icmp_duplicate_id(void **state)
 static void test_ip6tables_options(void **state)
 {
 	size_t len;
-	char *buf = read_vector("kv-ip6tables-tcp-opt.txt", &len);
+	char *buf = gg_test_read_data("payload/kv-ip6tables-tcp-opt.txt", &len);
 	struct gg_kv_list *l = NULL;
 	struct gg_error err = { 0 };
 
@@ -256,13 +228,14 @@ static void test_limits(void **state)
  * read past the end; a prefix may parse or fail but must not crash or leak. */
 static void test_every_prefix(void **state)
 {
-	static const char *const names[] = { "kv-ufw-block.txt", "kv-iptables-icmp-uid.txt",
-					     "kv-ip6tables-tcp-opt.txt" };
+	static const char *const names[] = { "payload/kv-ufw-block.txt",
+					     "payload/kv-iptables-icmp-uid.txt",
+					     "payload/kv-ip6tables-tcp-opt.txt" };
 	static const char quoted[] = "a=\"x \\\" y\" b=\"\\\\\" c=d";
 	size_t n, k, len;
 
 	for (n = 0; n <= sizeof(names) / sizeof(names[0]); n++) {
-		char *buf = n < 3 ? read_vector(names[n], &len) : strdup(quoted);
+		char *buf = n < 3 ? gg_test_read_data(names[n], &len) : strdup(quoted);
 
 		if (n == 3)
 			len = strlen(buf);

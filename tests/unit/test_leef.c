@@ -12,35 +12,7 @@
 #include <cmocka.h>
 
 #include "payload/leef.h"
-
-/* tests/data/payload/NAME (see PROVENANCE.md there), malloc'd, its size in *len. */
-static char *read_vector(const char *name, size_t *len)
-{
-	const char *dir = getenv("GG_TEST_DATA_DIR");
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long size;
-
-	if (dir == NULL || *dir == '\0')
-		fail_msg("GG_TEST_DATA_DIR is not set (make check sets it; by hand: "
-			 "GG_TEST_DATA_DIR=tests/data)");
-	snprintf(path, sizeof(path), "%s/payload/%s", dir, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
+#include "test_util.h"
 
 static struct gg_leef *parse_ok(const char *s)
 {
@@ -82,7 +54,7 @@ static void assert_attr(const struct gg_leef *leef, size_t i, const char *key, c
 static void test_ibm_leef1(void **state)
 {
 	size_t len;
-	char *buf = read_vector("leef1-ibm-msexchange.txt", &len);
+	char *buf = gg_test_read_data("payload/leef1-ibm-msexchange.txt", &len);
 	struct gg_leef *leef = NULL;
 	struct gg_error err = { 0 };
 
@@ -110,7 +82,7 @@ static void test_ibm_leef1(void **state)
 static void test_ibm_leef2(void **state)
 {
 	size_t len;
-	char *buf = read_vector("leef2-ibm-stealthwatch.txt", &len);
+	char *buf = gg_test_read_data("payload/leef2-ibm-stealthwatch.txt", &len);
 	struct gg_leef *leef = NULL;
 	struct gg_error err = { 0 };
 
@@ -294,8 +266,8 @@ static void test_every_prefix(void **state)
 	size_t n, k, len;
 
 	for (n = 0; n < 3; n++) {
-		char *buf = n == 0 ? read_vector("leef1-ibm-msexchange.txt", &len)
-			  : n == 1 ? read_vector("leef2-ibm-stealthwatch.txt", &len)
+		char *buf = n == 0 ? gg_test_read_data("payload/leef1-ibm-msexchange.txt", &len)
+			  : n == 1 ? gg_test_read_data("payload/leef2-ibm-stealthwatch.txt", &len)
 				   : strdup(multibyte);
 
 		if (n == 2)

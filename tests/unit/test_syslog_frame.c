@@ -13,33 +13,7 @@
 
 #include "syslog/syslog_frame.h"
 #include "syslog/syslog_parse.h"
-
-static char *read_data(const char *rel, size_t *len)
-{
-	const char *dir = getenv("GG_TEST_DATA_DIR");
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long size;
-
-	if (dir == NULL || *dir == '\0')
-		fail_msg("GG_TEST_DATA_DIR is not set (make check sets it)");
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
+#include "test_util.h"
 
 /* What came out, as text: frames separated by '|', bytes outside printable ASCII as \xNN,
  * "!SIZE" for a dropped oversized frame, "!PROTO" for a connection error, and "$" before what
@@ -185,8 +159,8 @@ static void test_init(void **state)
 static void test_logger_lf(void **state)
 {
 	size_t l1, l2;
-	char *a = read_data("syslog/logger-rfc3164-tcp.bin", &l1);
-	char *b = read_data("syslog/logger-rfc5424-tcp.bin", &l2);
+	char *a = gg_test_read_data("syslog/logger-rfc3164-tcp.bin", &l1);
+	char *b = gg_test_read_data("syslog/logger-rfc5424-tcp.bin", &l2);
 	char *s = malloc(l1 + l2);
 	struct transcript *t = malloc(sizeof(*t));
 
@@ -238,7 +212,7 @@ static void test_logger_lf(void **state)
 static void test_logger_octet(void **state)
 {
 	size_t l;
-	char *a = read_data("syslog/logger-rfc5424-octet-count.bin", &l);
+	char *a = gg_test_read_data("syslog/logger-rfc5424-octet-count.bin", &l);
 	char *s = malloc(3 * l + 10);
 	char *sp = memchr(a, ' ', l);
 	char expect[1024];

@@ -12,37 +12,9 @@
 #include <cmocka.h>
 
 #include "syslog/syslog_parse.h"
+#include "test_util.h"
 
 /* ------------------------------------------------------------------ helpers */
-
-/* tests/data/<rel> into a malloc'd buffer; GG_TEST_DATA_DIR is required, as for the other
- * unit tests, so a run without the data fails rather than passes empty. */
-static char *read_data(const char *rel, size_t *len)
-{
-	const char *dir = getenv("GG_TEST_DATA_DIR");
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long size;
-
-	if (dir == NULL || *dir == '\0')
-		fail_msg("GG_TEST_DATA_DIR is not set (make check sets it)");
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
-}
 
 /* Line n (0-based) of a file's text, without LF or CRLF, copied into its own buffer of exactly
  * that size so that ASan sees any read past its end. */
@@ -139,7 +111,7 @@ static void assert_inside(const struct parsed *p, const char *buf, size_t len)
 static void test_rfc5424_examples(void **state)
 {
 	size_t len, l;
-	char *text = read_data("syslog/rfc5424-s6.5-examples.log", &len);
+	char *text = gg_test_read_data("syslog/rfc5424-s6.5-examples.log", &len);
 	char *line;
 	struct parsed *p;
 
@@ -233,7 +205,7 @@ static void test_rfc5424_examples(void **state)
 static void test_logger_rfc5424(void **state)
 {
 	size_t len;
-	char *text = read_data("syslog/logger-rfc5424-tcp.bin", &len);
+	char *text = gg_test_read_data("syslog/logger-rfc5424-tcp.bin", &len);
 	struct parsed *p;
 
 	assert_true(len > 0 && text[len - 1] == '\n');
@@ -469,7 +441,7 @@ static void test_limits(void **state)
 static void test_rfc3164_examples(void **state)
 {
 	size_t len, l;
-	char *text = read_data("syslog/rfc3164-s5.4-examples.log", &len);
+	char *text = gg_test_read_data("syslog/rfc3164-s5.4-examples.log", &len);
 	char *line;
 	struct parsed *p;
 
@@ -540,7 +512,7 @@ static void test_rfc3164_examples(void **state)
 static void test_openssh_loghub(void **state)
 {
 	size_t len, l;
-	char *text = read_data("syslog/loghub-OpenSSH_2k-excerpt.log", &len);
+	char *text = gg_test_read_data("syslog/loghub-OpenSSH_2k-excerpt.log", &len);
 	int n = count_lines(text, len);
 
 	assert_int_equal(n, 6);
@@ -590,7 +562,7 @@ static void test_openssh_loghub(void **state)
 static void test_logstash_lines(void **state)
 {
 	size_t len, l;
-	char *text = read_data("syslog/logstash-syslog_spec.lines.log", &len);
+	char *text = gg_test_read_data("syslog/logstash-syslog_spec.lines.log", &len);
 	int n = count_lines(text, len);
 	struct parsed *p;
 	char *line;
@@ -665,7 +637,7 @@ static void test_logstash_lines(void **state)
 static void test_logger_rfc3164(void **state)
 {
 	size_t len;
-	char *text = read_data("syslog/logger-rfc3164-tcp.bin", &len);
+	char *text = gg_test_read_data("syslog/logger-rfc3164-tcp.bin", &len);
 	struct parsed *p;
 
 	assert_true(len > 0 && text[len - 1] == '\n');
@@ -831,7 +803,7 @@ static void test_nul_and_utf8(void **state)
 static void truncate_all(const char *rel)
 {
 	size_t len, l;
-	char *text = read_data(rel, &len);
+	char *text = gg_test_read_data(rel, &len);
 	int n = count_lines(text, len);
 
 	for (int i = 0; i < n; i++) {
