@@ -19,13 +19,11 @@ static const struct gg_iodef_defaults defaults = {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct gg_error err = { 0 };
 
 	if (f == NULL)
 		return -1;
-	if (gg_schema_load(gg_test_schema_dir(), &f->schema, &err) != 0 ||
-	    gg_validator_new(f->schema, &f->v, &err) != 0) {
-		print_error("setup: %s\n", err.msg);
+	if (gg_test_validator_open(&f->schema, &f->v) != 0) {
+		free(f);
 		return -1;
 	}
 	*state = f;
@@ -36,8 +34,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	gg_validator_free(f->v);
-	gg_schema_free(f->schema);
+	gg_test_validator_close(f->schema, f->v);
 	free(f);
 	return 0;
 }

@@ -16,15 +16,13 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct gg_error err = { 0 };
 	xmlSchemaParserCtxtPtr pctxt;
 	char path[4096];
 
 	if (f == NULL)
 		return -1;
-	if (gg_schema_load(gg_test_schema_dir(), &f->schema, &err) != 0 ||
-	    gg_validator_new(f->schema, &f->v, &err) != 0) {
-		print_error("setup: %s\n", err.msg);
+	if (gg_test_validator_open(&f->schema, &f->v) != 0) {
+		free(f);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/iodef-1.0.xsd", gg_test_schema_dir());
@@ -44,8 +42,7 @@ static int teardown(void **state)
 
 	xmlSchemaFreeValidCtxt(f->v1);
 	xmlSchemaFree(f->xsd1);
-	gg_validator_free(f->v);
-	gg_schema_free(f->schema);
+	gg_test_validator_close(f->schema, f->v);
 	free(f);
 	return 0;
 }

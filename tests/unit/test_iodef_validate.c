@@ -19,14 +19,10 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct gg_error err = { 0 };
 
 	if (f == NULL)
 		return -1;
-	if (gg_schema_load(gg_test_schema_dir(), &f->schema, &err) != 0 ||
-	    gg_validator_new(f->schema, &f->v, &err) != 0) {
-		print_error("setup: %s\n", err.msg);
-		gg_schema_free(f->schema);
+	if (gg_test_validator_open(&f->schema, &f->v) != 0) {
 		free(f);
 		return -1;
 	}
@@ -38,8 +34,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	gg_validator_free(f->v);
-	gg_schema_free(f->schema);
+	gg_test_validator_close(f->schema, f->v);
 	free(f);
 	return 0;
 }

@@ -67,6 +67,30 @@ static inline char *gg_test_read_in(const char *dir, const char *rel, size_t *le
 	return buf;
 }
 
+/* The compiled IODEF 2.0 schema and one validator on it, for tests that check what they build.
+ * Returns 0, or -1 after printing why with nothing left allocated. */
+static inline int gg_test_validator_open(struct gg_schema **schema, struct gg_validator **v)
+{
+	struct gg_error err = { 0 };
+
+	*schema = NULL;
+	*v = NULL;
+	if (gg_schema_load(gg_test_schema_dir(), schema, &err) != 0 ||
+	    gg_validator_new(*schema, v, &err) != 0) {
+		print_error("setup: %s\n", err.msg);
+		gg_schema_free(*schema);
+		*schema = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static inline void gg_test_validator_close(struct gg_schema *schema, struct gg_validator *v)
+{
+	gg_validator_free(v);
+	gg_schema_free(schema);
+}
+
 /* A file of the test corpus, e.g. "iodef/rfc7970/rfc7970-s7.1-minimal.xml". */
 static inline char *gg_test_read_data(const char *rel, size_t *len)
 {
