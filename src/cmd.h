@@ -11,5 +11,6 @@ int gg_cmd_check_config(const char *config_path, int argc, char **argv);
 int gg_cmd_validate(const char *config_path, int argc, char **argv);
 int gg_cmd_topics(const char *config_path, int argc, char **argv);
 int gg_cmd_spool(const char *config_path, int argc, char **argv);
+int gg_cmd_map(const char *config_path, int argc, char **argv);
 
 #endif

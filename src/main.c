@@ -24,6 +24,7 @@ static const struct command {
 	{ "validate", gg_cmd_validate, "validate IODEF documents: validate FILE..." },
 	{ "topics", gg_cmd_topics, "inspect the topic: topics check | topics items [--out DIR]" },
 	{ "spool", gg_cmd_spool, "inspect the spool: spool stats" },
+	{ "map", gg_cmd_map, "run mappings on log lines: map -m MAPPING [--explain] [FILE...]" },
 };
 
 static void usage(FILE *fp)

@@ -525,13 +525,13 @@ static void bsd_tag(struct cur *c, struct gg_syslog_msg *m)
 	accept(c, ' ');
 }
 
-static void parse_3164(struct cur *c, struct gg_syslog_msg *m)
+static void parse_3164(struct cur *c, struct gg_syslog_msg *m, bool headerless)
 {
 	size_t mark = c->pos;
 
 	m->format = GG_SYSLOG_3164;
 	m->version = 0;
-	if (!m->pri_valid) {
+	if (!m->pri_valid && !headerless) {
 		/* RFC 3164 section 4.3.3: the whole packet is the CONTENT. */
 		set_msg(c, m, false);
 		return;
@@ -540,6 +540,13 @@ static void parse_3164(struct cur *c, struct gg_syslog_msg *m)
 		m->ts = (struct gg_syslog_time){ 0 };
 		c->pos = mark;
 		if (!bsd_time(c, &m->ts) || (!at_end(c) && peek(c) != ' ')) {
+			if (!m->pri_valid) {
+				/* No PRI and no stamp: not a syslog line, all of it is text. */
+				m->ts = (struct gg_syslog_time){ 0 };
+				c->pos = mark;
+				set_msg(c, m, false);
+				return;
+			}
 			/* Section 4.3.2: no valid TIMESTAMP, so the relay would add its own
 			 * and a HOSTNAME, and what follows the PRI is the MSG. */
 			m->ts = (struct gg_syslog_time){ 0 };
@@ -580,7 +587,7 @@ int gg_syslog_parse(const char *buf, size_t len, const struct gg_syslog_limits *
 		    struct gg_error *err)
 {
 	struct gg_syslog_limits lim = { GG_SYSLOG_DEFAULT_MAX_SIZE, GG_SYSLOG_MAX_SD_ELEMENTS,
-					GG_SYSLOG_MAX_SD_PARAMS };
+					GG_SYSLOG_MAX_SD_PARAMS, 0 };
 	struct cur c = { (const unsigned char *)buf, len, 0, err };
 	struct scratch s = { scratch, scratch != NULL ? scratch_size : 0, 0 };
 	int prival, rc;
@@ -622,6 +629,6 @@ int gg_syslog_parse(const char *buf, size_t len, const struct gg_syslog_limits *
 		}
 		return rc;
 	}
-	parse_3164(&c, out);
+	parse_3164(&c, out, (lim.flags & GG_SYSLOG_HEADERLESS) != 0);
 	return 0;
 }

@@ -83,10 +83,17 @@ struct gg_syslog_msg {
 	bool msg_utf8;
 };
 
+/* gg_syslog_limits.flags */
+/* A line without PRI that starts with a valid TIMESTAMP still has its HOSTNAME and TAG read,
+ * as syslog daemons write messages to files ("Dec 10 06:55:46 host sshd[24200]: ..."). The
+ * default is the network rule of RFC 3164 section 4.3.3: no PRI, the whole line is the MSG. */
+#define GG_SYSLOG_HEADERLESS 0x1u
+
 struct gg_syslog_limits {
 	size_t max_size;        /* longest message accepted, in bytes */
 	size_t max_sd_elements; /* at most GG_SYSLOG_MAX_SD_ELEMENTS */
 	size_t max_sd_params;   /* in all elements together; at most GG_SYSLOG_MAX_SD_PARAMS */
+	unsigned flags;
 };
 
 /* What a NULL limits argument means: RFC 5424 section 6.1 has receivers accept 2048 bytes and
