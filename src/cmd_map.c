@@ -12,8 +12,6 @@
 #include "cmd.h"
 #include "iodef.h"
 #include "map.h"
-#include "record_id.h"
-#include "syslog/syslog_parse.h"
 
 #define USAGE "usage: gridgate map -m MAPPING [-m MAPPING]... [--explain] [--quiet] " \
 	      "[--stats] [--now TIME] [--csirt NAME] [--input NAME] [--mapping-dir DIR] " \
@@ -28,41 +26,23 @@ struct map_run {
 	time_t now;
 	int explain, quiet;
 	unsigned long lines, mapped, ignored, unmatched, invalid, failed;
-	char *scratch;
-	size_t scratch_size;
 };
 
 static int map_line(struct map_run *run, const char *file, unsigned long lineno, const char *line,
 		    size_t len)
 {
-	struct gg_syslog_limits limits = { .max_size = GG_SYSLOG_DEFAULT_MAX_SIZE,
-					   .max_sd_elements = GG_SYSLOG_MAX_SD_ELEMENTS,
-					   .max_sd_params = GG_SYSLOG_MAX_SD_PARAMS,
-					   .flags = GG_SYSLOG_HEADERLESS };
-	struct gg_syslog_msg *msg = malloc(sizeof(*msg));
-	struct gg_map_record rec = { .input = run->input, .raw = line, .raw_len = len,
-				     .now = run->now };
-	char id[GG_RECORD_ID_LEN + 1];
 	enum gg_map_verdict verdict;
 	const char *mapping, *rule;
 	xmlDocPtr doc = NULL;
 	struct gg_error err;
 	int r;
 
-	if (msg == NULL)
-		return -ENOMEM;
 	gg_error_clear(&err);
 	run->lines++;
-	gg_record_id(run->input, file, lineno, line, len, id);
-	rec.record_id = id;
-	limits.max_size = len > limits.max_size ? len : limits.max_size;
-	if (gg_syslog_parse(line, len, &limits, run->scratch, run->scratch_size, msg, &err) == 0)
-		rec.syslog = msg;
 	if (run->explain)
 		printf("%s:%lu: %.*s\n", file, lineno, (int)len, line);
-	r = gg_map_apply(run->ctx, run->set, &rec, &run->defaults, &verdict, &doc, &mapping, &rule,
-			 &err);
-	free(msg);
+	r = gg_map_line(run->ctx, run->set, run->input, file, lineno, line, len, run->now,
+			&run->defaults, &verdict, &doc, &mapping, &rule, &err);
 	if (r != 0) {
 		run->failed++;
 		fprintf(stderr, "%s:%lu: not mapped: %s\n", file, lineno, err.msg);
@@ -121,16 +101,6 @@ static int map_file(struct map_run *run, const char *path)
 			len--;
 		if (len == 0)
 			continue;
-		if ((size_t)len > run->scratch_size) {
-			char *grown = realloc(run->scratch, (size_t)len);
-
-			if (grown == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			run->scratch = grown;
-			run->scratch_size = (size_t)len;
-		}
 		r = map_line(run, strcmp(path, "-") == 0 ? "stdin" : path, lineno, line, (size_t)len);
 	}
 	free(line);
@@ -245,7 +215,6 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 	if (code == GG_EXIT_OK && (run.invalid > 0 || run.failed > 0))
 		code = GG_EXIT_INVALID;
 out:
-	free(run.scratch);
 	gg_map_ctx_free(run.ctx);
 	gg_validator_free(run.validator);
 	gg_schema_free(schema);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "iodef_build.h"
+#include "record_id.h"
 #include "payload/cef.h"
 #include "payload/kv.h"
 #include "payload/leef.h"
@@ -44,6 +45,11 @@ struct gg_map_ctx {
 	char payload_error[sizeof(((struct gg_error *)0)->msg)];
 	char **strs; /* strings made for this record (numbers, templates), freed after it */
 	size_t n_strs, cap_strs;
+
+	/* gg_map_line's parse of a line's syslog header. */
+	struct gg_syslog_msg *line_msg;
+	char *line_scratch;
+	size_t line_scratch_size;
 };
 
 static const char *const facilities[24] = {
@@ -95,6 +101,8 @@ void gg_map_ctx_free(struct gg_map_ctx *ctx)
 		return;
 	record_done(ctx);
 	free(ctx->strs);
+	free(ctx->line_msg);
+	free(ctx->line_scratch);
 	free(ctx->caps);
 	free(ctx->caps_selected);
 	pcre2_match_data_free(ctx->md);
@@ -437,13 +445,19 @@ static int regex_match(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 				    (const char *)msg);
 	}
 	ov = pcre2_get_ovector_pointer(ctx->md);
-	for (uint32_t g = 1; g <= c->n_groups; g++) {
-		int var = c->group_var[g];
+	/* A group that did not take part is empty, not missing: an optional part of a line
+	 * must not blank a whole template ("failed ${invalid}${user}"). Two passes, because
+	 * alternatives may share a name (PCRE2_DUPNAMES) and the one that took part wins. */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t g = 1; g <= c->n_groups; g++) {
+			int var = c->group_var[g];
+			bool unset = ov[2 * g] == PCRE2_UNSET;
 
-		if (var < 0 || ov[2 * g] == PCRE2_UNSET)
-			continue;
-		ctx->caps[var] = (struct slice){ v.p + ov[2 * g], ov[2 * g + 1] - ov[2 * g] };
-	}
+			if (var < 0 || unset != (pass == 0))
+				continue;
+			ctx->caps[var] = unset ? (struct slice){ "", 0 }
+				: (struct slice){ v.p + ov[2 * g], ov[2 * g + 1] - ov[2 * g] };
+		}
 	return 1;
 }
 
@@ -578,8 +592,10 @@ static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot
 	const char *const *vocab = gg_slot_vocabulary(s);
 	const char *why = NULL;
 
-	if (gg_xml_text_prefix(v, strlen(v)) != strlen(v) || v[0] == '\0')
-		why = "is empty or not XML text";
+	if (v[0] == '\0')
+		return false; /* an optional group that matched nothing: nothing to say */
+	if (gg_xml_text_prefix(v, strlen(v)) != strlen(v))
+		why = "is not XML text";
 	else if (vocab != NULL && !gg_in_vocabulary(vocab, v))
 		why = "is not one of the slot's values";
 	else if (s == GG_S_DETECT_TIME || s == GG_S_START_TIME || s == GG_S_END_TIME) {
@@ -799,4 +815,40 @@ int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 		explain(ctx, "unmatched\n");
 	record_done(ctx);
 	return r < 0 ? r : 0;
+}
+
+int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char *input,
+		const char *origin, uint64_t lineno, const char *line, size_t len, time_t now,
+		const struct gg_iodef_defaults *defaults, enum gg_map_verdict *verdict,
+		xmlDocPtr *doc, const char **mapping_out, const char **rule_out,
+		struct gg_error *err)
+{
+	struct gg_syslog_limits limits = { .max_size = len,
+					   .max_sd_elements = GG_SYSLOG_MAX_SD_ELEMENTS,
+					   .max_sd_params = GG_SYSLOG_MAX_SD_PARAMS,
+					   .flags = GG_SYSLOG_HEADERLESS };
+	struct gg_map_record rec = { .input = input, .raw = line, .raw_len = len, .now = now };
+	char id[GG_RECORD_ID_LEN];
+	struct gg_error parse_err;
+
+	*verdict = GG_MAP_UNMATCHED;
+	*doc = NULL;
+	if (ctx->line_msg == NULL && (ctx->line_msg = malloc(sizeof(*ctx->line_msg))) == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	/* Unescaped structured data is never longer than the line. */
+	if (ctx->line_scratch_size < len) {
+		char *grown = realloc(ctx->line_scratch, len);
+
+		if (grown == NULL)
+			return gg_error_set(err, -ENOMEM, "out of memory");
+		ctx->line_scratch = grown;
+		ctx->line_scratch_size = len;
+	}
+	gg_record_id(input, origin, lineno, line, len, id);
+	rec.record_id = id;
+	/* A line that is no syslog message (a JSON object, a fast.log alert) is all message. */
+	if (gg_syslog_parse(line, len, &limits, ctx->line_scratch, ctx->line_scratch_size,
+			    ctx->line_msg, &parse_err) == 0)
+		rec.syslog = ctx->line_msg;
+	return gg_map_apply(ctx, set, &rec, defaults, verdict, doc, mapping_out, rule_out, err);
 }

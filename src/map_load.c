@@ -481,9 +481,10 @@ static int compile_regex(struct loader *ld, struct gg_map_cond *c, const char *p
 	PCRE2_SPTR table;
 
 	/* UTF semantics, but a message with invalid UTF-8 still matches where it is valid
-	 * instead of failing (PCRE2_MATCH_INVALID_UTF, 10.34+). */
+	 * instead of failing (PCRE2_MATCH_INVALID_UTF, 10.34+). Alternatives may name their
+	 * groups alike (DUPNAMES): the one that took part gives the value. */
 	c->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-			      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+			      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DUPNAMES, &code, &off, NULL);
 	if (c->re == NULL) {
 		PCRE2_UCHAR msg[256];
 

@@ -394,7 +394,7 @@ static void test_field_lengths(void **state)
 
 static void test_limits(void **state)
 {
-	struct gg_syslog_limits lim = { 64, 2, 3 };
+	struct gg_syslog_limits lim = { 64, 2, 3, 0 };
 	struct gg_syslog_msg m;
 	struct gg_error err;
 	char scratch[256];
@@ -424,7 +424,7 @@ static void test_limits(void **state)
 	assert_int_equal(rc, 0);
 
 	/* Limits above the struct's capacity are clamped, never trusted. */
-	lim = (struct gg_syslog_limits){ 1 << 20, 1000, 1000 };
+	lim = (struct gg_syslog_limits){ 1 << 20, 1000, 1000, 0 };
 	{
 		char many[GG_SYSLOG_MAX_SD_ELEMENTS * 3 + 32];
 		size_t n = (size_t)snprintf(many, sizeof(many), "<13>1 - - - - - ");
@@ -837,6 +837,35 @@ static void test_truncated_everywhere(void **state)
 	truncate_all("syslog/logger-rfc3164-tcp.bin");
 }
 
+/* GG_SYSLOG_HEADERLESS: log files keep the BSD header without a PRI; it is read, and the PRI
+ * stays absent (user.notice). A line without a stamp is still all message. */
+static void test_headerless(void **state)
+{
+	static const char line[] = "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster";
+	static const char json[] = "{\"timestamp\":\"2021-03-06T20:26:49\"}";
+	struct gg_syslog_limits lim = { 4096, 8, 8, GG_SYSLOG_HEADERLESS };
+	struct gg_syslog_msg *m = malloc(sizeof(*m));
+	struct gg_error err = { 0 };
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(gg_syslog_parse(line, sizeof(line) - 1, &lim, NULL, 0, m, &err), 0);
+	assert_false(m->pri_valid);
+	assert_int_equal(m->facility, 1);
+	assert_int_equal(m->severity, 5);
+	assert_true(m->ts.present);
+	assert_int_equal(m->ts.day, 10);
+	assert_str(m->hostname, "LabSZ");
+	assert_str(m->app_name, "sshd");
+	assert_str(m->procid, "24200");
+	assert_str(m->msg, "Invalid user webmaster");
+	assert_int_equal(gg_syslog_parse(json, sizeof(json) - 1, &lim, NULL, 0, m, &err), 0);
+	assert_false(m->ts.present);
+	assert_null(m->hostname.ptr);
+	assert_int_equal(m->msg.len, sizeof(json) - 1);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -849,6 +878,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_rfc3164_examples),
 		cmocka_unit_test(test_openssh_loghub),
+		cmocka_unit_test(test_headerless),
 		cmocka_unit_test(test_logstash_lines),
 		cmocka_unit_test(test_logger_rfc3164),
 		cmocka_unit_test(test_3164_variants),

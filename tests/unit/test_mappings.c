@@ -1,0 +1,513 @@
+/* test_mappings.c: the shipped mappings against their test vectors (expected IODEF compared
+ * after C14N, every document valid), their unmatched lines, and the real corpus each must
+ * cover; then the engine's own guarantees: load errors with file:line, transforms, limits
+ * against pathological regexes and huge fields, and bad bytes that never become bad XML. */
+#include "test_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "map.h"
+#include "map_internal.h"
+
+/* 2026-01-15T12:00:00Z, the receive time tests/mappings/regen uses. */
+#define VECTOR_NOW ((time_t)1768478400)
+
+static const struct gg_iodef_defaults defaults = { "gridgate.invalid", NULL };
+
+struct fixture {
+	struct gg_schema *schema;
+	struct gg_validator *v;
+	struct gg_map_ctx *ctx;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct gg_error err = { 0 };
+
+	if (f == NULL || gg_test_validator_open(&f->schema, &f->v) != 0) {
+		free(f);
+		return -1;
+	}
+	if (gg_map_ctx_new(NULL, &f->ctx, &err) != 0) {
+		gg_test_validator_close(f->schema, f->v);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f != NULL) {
+		gg_map_ctx_free(f->ctx);
+		gg_test_validator_close(f->schema, f->v);
+		free(f);
+	}
+	return 0;
+}
+
+static struct gg_mapset *load(const char *name)
+{
+	struct gg_mapset *set = NULL;
+	struct gg_error err = { 0 };
+	const char *names[] = { name };
+
+	if (gg_mapset_load(gg_test_dir("GG_TEST_MAPPING_DIR"), names, 1, NULL, &set, &err) != 0)
+		fail_msg("%s: %s", name, err.msg);
+	return set;
+}
+
+static char *c14n(xmlDocPtr doc)
+{
+	xmlChar *out = NULL;
+
+	if (xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 0, &out) < 0)
+		fail_msg("C14N failed");
+	return (char *)out;
+}
+
+/* Maps one line as tests/mappings/regen does; returns the verdict and *doc. */
+static enum gg_map_verdict map_one(struct fixture *f, const struct gg_mapset *set,
+				   const char *origin, const char *line, xmlDocPtr *doc)
+{
+	enum gg_map_verdict verdict;
+	struct gg_error err = { 0 };
+	const char *mapping, *rule;
+
+	if (gg_map_line(f->ctx, set, "test", origin, 1, line, strlen(line), VECTOR_NOW, &defaults,
+			&verdict, doc, &mapping, &rule, &err) != 0)
+		fail_msg("%s: %s", origin, err.msg);
+	return verdict;
+}
+
+static char *first_line(char *buf)
+{
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return buf;
+}
+
+static int vectors_of(struct fixture *f, const char *vector_dir, const char *mapping)
+{
+	char dir[4096], rel[4096 + 512];
+	struct gg_mapset *set = load(mapping);
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", vector_dir, mapping);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *line, *want_text, *got_text, *xml_rel;
+		xmlDocPtr got = NULL, want;
+		struct gg_error err = { 0 };
+
+		if (len <= 4 || strcmp(e->d_name + len - 4, ".log") != 0)
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", mapping, e->d_name);
+		line = first_line(gg_test_read_in(vector_dir, rel, NULL));
+		if (map_one(f, set, e->d_name, line, &got) != GG_MAP_MAPPED)
+			fail_msg("%s: not mapped", rel);
+		if (gg_validator_check(f->v, got, &err) != 0)
+			fail_msg("%s: invalid: %s", rel, err.msg);
+		xml_rel = strdup(rel);
+		assert_non_null(xml_rel);
+		strcpy(xml_rel + strlen(xml_rel) - 4, ".xml");
+		snprintf(rel, sizeof(rel), "%s/%s", vector_dir, xml_rel);
+		want = xmlReadFile(rel, NULL, XML_PARSE_NOBLANKS | XML_PARSE_NONET);
+		if (want == NULL)
+			fail_msg("%s: missing or not XML (run tests/mappings/regen %s)", rel, mapping);
+		want_text = c14n(want);
+		got_text = c14n(got);
+		if (strcmp(want_text, got_text) != 0) {
+			print_error("%s differs after C14N\n--- want\n%s\n--- got\n%s\n", xml_rel,
+				    want_text, got_text);
+			fail();
+		}
+		xmlFree(want_text);
+		xmlFree(got_text);
+		xmlFreeDoc(want);
+		xmlFreeDoc(got);
+		free(xml_rel);
+		free(line);
+		n++;
+	}
+	closedir(d);
+	gg_mapset_unref(set);
+	return n;
+}
+
+/* Every shipped mapping has vectors, and each vector maps to its expected document. */
+static void test_vectors(void **state)
+{
+	const char *mapping_dir = gg_test_dir("GG_TEST_MAPPING_DIR");
+	const char *vector_dir = gg_test_dir("GG_TEST_VECTOR_DIR");
+	DIR *d = opendir(mapping_dir);
+	struct dirent *e;
+	int mappings = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char name[256];
+		int n;
+
+		if (len <= 4 || len >= sizeof(name) || strcmp(e->d_name + len - 4, ".map") != 0)
+			continue;
+		memcpy(name, e->d_name, len - 4);
+		name[len - 4] = '\0';
+		n = vectors_of(*state, vector_dir, name);
+		if (n == 0)
+			fail_msg("mapping %s has no test vectors in tests/mappings/%s", name, name);
+		print_message("%-16s %d vectors\n", name, n);
+		mappings++;
+	}
+	closedir(d);
+	assert_true(mappings > 0);
+}
+
+/* Lines each mapping must leave alone (unmatched or dropped on purpose). */
+static void test_unmatched(void **state)
+{
+	const char *vector_dir = gg_test_dir("GG_TEST_VECTOR_DIR");
+	DIR *d = opendir(vector_dir);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char rel[512], path[4096 + 512];
+		struct gg_mapset *set;
+		char *buf, *line, *save = NULL;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(rel, sizeof(rel), "%s/unmatched.txt", e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", vector_dir, rel);
+		if (access(path, R_OK) != 0)
+			continue;
+		set = load(e->d_name);
+		buf = gg_test_read_in(vector_dir, rel, NULL);
+		for (line = strtok_r(buf, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			xmlDocPtr doc = NULL;
+
+			if (map_one(*state, set, "unmatched.txt", line, &doc) == GG_MAP_MAPPED) {
+				xmlFreeDoc(doc);
+				fail_msg("%s: mapped, but must not be: %s", rel, line);
+			}
+		}
+		free(buf);
+		gg_mapset_unref(set);
+	}
+	closedir(d);
+}
+
+/* tests/mappings/corpus.list: every line of each real corpus file maps to a valid document
+ * or is dropped by a rule; none is unmatched by accident. Prints the rates. */
+static void test_corpus(void **state)
+{
+	struct fixture *f = *state;
+	char *list = gg_test_read_in(gg_test_dir("GG_TEST_VECTOR_DIR"), "corpus.list", NULL);
+	char *entry, *save = NULL;
+	int files = 0;
+
+	for (entry = strtok_r(list, "\n", &save); entry != NULL;
+	     entry = strtok_r(NULL, "\n", &save)) {
+		char mapping[128], file[256], rel[300];
+		struct gg_mapset *set;
+		char *buf, *line, *lsave = NULL;
+		unsigned long lines = 0, mapped = 0, ignored = 0, lineno = 0;
+
+		if (entry[0] == '#' || sscanf(entry, "%127s %255s", mapping, file) != 2)
+			continue;
+		set = load(mapping);
+		snprintf(rel, sizeof(rel), "corpus/%s", file);
+		buf = gg_test_read_data(rel, NULL);
+		for (line = strtok_r(buf, "\n", &lsave); line != NULL;
+		     line = strtok_r(NULL, "\n", &lsave)) {
+			enum gg_map_verdict verdict;
+			struct gg_error err = { 0 };
+			const char *m, *r;
+			xmlDocPtr doc = NULL;
+
+			line[strcspn(line, "\r")] = '\0';
+			lineno++;
+			if (line[0] == '\0')
+				continue;
+			lines++;
+			if (gg_map_line(f->ctx, set, "corpus", file, lineno, line, strlen(line),
+					VECTOR_NOW, &defaults, &verdict, &doc, &m, &r, &err) != 0)
+				fail_msg("%s:%lu: %s", file, lineno, err.msg);
+			if (verdict == GG_MAP_UNMATCHED)
+				fail_msg("%s:%lu: unmatched by %s: %s", file, lineno, mapping, line);
+			if (verdict == GG_MAP_IGNORED) {
+				ignored++;
+				continue;
+			}
+			if (gg_validator_check(f->v, doc, &err) != 0)
+				fail_msg("%s:%lu: %s/%s: invalid: %s", file, lineno, m, r, err.msg);
+			xmlFreeDoc(doc);
+			mapped++;
+		}
+		print_message("%-16s %-28s %5lu lines: %5lu mapped (%.1f%%), %lu dropped on "
+			      "purpose, 0 unmatched\n", mapping, file, lines, mapped,
+			      lines ? 100.0 * (double)mapped / (double)lines : 0.0, ignored);
+		free(buf);
+		gg_mapset_unref(set);
+		files++;
+	}
+	free(list);
+	assert_true(files > 0);
+}
+
+/* ------------------------------------------------------------------ engine */
+
+/* Writes text to a temporary .map file and loads it; returns the error code, err filled. */
+static int load_text(const char *text, struct gg_mapset **set, struct gg_error *err,
+		     char *path, size_t path_size)
+{
+	const char *names[1];
+	FILE *fp;
+	int fd;
+
+	snprintf(path, path_size, "/tmp/gg-test-mapXXXXXX.map");
+	fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	names[0] = path;
+	*set = NULL;
+	return gg_mapset_load(NULL, names, 1, NULL, set, err);
+}
+
+static void test_load_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *reason;
+	} cases[] = {
+		{ "set sevrity low\n", 1, "unknown slot 'sevrity'" },
+		{ "# c\n\nset severity extreme\n", 3, "'extreme' is not a value of severity" },
+		{ "rule a\nmatch msg ^(?<x>a\n", 2, "regex: missing closing parenthesis" },
+		{ "set source.address $cef.src\n", 1, "needs 'payload cef'" },
+		{ "set description $nothere\n", 1, "unknown field 'nothere'" },
+		{ "rule a\nset severity low\nrule a\n", 3, "rule 'a' is already defined on line 1" },
+		{ "set severity $severity | lookup t\n", 1, "no table 't'" },
+		{ "table t\na b\n", 2, "table 't' has no 'end'" },
+		{ "payload xml\n", 1, "payload must be" },
+		{ "rule a\nmatch msg ^(?<msg>.*)$\n", 2, "group name 'msg' is a built-in field" },
+		{ "set severity $severity | scale richter\n", 1, "unknown scale 'richter'" },
+		{ "when app ~ sshd\n", 1, "unknown comparison '~'" },
+		{ "set description \"open\n", 1, "unterminated quoted value" },
+		{ "rule a\npayload json\n", 2, "'payload' is not allowed in a rule" },
+		{ "bogus x\n", 1, "unknown keyword 'bogus'" },
+		{ "set protocol tcpx\n", 1, "not a protocol name or number" },
+		{ "timezone CET\n", 1, "timezone must be" },
+		{ "mapping only\n", 0, "no 'set' and no 'rule'" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gg_mapset *set;
+		struct gg_error err = { 0 };
+		char path[64], want[128];
+
+		assert_int_equal(load_text(cases[i].text, &set, &err, path, sizeof(path)), -EINVAL);
+		assert_null(set);
+		if (cases[i].line > 0) {
+			snprintf(want, sizeof(want), "%s:%d: ", path, cases[i].line);
+			if (strstr(err.msg, want) == NULL)
+				fail_msg("case %zu: '%s' does not name %s", i, err.msg, want);
+		}
+		if (strstr(err.msg, cases[i].reason) == NULL)
+			fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, cases[i].reason);
+		unlink(path);
+	}
+}
+
+static void test_times(void **state)
+{
+	static const struct {
+		const char *in;
+		int tz;
+		const char *want; /* NULL: refused */
+	} cases[] = {
+		{ "2021-03-06T20:26:49.276834+0000", 0, "2021-03-06T20:26:49.276834Z" },
+		{ "2021-03-06T20:26:49.276834+0100", 0, "2021-03-06T20:26:49.276834+01:00" },
+		{ "2021-03-06 20:26:49", 60, "2021-03-06T20:26:49+01:00" },
+		{ "03/06/2021-20:26:49.276834", 0, "2021-03-06T20:26:49.276834Z" },
+		{ "01/14-11:58:01.123456", 0, "2026-01-14T11:58:01.123456Z" },
+		{ "Dec 10 06:55:46", 0, "2025-12-10T06:55:46Z" },  /* last year's December */
+		{ "Jan 16 06:55:46", 0, "2026-01-16T06:55:46Z" },  /* within a day ahead */
+		{ "Jan  5 2024 06:55:46 UTC", 0, "2024-01-05T06:55:46Z" },
+		{ "1768478400", 0, "2026-01-15T12:00:00Z" },
+		{ "1768478400123", 0, "2026-01-15T12:00:00.123Z" },
+		{ "Feb 30 10:00:00", 0, NULL },
+		{ "2021-13-01T00:00:00Z", 0, NULL },
+		{ "yesterday", 0, NULL },
+		{ "2021-03-06T20:26:49+1500", 0, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[48];
+		int r = gg_time_to_xs(cases[i].in, cases[i].tz, VECTOR_NOW, out, sizeof(out));
+
+		if (cases[i].want == NULL) {
+			if (r == 0)
+				fail_msg("'%s' read as %s", cases[i].in, out);
+			continue;
+		}
+		if (r != 0 || strcmp(out, cases[i].want) != 0)
+			fail_msg("'%s': got %s, want %s", cases[i].in, r == 0 ? out : "refused",
+				 cases[i].want);
+	}
+}
+
+static void test_values(void **state)
+{
+	struct gg_xform x = { .kind = GG_X_SCALE };
+	const char *why;
+	char *s;
+
+	(void)state;
+	assert_string_equal(gg_address_category("192.0.2.1"), "ipv4-addr");
+	assert_string_equal(gg_address_category("2001:db8::1"), "ipv6-addr");
+	assert_string_equal(gg_address_category("192.0.2.0/24"), "ipv4-net");
+	assert_string_equal(gg_address_category("2001:db8::/32"), "ipv6-net");
+	assert_null(gg_address_category("192.0.2.0/33"));
+	assert_null(gg_address_category("host.example"));
+	assert_null(gg_address_category("1.2.3.4.5"));
+	assert_int_equal(gg_protocol_number("TCP"), 6);
+	assert_int_equal(gg_protocol_number("ipv6-icmp"), 58);
+	assert_int_equal(gg_protocol_number("17"), 17);
+	assert_int_equal(gg_protocol_number("256"), -1);
+	assert_int_equal(gg_protocol_number("tcpx"), -1);
+	x.scale = gg_scale_index("cef");
+	s = gg_xform_apply(&x, "7", &why);
+	assert_string_equal(s, "high");
+	free(s);
+	s = gg_xform_apply(&x, "11", &why);
+	assert_null(s);
+	x.scale = gg_scale_index("syslog");
+	s = gg_xform_apply(&x, "4", &why);
+	assert_string_equal(s, "medium");
+	free(s);
+	x.scale = gg_scale_index("priority");
+	s = gg_xform_apply(&x, "1", &why);
+	assert_string_equal(s, "high");
+	free(s);
+	s = gg_xform_apply(&x, "3", &why);
+	assert_string_equal(s, "low");
+	free(s);
+}
+
+/* A catastrophic pattern stops at the match limit with an error, quickly, and the next record
+ * maps normally; a field over the length limit is refused before the regex runs. */
+static void test_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct gg_mapset *set;
+	struct gg_error err = { 0 };
+	char path[64];
+	enum gg_map_verdict verdict;
+	xmlDocPtr doc = NULL;
+	size_t n = 30000;
+	char *line = malloc(n + 2);
+	struct timespec t0, t1;
+	int r;
+
+	assert_non_null(line);
+	assert_int_equal(load_text("rule evil\nmatch msg ^(a|a)+$\nset description evil\n", &set,
+				   &err, path, sizeof(path)), 0);
+	memset(line, 'a', n);
+	line[n] = 'b';
+	line[n + 1] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = gg_map_line(f->ctx, set, "test", "limits", 1, line, n + 1, VECTOR_NOW, &defaults,
+			&verdict, &doc, NULL, NULL, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(r, -ERANGE);
+	assert_non_null(strstr(err.msg, "limit"));
+	assert_null(doc);
+	/* The limit (1,000,000 steps), not the pattern, bounds the time: well under 5 s even
+	 * under ASan on a slow machine. */
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+	r = gg_map_line(f->ctx, set, "test", "limits", 2, "aaaa", 4, VECTOR_NOW, &defaults,
+			&verdict, &doc, NULL, NULL, &err);
+	assert_int_equal(r, 0);
+	assert_int_equal(verdict, GG_MAP_MAPPED);
+	xmlFreeDoc(doc);
+	free(line);
+
+	/* 10 MB line: over the 64 KiB a regex may read. */
+	n = 10 * 1024 * 1024;
+	line = malloc(n);
+	assert_non_null(line);
+	memset(line, 'a', n);
+	r = gg_map_line(f->ctx, set, "test", "limits", 3, line, n, VECTOR_NOW, &defaults, &verdict,
+			&doc, NULL, NULL, &err);
+	assert_int_equal(r, -E2BIG);
+	assert_null(doc);
+	free(line);
+	gg_mapset_unref(set);
+	unlink(path);
+}
+
+/* NUL bytes and invalid UTF-8 never reach the document as text: captured values that are
+ * not XML text are left out, the raw record goes in base64, and the result is valid. */
+static void test_bad_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct gg_mapset *set;
+	struct gg_error err = { 0 };
+	char path[64];
+	enum gg_map_verdict verdict;
+	xmlDocPtr doc = NULL;
+	static const char line[] = "user=\x01root from 192.0.2.7 \xff\xfe\0tail";
+
+	assert_int_equal(load_text("rule any\nmatch msg ^user=(?<user>\\S+) from (?<src>\\S+)\n"
+				   "set description \"login by ${user}\"\n"
+				   "set source.address $src\nset target.user $user\n",
+				   &set, &err, path, sizeof(path)), 0);
+	assert_int_equal(gg_map_line(f->ctx, set, "test", "bytes", 1, line, sizeof(line) - 1,
+				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, &err), 0);
+	assert_int_equal(verdict, GG_MAP_MAPPED);
+	assert_int_equal(gg_validator_check(f->v, doc, &err), 0);
+	gg_assert_xpath(doc, "string(//i:RecordItem/@dtype)", "bytes");
+	gg_assert_xpath(doc, "string(//i:System[@category='source']//i:Address)", "192.0.2.7");
+	assert_int_equal(gg_test_xpath_count(doc, "//i:Incident/i:Description"), 0);
+	assert_int_equal(gg_test_xpath_count(doc, "//i:AdditionalData"), 0);
+	xmlFreeDoc(doc);
+	gg_mapset_unref(set);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_unmatched),
+		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_bad_bytes),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
