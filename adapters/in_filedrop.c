@@ -1,4 +1,5 @@
-/* in_filedrop.c: watches a directory (inotify) for IODEF 2.0, IODEF 1.0 and NDJSON files; a file
+/* in_filedrop.c: watches a directory (inotify) for IODEF 2.0, IODEF 1.0 and NDJSON files, and
+ * when the input has mappings, log files whose lines the mappings turn into incidents; a file
  * moves to done/ only after its records are committed, or to failed/ with a .reason file. */
 #include "in_filedrop.h"
 
@@ -19,8 +20,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "map_input.h"
 #include "pipeline.h"
 #include "record_id.h"
+#include "syslog/syslog_parse.h"
 
 struct filedrop_conf {
 	char *directory;
@@ -34,7 +37,7 @@ static const struct gg_option filedrop_options[] = {
 	{ "max_file_size", GG_OPT_SIZE, "16M", offsetof(struct filedrop_conf, max_file_size),
 	  "larger files go to failed/ unread" },
 	{ "max_line_errors", GG_OPT_INT, "100", offsetof(struct filedrop_conf, max_line_errors),
-	  "NDJSON line errors listed in a .reason file before it says 'and N more'" },
+	  "line errors (NDJSON, log lines) listed in a .reason file before it says 'and N more'" },
 	GG_OPTIONS_END,
 };
 
@@ -58,6 +61,7 @@ struct filedrop {
 	size_t batch_len;
 	size_t batch_records;
 	int batch_open; /* a batch has begun (it may hold no file yet) */
+	struct gg_map_ctx *map_ctx; /* when the input has mappings */
 };
 
 static int filedrop_check(const void *conf_ptr, struct gg_error *err)
@@ -200,21 +204,60 @@ static int filedrop_line_refused(struct filedrop *st, const char *id, const char
 	return 0;
 }
 
-static int filedrop_ndjson(struct filedrop *st, const char *name, const char *buf, size_t len,
-			   char **reason)
+/* One line through the input's mappings: *doc is the incident to stage, or NULL when the line
+ * is dropped (on purpose or by the unmatched policy). Unmatched lines under the generic policy
+ * become what they would be without mappings: a JSON object through the flat JSON mapping,
+ * anything else an unclassified incident carrying the line. */
+static int filedrop_map_line(struct filedrop *st, struct gg_mapset *set, const char *name,
+			     uint64_t lineno, const char *line, size_t n, const char *id,
+			     xmlDocPtr *doc, struct gg_error *why)
 {
 	struct gg_pipeline *p = st->input->pipeline;
+	const struct gg_syslog_msg *header;
+	enum gg_map_verdict verdict;
+	time_t now = time(NULL);
+	int r;
+
+	r = gg_map_line(st->map_ctx, set, st->input->name, name, lineno, line, n, now,
+			&p->iodef_defaults, &verdict, doc, NULL, NULL, &header, why);
+	switch (gg_mapper_outcome(st->input->mapper, st->input->name, r, verdict, why)) {
+	case GG_OUTCOME_DOCUMENT:
+		return 0;
+	case GG_OUTCOME_IGNORED:
+	case GG_OUTCOME_DROPPED:
+		*doc = NULL;
+		return 0;
+	case GG_OUTCOME_GENERIC:
+		break;
+	}
+	gg_error_clear(why);
+	if (line[strspn(line, " \t")] == '{')
+		return gg_iodef_from_json(line, n, &p->iodef_defaults, doc, why);
+	if (header == NULL)
+		return gg_error_set(why, -EINVAL, "not a log line the syslog parser reads");
+	return gg_iodef_from_syslog(header, line, n, id, &p->iodef_defaults, now, doc, why);
+}
+
+/* The lines of an NDJSON file (flat JSON mapping) or, when the input has mappings, of any
+ * file that is not XML. */
+static int filedrop_lines(struct filedrop *st, const char *name, const char *buf, size_t len,
+			  char **reason)
+{
+	struct gg_pipeline *p = st->input->pipeline;
+	struct gg_mapset *set = NULL;
 	const char *end = buf + len, *next;
 	int64_t errors = 0;
 	uint64_t lineno = 0;
+	int r = 0;
 
+	if (st->input->mapper != NULL)
+		set = gg_mapper_acquire(st->input->mapper);
 	for (const char *line = buf; line < end; line = next) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
 		char id[GG_RECORD_ID_LEN];
 		struct gg_error why;
 		xmlDocPtr doc = NULL;
-		int r;
 
 		next = nl ? nl + 1 : end;
 		lineno++;
@@ -224,23 +267,29 @@ static int filedrop_ndjson(struct filedrop *st, const char *name, const char *bu
 			continue;
 		gg_record_id(st->input->name, name, lineno, line, n, id);
 		gg_error_clear(&why);
-		r = gg_iodef_from_json(line, n, &p->iodef_defaults, &doc, &why);
+		if (set != NULL)
+			r = filedrop_map_line(st, set, name, lineno, line, n, id, &doc, &why);
+		else
+			r = gg_iodef_from_json(line, n, &p->iodef_defaults, &doc, &why);
 		if (r != 0) {
 			r = filedrop_line_refused(st, id, line, n, lineno, 0, &why, &errors, reason);
 			if (r != 0)
-				return r;
+				break;
 			continue;
 		}
+		if (doc == NULL)
+			continue;
 		r = gg_ingest_document(st->ingest, doc, id, &why);
 		xmlFreeDoc(doc);
 		if (r == -EINVAL) {
 			/* gg_ingest_document has quarantined it already. */
 			filedrop_line_refused(st, id, line, n, lineno, 1, &why, &errors, reason);
+			r = 0;
 			continue;
 		}
 		if (r < 0) {
 			gg_log_warnx("%s: %s: %s", st->input->name, name, why.msg);
-			return r;
+			break;
 		}
 		st->batch_records++;
 		/* A large file is committed in slices: its records are safe to write before the
@@ -250,17 +299,20 @@ static int filedrop_ndjson(struct filedrop *st, const char *name, const char *bu
 
 			if (gg_ingest_commit(st->ingest, &err) != 0) {
 				gg_log_warnx("%s: %s: spool: %s", st->input->name, name, err.msg);
-				return -EIO;
+				r = -EIO;
+				break;
 			}
 		}
 	}
+	gg_mapset_unref(set);
+	if (r < 0)
+		return r;
 	if (errors > st->conf->max_line_errors)
 		reason_append(reason, "and %lld more line errors",
 			      (long long)(errors - st->conf->max_line_errors));
 	return errors > 0 ? 1 : 0;
 }
 
-/* Moves a file out of the watched directory, never over an existing one. */
 static void filedrop_move(struct filedrop *st, const char *name, int to_fd, const char *to)
 {
 	char alt[NAME_MAX + 32];
@@ -387,15 +439,15 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		c += strspn(c, " \t\r\n");
 		if (*c == '<') {
 			r = filedrop_xml(st, name, buf, len, &reason);
-		} else if (*c == '{') {
-			r = filedrop_ndjson(st, name, buf, len, &reason);
+		} else if (*c == '{' || st->input->mapper != NULL) {
+			r = filedrop_lines(st, name, buf, len, &reason);
 		} else {
 			char id[GG_RECORD_ID_LEN];
 			struct gg_error why;
 
 			gg_record_id(st->input->name, name, 0, buf, len, id);
-			gg_error_set(&why, -EINVAL, "neither XML nor NDJSON (first byte 0x%02x)",
-				     (unsigned char)*c);
+			gg_error_set(&why, -EINVAL, "neither XML nor NDJSON (first byte 0x%02x), and "
+				     "the input has no mappings for log lines", (unsigned char)*c);
 			r = filedrop_reject(st, id, buf, len, &why, &reason) ? -EIO : 1;
 		}
 		free(buf);
@@ -536,6 +588,7 @@ static void filedrop_free(struct filedrop *st)
 	filedrop_batch_clear(st);
 	free(st->batch);
 	gg_ingest_free(st->ingest);
+	gg_map_ctx_free(st->map_ctx);
 	int fds[] = { st->dir_fd, st->done_fd, st->failed_fd, st->inotify_fd, st->stop_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -598,6 +651,8 @@ static int filedrop_start(struct gg_input *in, struct gg_error *err)
 	}
 	if ((r = gg_ingest_new(in->pipeline, in->name, &st->ingest, err)) != 0)
 		goto fail;
+	if (in->mapper != NULL && (r = gg_map_ctx_new(NULL, &st->map_ctx, err)) != 0)
+		goto fail;
 	if ((r = pthread_create(&st->thread, NULL, filedrop_main, st)) != 0) {
 		r = gg_error_set(err, -r, "pthread_create: %s", strerror(r));
 		goto fail;
@@ -628,7 +683,7 @@ static void filedrop_stop(struct gg_input *in)
 
 const struct gg_adapter gg_in_filedrop = {
 	.name = "filedrop",
-	.desc = "watched directory of IODEF 2.0, IODEF 1.0 and NDJSON files",
+	.desc = "watched directory of IODEF 2.0, IODEF 1.0, NDJSON and (with mappings) log files",
 	.options = filedrop_options,
 	.conf_size = sizeof(struct filedrop_conf),
 	.check = filedrop_check,

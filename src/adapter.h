@@ -16,6 +16,9 @@ struct gg_input {
 	const char *name;           /* instance name from [kind:name] */
 	const void *conf;           /* the adapter's option struct, read-only */
 	struct gg_pipeline *pipeline;
+	/* The input's mappings (map_input.h), or NULL when its section names none. Created and
+	 * reloaded (SIGHUP) by the core; the adapter only maps with it. */
+	struct gg_mapper *mapper;
 	void *state;
 };
 
@@ -30,6 +33,9 @@ struct gg_adapter {
 	int (*start)(struct gg_input *in, struct gg_error *err);
 	/* Asks it to stop and joins its thread(s): after stop, nothing of it runs. */
 	void (*stop)(struct gg_input *in);
+	/* Logs its own counters (optional), with the core's: every minute, on SIGUSR1. Runs on
+	 * the main thread while the instance runs, so counters must be atomics. */
+	void (*log_counters)(const struct gg_input *in);
 };
 
 const struct gg_adapter *gg_adapter_find(const char *name);

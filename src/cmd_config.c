@@ -1,11 +1,13 @@
-/* cmd_config.c: `gridgate check-config`: loads the configuration and the schemas as `run`
- * would and says what it found, or names the first error with file:line. */
+/* cmd_config.c: `gridgate check-config`: loads the configuration, the schemas and every
+ * input's mappings as `run` would and says what it found, or names the first error with
+ * file:line (of the configuration or of the mapping file). */
 #include <stdio.h>
 
 #include "adapter.h"
 #include "cmd.h"
 #include "config.h"
 #include "iodef.h"
+#include "map_input.h"
 
 int gg_cmd_check_config(const char *config_path, int argc, char **argv)
 {
@@ -27,9 +29,29 @@ int gg_cmd_check_config(const char *config_path, int argc, char **argv)
 	printf("xmpp: %s via %s:%lld, topic %s\n", cfg->xmpp.jid,
 	       cfg->xmpp.host ? cfg->xmpp.host : cfg->xmpp.domain, (long long)cfg->xmpp.port,
 	       cfg->xmpp.topic);
-	for (size_t i = 0; i < cfg->n_inputs; i++)
-		printf("input: %s:%s (%s)\n", cfg->inputs[i].adapter->name, cfg->inputs[i].name,
-		       cfg->inputs[i].adapter->desc);
+	for (size_t i = 0; i < cfg->n_inputs; i++) {
+		const struct gg_input_conf *in = &cfg->inputs[i];
+		struct gg_mapper *mapper = NULL;
+
+		printf("input: %s:%s (%s)\n", in->adapter->name, in->name, in->adapter->desc);
+		if (gg_mapper_new(cfg, in, &mapper, &err) != 0) {
+			fprintf(stderr, "gridgate: [%s:%s] mappings: %s\n", in->adapter->name,
+				in->name, err.msg);
+			gg_schema_free(schema);
+			gg_config_free(cfg);
+			return GG_EXIT_USAGE;
+		}
+		if (mapper != NULL) {
+			struct gg_mapset *set = gg_mapper_acquire(mapper);
+
+			printf("  mappings:");
+			for (size_t m = 0; m < gg_mapset_count(set); m++)
+				printf(" %s", gg_mapset_name(set, m));
+			printf(" (unmatched: %s)\n", in->common.unmatched);
+			gg_mapset_unref(set);
+			gg_mapper_free(mapper);
+		}
+	}
 	printf("schemas: %s\nconfiguration OK\n", cfg->global.schema_dir);
 	gg_schema_free(schema);
 	gg_config_free(cfg);

@@ -42,7 +42,7 @@ static int map_line(struct map_run *run, const char *file, unsigned long lineno,
 	if (run->explain)
 		printf("%s:%lu: %.*s\n", file, lineno, (int)len, line);
 	r = gg_map_line(run->ctx, run->set, run->input, file, lineno, line, len, run->now,
-			&run->defaults, &verdict, &doc, &mapping, &rule, &err);
+			&run->defaults, &verdict, &doc, &mapping, &rule, NULL, &err);
 	if (r != 0) {
 		run->failed++;
 		fprintf(stderr, "%s:%lu: not mapped: %s\n", file, lineno, err.msg);

@@ -32,6 +32,13 @@ const struct gg_option gg_global_options[] = {
 	  "larger documents are refused before parsing (keep below the controller's stanza limit)" },
 	{ "max_depth", GG_OPT_INT, "64", OFF(gg_global_conf, max_depth),
 	  "deeper element nesting is refused" },
+	{ "mapping_dir", GG_OPT_STRING, GG_MAPPING_DIR, OFF(gg_global_conf, mapping_dir),
+	  "directory of the NAME.map files inputs name in 'mappings'" },
+	/* A pathological pattern stops here with an error instead of stalling its input. */
+	{ "regex_match_limit", GG_OPT_INT, "1000000", OFF(gg_global_conf, regex_match_limit),
+	  "PCRE2 match limit of mapping regexes (backtracking steps per match)" },
+	{ "regex_depth_limit", GG_OPT_INT, "10000", OFF(gg_global_conf, regex_depth_limit),
+	  "PCRE2 depth limit of mapping regexes" },
 	GG_OPTIONS_END,
 };
 
@@ -240,6 +247,22 @@ void gg_options_free(const struct gg_option *table, void *base)
 	}
 }
 
+const struct gg_option gg_input_common_options[] = {
+	{ "mappings", GG_OPT_STRING, NULL, OFF(gg_input_common, mappings),
+	  "mappings tried in order on each record (names in mapping_dir, or *)" },
+	{ "unmatched", GG_OPT_STRING, "generic", OFF(gg_input_common, unmatched),
+	  "records no mapping takes: generic (unclassified incident with the raw record) or drop" },
+	GG_OPTIONS_END,
+};
+
+static int option_known(const struct gg_option *table, const char *key)
+{
+	for (; table->key != NULL; table++)
+		if (strcmp(table->key, key) == 0)
+			return 1;
+	return 0;
+}
+
 struct config_loader {
 	struct gg_config *cfg;
 	struct gg_error *err;
@@ -266,7 +289,10 @@ static int config_add_input(struct gg_config *cfg, const struct gg_adapter *adap
 		free(in->conf);
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
+	memset(&in->common, 0, sizeof(in->common));
 	cfg->n_inputs++;
+	if (gg_options_apply_defaults(gg_input_common_options, &in->common, err) != 0)
+		return -ENOMEM;
 	return gg_options_apply_defaults(adapter->options, in->conf, err);
 }
 
@@ -315,6 +341,13 @@ static int config_on_key(void *user, const char *section, const char *key, const
 		return gg_option_set(gg_xmpp_options, &cfg->xmpp, key, value, ld->err) == 0;
 	if (config_input_section(cfg, section, &in, ld->err) != 0)
 		return 0;
+	if (option_known(gg_input_common_options, key)) {
+		if (gg_option_set(gg_input_common_options, &in->common, key, value, ld->err) != 0) {
+			gg_error_prefix(ld->err, "[%s]: ", section);
+			return 0;
+		}
+		return 1;
+	}
 	if (gg_option_set(in->adapter->options, in->conf, key, value, ld->err) != 0) {
 		gg_error_prefix(ld->err, "[%s]: ", section);
 		return 0;
@@ -357,6 +390,10 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 			return gg_error_set(err, -ENOMEM, "out of memory");
 		}
 	}
+	if (cfg->global.regex_match_limit < 1000 || cfg->global.regex_match_limit > 100000000 ||
+	    cfg->global.regex_depth_limit < 100 || cfg->global.regex_depth_limit > 10000000)
+		return gg_error_set(err, -EINVAL, "[gridgate] regex_match_limit must be within "
+				    "1000..100000000 and regex_depth_limit within 100..10000000");
 	if (cfg->spool.batch < 1 || cfg->spool.batch > 10000)
 		return gg_error_set(err, -EINVAL, "[spool] batch must be within 1..10000");
 	if (x->jid == NULL || strchr(x->jid, '@') == NULL)
@@ -385,6 +422,10 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct gg_input_conf *in = &cfg->inputs[i];
 
+		if (strcmp(in->common.unmatched, "generic") != 0 &&
+		    strcmp(in->common.unmatched, "drop") != 0)
+			return gg_error_set(err, -EINVAL, "[%s:%s]: unmatched must be generic or drop",
+					    in->adapter->name, in->name);
 		if (in->adapter->check != NULL && in->adapter->check(in->conf, err) != 0) {
 			gg_error_prefix(err, "[%s:%s]: ", in->adapter->name, in->name);
 			return -EINVAL;
@@ -447,6 +488,7 @@ void gg_config_free(struct gg_config *cfg)
 	free(cfg->xmpp.domain);
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		gg_options_free(cfg->inputs[i].adapter->options, cfg->inputs[i].conf);
+		gg_options_free(gg_input_common_options, &cfg->inputs[i].common);
 		free(cfg->inputs[i].conf);
 		free(cfg->inputs[i].name);
 	}

@@ -35,6 +35,9 @@ struct gg_global_conf {
 	char *contact_email;
 	int64_t max_document_size;
 	int64_t max_depth;
+	char *mapping_dir;
+	int64_t regex_match_limit;
+	int64_t regex_depth_limit;
 };
 
 struct gg_spool_conf {
@@ -67,11 +70,18 @@ struct gg_xmpp_conf {
 
 struct gg_adapter;
 
+/* Options every input section takes, whatever its kind: how its records are mapped. */
+struct gg_input_common {
+	char *mappings;  /* mapping names (or "*"), blank- or comma-separated; NULL: none */
+	char *unmatched; /* "generic" or "drop" */
+};
+
 /* One [kind:name] section: an adapter instance and its own option struct. */
 struct gg_input_conf {
 	const struct gg_adapter *adapter;
 	char *name;
 	void *conf; /* adapter->conf_size bytes, filled from adapter->options */
+	struct gg_input_common common;
 };
 
 struct gg_config {
@@ -86,6 +96,7 @@ struct gg_config {
 extern const struct gg_option gg_global_options[];
 extern const struct gg_option gg_spool_options[];
 extern const struct gg_option gg_xmpp_options[];
+extern const struct gg_option gg_input_common_options[];
 
 /* Loads path into a new config: unknown sections or keys, bad values and missing required
  * settings are errors naming file:line. Relative paths are resolved against state_dir. */

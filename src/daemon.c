@@ -11,9 +11,12 @@
 #include "adapter.h"
 #include "grid.h"
 #include "log.h"
+#include "map_input.h"
 #include "pipeline.h"
 
-static void daemon_log_counters(struct gg_pipeline *p, struct gg_spool *spool)
+/* The core's counters, then those of each running input that keeps its own. */
+static void daemon_log_counters(struct gg_pipeline *p, struct gg_spool *spool,
+				const struct gg_input *inputs, size_t n_inputs)
 {
 	struct gg_counters *c = &p->counters;
 	struct gg_spool_stats st = { 0 };
@@ -30,6 +33,34 @@ static void daemon_log_counters(struct gg_pipeline *p, struct gg_spool *spool)
 		    (unsigned long long)c->backpressure_waits, (unsigned long long)c->reconnects,
 		    (unsigned long long)c->files_done, (unsigned long long)c->files_failed,
 		    (long long)st.pending);
+	for (size_t i = 0; i < n_inputs; i++) {
+		if (inputs[i].mapper != NULL) {
+			char line[256];
+
+			gg_mapper_format_counters(inputs[i].mapper, line, sizeof(line));
+			gg_log_info("%s: mapping: %s", inputs[i].name, line);
+		}
+		if (inputs[i].adapter->log_counters != NULL)
+			inputs[i].adapter->log_counters(&inputs[i]);
+	}
+}
+
+/* SIGHUP: every input's mappings are read again. A set that does not load leaves the running
+ * one in place; records in flight finish with the set they started with. */
+static void daemon_reload_mappings(struct gg_input *inputs, size_t n_inputs)
+{
+	for (size_t i = 0; i < n_inputs; i++) {
+		struct gg_error err;
+
+		if (inputs[i].mapper == NULL)
+			continue;
+		if (gg_mapper_reload(inputs[i].mapper, &err) != 0)
+			gg_log_warnx("%s: SIGHUP: mappings not reloaded, the running ones stay: %s",
+				     inputs[i].name, err.msg);
+		else
+			gg_log_info("%s: SIGHUP: %zu mapping(s) reloaded", inputs[i].name,
+				    inputs[i].mapper->n_names);
+	}
 }
 
 int gg_daemon_run(const struct gg_config *cfg)
@@ -81,8 +112,13 @@ int gg_daemon_run(const struct gg_config *cfg)
 		in->name = cfg->inputs[started].name;
 		in->conf = cfg->inputs[started].conf;
 		in->pipeline = pipeline;
+		if (gg_mapper_new(cfg, &cfg->inputs[started], &in->mapper, &err) != 0) {
+			gg_log_warnx("%s: %s", in->name, err.msg);
+			goto out;
+		}
 		if (in->adapter->start(in, &err) != 0) {
 			gg_log_warnx("%s: %s", in->name, err.msg);
+			gg_mapper_free(in->mapper);
 			goto out;
 		}
 	}
@@ -96,9 +132,9 @@ int gg_daemon_run(const struct gg_config *cfg)
 			break;
 		}
 		if (sig == SIGHUP)
-			gg_log_info("SIGHUP: the configuration of this version is read at start only");
+			daemon_reload_mappings(inputs, started);
 		if (sig == SIGUSR1 || sig < 0)
-			daemon_log_counters(pipeline, spool);
+			daemon_log_counters(pipeline, spool, inputs, started);
 	}
 	code = 0;
 out:
@@ -106,11 +142,19 @@ out:
 	while (started > 0) {
 		started--;
 		inputs[started].adapter->stop(&inputs[started]);
+		if (inputs[started].mapper != NULL) {
+			char line[256];
+
+			gg_mapper_format_counters(inputs[started].mapper, line, sizeof(line));
+			gg_log_info("%s: stopped: mapping: %s", inputs[started].name, line);
+			gg_mapper_free(inputs[started].mapper);
+		}
 	}
 	free(inputs);
 	gg_publisher_stop(publisher);
+	/* The inputs are stopped: each logged its counters as it stopped. */
 	if (spool != NULL)
-		daemon_log_counters(pipeline, spool);
+		daemon_log_counters(pipeline, spool, NULL, 0);
 	gg_spool_close(spool);
 	gg_pipeline_free(pipeline);
 	return code;

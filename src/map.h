@@ -81,11 +81,12 @@ int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 /* Maps one line of a log file (no line terminator): its BSD or RFC 5424 header is read when it
  * has one (GG_SYSLOG_HEADERLESS), otherwise the whole line is the message. The record id is
  * derived from input, origin (the file's name) and lineno, so a file read twice gives the same
- * ids. */
+ * ids. *header_out (when not NULL) is the parsed header, or NULL when the line has none it
+ * could read; it lives in ctx until the next call. */
 int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char *input,
 		const char *origin, uint64_t lineno, const char *line, size_t len, time_t now,
 		const struct gg_iodef_defaults *defaults, enum gg_map_verdict *verdict,
 		xmlDocPtr *doc, const char **mapping_out, const char **rule_out,
-		struct gg_error *err);
+		const struct gg_syslog_msg **header_out, struct gg_error *err);
 
 #endif

@@ -39,7 +39,7 @@ static void add_service(struct gg_iodef_builder *b, xmlNodePtr system, const cha
 			const char *service, int ip_protocol)
 {
 	xmlNodePtr svc;
-	char proto[8];
+	char proto[16];
 
 	if (port == NULL && service == NULL && ip_protocol < 0)
 		return;

@@ -821,7 +821,7 @@ int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char 
 		const char *origin, uint64_t lineno, const char *line, size_t len, time_t now,
 		const struct gg_iodef_defaults *defaults, enum gg_map_verdict *verdict,
 		xmlDocPtr *doc, const char **mapping_out, const char **rule_out,
-		struct gg_error *err)
+		const struct gg_syslog_msg **header_out, struct gg_error *err)
 {
 	struct gg_syslog_limits limits = { .max_size = len,
 					   .max_sd_elements = GG_SYSLOG_MAX_SD_ELEMENTS,
@@ -833,6 +833,8 @@ int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char 
 
 	*verdict = GG_MAP_UNMATCHED;
 	*doc = NULL;
+	if (header_out != NULL)
+		*header_out = NULL;
 	if (ctx->line_msg == NULL && (ctx->line_msg = malloc(sizeof(*ctx->line_msg))) == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	/* Unescaped structured data is never longer than the line. */
@@ -850,5 +852,7 @@ int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char 
 	if (gg_syslog_parse(line, len, &limits, ctx->line_scratch, ctx->line_scratch_size,
 			    ctx->line_msg, &parse_err) == 0)
 		rec.syslog = ctx->line_msg;
+	if (header_out != NULL)
+		*header_out = rec.syslog;
 	return gg_map_apply(ctx, set, &rec, defaults, verdict, doc, mapping_out, rule_out, err);
 }

@@ -129,7 +129,7 @@ struct gg_map {
 	size_t n_sets;
 	struct gg_map_rule *rules;
 	size_t n_rules;
-	struct gg_map_table *tables;
+	struct gg_map_table **tables; /* each allocated alone: transforms point at them */
 	size_t n_tables;
 	char **vars; /* capture variable names */
 	size_t n_vars;

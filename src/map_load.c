@@ -316,8 +316,8 @@ static int parse_template(struct loader *ld, struct gg_map_set_stmt *st, const c
 static struct gg_map_table *find_table(struct gg_map *m, const char *name)
 {
 	for (size_t i = 0; i < m->n_tables; i++)
-		if (strcmp(m->tables[i].name, name) == 0)
-			return &m->tables[i];
+		if (strcmp(m->tables[i]->name, name) == 0)
+			return m->tables[i];
 	return NULL;
 }
 
@@ -663,19 +663,20 @@ static int parse_line(struct loader *ld, char *line)
 		return *rest(text) == '\0' ? 0 : fail(ld, "'drop' takes no argument");
 	}
 	if (strcmp(kw, "table") == 0) {
+		struct gg_map_table **slot;
 		char *name = word(&text);
 
 		if (name == NULL || *rest(text) != '\0')
 			return fail(ld, "'table' takes one name");
 		if (find_table(m, name) != NULL)
 			return fail(ld, "table '%s' is already defined", name);
-		/* Tables are referenced by pointer from transforms: they must all exist before
-		 * the first rule so the array never moves under a reference. */
-		if (m->n_rules > 0 || m->n_sets > 0)
-			return fail(ld, "tables come before every 'set' and 'rule'");
-		ld->table = push(&m->tables, &m->n_tables, sizeof(*ld->table));
-		if (ld->table == NULL || (ld->table->name = strdup(name)) == NULL)
+		/* Each table is allocated on its own: transforms point at it, and the array
+		 * of tables may move as it grows. */
+		slot = push(&m->tables, &m->n_tables, sizeof(*slot));
+		if (slot == NULL || (*slot = calloc(1, sizeof(**slot))) == NULL ||
+		    ((*slot)->name = strdup(name)) == NULL)
 			return oom(ld);
+		ld->table = *slot;
 		return 0;
 	}
 	if (ld->rule != NULL)
@@ -758,8 +759,10 @@ static void free_map(struct gg_map *m)
 	}
 	free(m->rules);
 	for (size_t i = 0; i < m->n_tables; i++) {
-		struct gg_map_table *t = &m->tables[i];
+		struct gg_map_table *t = m->tables[i];
 
+		if (t == NULL)
+			continue;
 		for (size_t k = 0; k < t->n; k++) {
 			free(t->keys[k]);
 			free(t->values[k]);
@@ -768,6 +771,7 @@ static void free_map(struct gg_map *m)
 		free(t->values);
 		free(t->fallback);
 		free(t->name);
+		free(t);
 	}
 	free(m->tables);
 	for (size_t i = 0; i < m->n_vars; i++)

@@ -84,7 +84,7 @@ static enum gg_map_verdict map_one(struct fixture *f, const struct gg_mapset *se
 	const char *mapping, *rule;
 
 	if (gg_map_line(f->ctx, set, "test", origin, 1, line, strlen(line), VECTOR_NOW, &defaults,
-			&verdict, doc, &mapping, &rule, &err) != 0)
+			&verdict, doc, &mapping, &rule, NULL, &err) != 0)
 		fail_msg("%s: %s", origin, err.msg);
 	return verdict;
 }
@@ -246,7 +246,7 @@ static void test_corpus(void **state)
 				continue;
 			lines++;
 			if (gg_map_line(f->ctx, set, "corpus", file, lineno, line, strlen(line),
-					VECTOR_NOW, &defaults, &verdict, &doc, &m, &r, &err) != 0)
+					VECTOR_NOW, &defaults, &verdict, &doc, &m, &r, NULL, &err) != 0)
 				fail_msg("%s:%lu: %s", file, lineno, err.msg);
 			if (verdict == GG_MAP_UNMATCHED)
 				fail_msg("%s:%lu: unmatched by %s: %s", file, lineno, mapping, line);
@@ -438,7 +438,7 @@ static void test_limits(void **state)
 	line[n + 1] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = gg_map_line(f->ctx, set, "test", "limits", 1, line, n + 1, VECTOR_NOW, &defaults,
-			&verdict, &doc, NULL, NULL, &err);
+			&verdict, &doc, NULL, NULL, NULL, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_int_equal(r, -ERANGE);
 	assert_non_null(strstr(err.msg, "limit"));
@@ -447,7 +447,7 @@ static void test_limits(void **state)
 	 * under ASan on a slow machine. */
 	assert_true(t1.tv_sec - t0.tv_sec < 5);
 	r = gg_map_line(f->ctx, set, "test", "limits", 2, "aaaa", 4, VECTOR_NOW, &defaults,
-			&verdict, &doc, NULL, NULL, &err);
+			&verdict, &doc, NULL, NULL, NULL, &err);
 	assert_int_equal(r, 0);
 	assert_int_equal(verdict, GG_MAP_MAPPED);
 	xmlFreeDoc(doc);
@@ -459,7 +459,7 @@ static void test_limits(void **state)
 	assert_non_null(line);
 	memset(line, 'a', n);
 	r = gg_map_line(f->ctx, set, "test", "limits", 3, line, n, VECTOR_NOW, &defaults, &verdict,
-			&doc, NULL, NULL, &err);
+			&doc, NULL, NULL, NULL, &err);
 	assert_int_equal(r, -E2BIG);
 	assert_null(doc);
 	free(line);
@@ -484,7 +484,7 @@ static void test_bad_bytes(void **state)
 				   "set source.address $src\nset target.user $user\n",
 				   &set, &err, path, sizeof(path)), 0);
 	assert_int_equal(gg_map_line(f->ctx, set, "test", "bytes", 1, line, sizeof(line) - 1,
-				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, &err), 0);
+				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL, &err), 0);
 	assert_int_equal(verdict, GG_MAP_MAPPED);
 	assert_int_equal(gg_validator_check(f->v, doc, &err), 0);
 	gg_assert_xpath(doc, "string(//i:RecordItem/@dtype)", "bytes");
