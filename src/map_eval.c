@@ -196,15 +196,23 @@ static bool payload_ready(struct gg_map_ctx *ctx, enum gg_map_payload pl)
 	switch (pl) {
 	case GG_PAYLOAD_CEF:
 	case GG_PAYLOAD_LEEF: {
-		/* Devices put a host name or a stamp before the marker; the payload starts there. */
+		/* Devices put a host name or a stamp before the marker; the payload starts there.
+		 * An RFC 3164 parse may have taken "CEF" for the TAG, so the raw record is the
+		 * second place to look. */
 		const char *marker = pl == GG_PAYLOAD_CEF ? "CEF:" : "LEEF:";
-		const char *at = len >= 4 ? memmem(p, len, marker, strlen(marker)) : NULL;
+		const char *at = memmem(p, len, marker, strlen(marker));
 
+		if (at == NULL) {
+			p = ctx->rec->raw;
+			len = ctx->rec->raw_len;
+			at = memmem(p, len, marker, strlen(marker));
+		}
 		if (at == NULL) {
 			snprintf(err.msg, sizeof(err.msg), "no '%s' in the message", marker);
 			break;
 		}
 		len -= (size_t)(at - p);
+		lim.max_len = len + 1;
 		r = pl == GG_PAYLOAD_CEF ? gg_cef_parse(at, len, &lim, &ctx->cef, &err)
 					 : gg_leef_parse(at, len, &lim, &ctx->leef, &err);
 		break;
@@ -335,7 +343,7 @@ static struct slice builtin_field(struct gg_map_ctx *ctx, enum gg_builtin b)
 		break;
 	}
 	if (b >= GG_B_CEF_VENDOR && b <= GG_B_CEF_SEVERITY) {
-		const struct gg_cef *c = ctx->cef;
+		const struct gg_cef *c = payload_ready(ctx, GG_PAYLOAD_CEF) ? ctx->cef : NULL;
 
 		if (c == NULL)
 			return (struct slice){ NULL, 0 };
@@ -354,7 +362,7 @@ static struct slice builtin_field(struct gg_map_ctx *ctx, enum gg_builtin b)
 		}
 	}
 	if (b >= GG_B_LEEF_VENDOR && b <= GG_B_LEEF_EVENT) {
-		const struct gg_leef *l = ctx->leef;
+		const struct gg_leef *l = payload_ready(ctx, GG_PAYLOAD_LEEF) ? ctx->leef : NULL;
 
 		if (l == NULL)
 			return (struct slice){ NULL, 0 };
@@ -392,9 +400,14 @@ static struct slice field_value(struct gg_map_ctx *ctx, const struct gg_field *f
 		return ctx->rec->syslog != NULL ? sd_field(ctx->rec->syslog, f->key, f->key2)
 						: (struct slice){ NULL, 0 };
 	case GG_FIELD_PAYLOAD:
-		return kv_field(ctx->cef != NULL ? ctx->cef->ext : ctx->leef != NULL
-				? ctx->leef->attrs : ctx->kv, f->key);
+		/* Parsed on first use: a mapping whose header conditions fail never pays for it. */
+		if (!payload_ready(ctx, (enum gg_map_payload)f->index))
+			return (struct slice){ NULL, 0 };
+		return kv_field(f->index == GG_PAYLOAD_CEF ? ctx->cef->ext
+				: f->index == GG_PAYLOAD_LEEF ? ctx->leef->attrs : ctx->kv, f->key);
 	case GG_FIELD_JSON:
+		if (!payload_ready(ctx, GG_PAYLOAD_JSON))
+			return (struct slice){ NULL, 0 };
 		return json_field(ctx, f->key);
 	}
 	return (struct slice){ NULL, 0 };
@@ -733,13 +746,15 @@ static int try_map(struct gg_map_ctx *ctx, const struct gg_mapset *set, const st
 	int r;
 
 	explain(ctx, "mapping %s (%s)\n", m->name, m->path);
+	clear_caps(ctx, m);
+	if ((r = all_true(ctx, set, m->conds, m->n_conds, err)) <= 0)
+		return r;
+	/* The selection may not have read the payload; a mapping applies only to records whose
+	 * message is its payload. */
 	if (!payload_ready(ctx, m->payload)) {
 		explain(ctx, "  payload: %s\n", ctx->payload_error);
 		return 0;
 	}
-	clear_caps(ctx, m);
-	if ((r = all_true(ctx, set, m->conds, m->n_conds, err)) <= 0)
-		return r;
 	if (m->n_vars > 0)
 		memcpy(ctx->caps_selected, ctx->caps, m->n_vars * sizeof(*ctx->caps));
 	for (size_t i = 0; i < m->n_rules; i++) {

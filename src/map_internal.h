@@ -25,7 +25,7 @@ enum gg_field_kind {
 	GG_FIELD_BUILTIN,  /* record and syslog header fields: builtin */
 	GG_FIELD_CAPTURE,  /* a named group of one of the mapping's regexes: var */
 	GG_FIELD_SD,       /* RFC 5424 structured data "sd.ID.PARAM": key = "ID", key2 = "PARAM" */
-	GG_FIELD_PAYLOAD,  /* cef.NAME, leef.NAME, kv.NAME: key */
+	GG_FIELD_PAYLOAD,  /* cef.NAME, leef.NAME, kv.NAME: key, index = the payload */
 	GG_FIELD_JSON,     /* a JSON pointer "/a/b" into a JSON payload: key */
 };
 

@@ -229,6 +229,7 @@ static int parse_field(struct loader *ld, const char *name, struct gg_field *f)
 			if (name[n] == '\0')
 				return fail(ld, "field '%s' has no key", name);
 			f->kind = GG_FIELD_PAYLOAD;
+			f->index = (int)payload_prefixes[i].payload;
 			return (f->key = strdup(name + n)) != NULL ? 0 : oom(ld);
 		}
 	}

@@ -228,6 +228,9 @@ int gg_cef_parse(const char *buf, size_t len, const struct gg_kv_limits *lim,
 		goto fail;
 	}
 	i += 4;
+	/* FortiGate writes "CEF: 0|Fortinet|...": blanks before the version are tolerated. */
+	while (i < len && buf[i] == ' ')
+		i++;
 	for (f = 0; f < CEF_HEADER_FIELDS; f++) {
 		start[f] = i;
 		while (i < len && buf[i] != '|')

@@ -154,6 +154,20 @@ static void test_vendor_keys(void **state)
 	free(buf);
 }
 
+/* FortiGate's CEF output puts a blank after "CEF:" (FortiOS 7.2 log reference, "CEF support"). */
+static void test_fortigate_blank(void **state)
+{
+	struct gg_cef *cef = parse_ok("CEF: 0|Fortinet|Fortigate|v7.2.4|16384|utm:ips signature "
+				      "reset|7|src=172.16.200.55 act=reset");
+
+	(void)state;
+	assert_int_equal(cef->version, 0);
+	assert_string_equal(cef->device_vendor, "Fortinet");
+	assert_int_equal(cef->severity, 7);
+	assert_ext(cef, 0, "src", "172.16.200.55");
+	gg_cef_free(cef);
+}
+
 static void test_extension_shapes(void **state)
 {
 	struct gg_cef *cef;
@@ -340,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_guide_escapes),
 		cmocka_unit_test(test_header_escapes),
 		cmocka_unit_test(test_vendor_keys),
+		cmocka_unit_test(test_fortigate_blank),
 		cmocka_unit_test(test_extension_shapes),
 		cmocka_unit_test(test_severity),
 		cmocka_unit_test(test_malformed),

@@ -1,0 +1,192 @@
+/* map_bench.c: records/s of the mapping path on one thread (syslog header parse + mapping +
+ * IODEF build + schema check + serialization, as the daemon's ingest does them), beside the
+ * raw libxml2 rate of parsing and validating the very documents it produced, in the same run.
+ *   map_bench SCHEMA_DIR MAPPING_DIR REPEAT MAPPING... -- FILE...
+ * Prints one line per phase and the ratio. */
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iodef.h"
+#include "map.h"
+#include "xmlsafe.h"
+
+struct line {
+	char *text;
+	size_t len;
+	const char *file;
+	unsigned long lineno;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "map_bench: %s: %s\n", what, why);
+	exit(2);
+}
+
+static struct line *read_lines(char **files, int n_files, size_t *n_out)
+{
+	struct line *lines = NULL;
+	size_t n = 0, cap = 0;
+
+	for (int f = 0; f < n_files; f++) {
+		FILE *fp = fopen(files[f], "rb");
+		char *buf = NULL;
+		size_t bcap = 0;
+		ssize_t len;
+		unsigned long lineno = 0;
+
+		if (fp == NULL)
+			die(files[f], "cannot open");
+		while ((len = getline(&buf, &bcap, fp)) >= 0) {
+			lineno++;
+			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+				len--;
+			if (len == 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				lines = realloc(lines, cap * sizeof(*lines));
+				if (lines == NULL)
+					die("lines", "out of memory");
+			}
+			lines[n].text = strndup(buf, (size_t)len);
+			lines[n].len = (size_t)len;
+			lines[n].file = files[f];
+			lines[n].lineno = lineno;
+			n++;
+		}
+		free(buf);
+		fclose(fp);
+	}
+	*n_out = n;
+	return lines;
+}
+
+int main(int argc, char **argv)
+{
+	const struct gg_iodef_defaults defaults = { "csirt.example.org", NULL };
+	struct gg_schema *schema = NULL;
+	struct gg_validator *v = NULL;
+	struct gg_mapset *set = NULL;
+	struct gg_map_ctx *ctx = NULL;
+	struct gg_error err = { 0 };
+	const char **names;
+	int sep, repeat;
+	size_t n_lines, n_docs = 0;
+	struct line *lines;
+	char **docs;
+	size_t *doc_lens;
+	unsigned long mapped = 0, ignored = 0, other = 0;
+	double t0, map_s, raw_s;
+	xmlSchemaParserCtxtPtr pctx;
+	xmlSchemaPtr raw_schema;
+	xmlSchemaValidCtxtPtr raw_v;
+	char xsd[4096];
+
+	for (sep = 4; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
+		;
+	if (argc < 7 || sep >= argc - 1 || sep == 4) {
+		fprintf(stderr, "usage: map_bench SCHEMA_DIR MAPPING_DIR REPEAT MAPPING... -- FILE...\n");
+		return 2;
+	}
+	repeat = atoi(argv[3]);
+	names = (const char **)&argv[4];
+	if (gg_schema_load(argv[1], &schema, &err) != 0 || gg_validator_new(schema, &v, &err) != 0 ||
+	    gg_mapset_load(argv[2], names, (size_t)(sep - 4), NULL, &set, &err) != 0 ||
+	    gg_map_ctx_new(NULL, &ctx, &err) != 0)
+		die("setup", err.msg);
+	lines = read_lines(&argv[sep + 1], argc - sep - 1, &n_lines);
+	docs = calloc(n_lines, sizeof(char *));
+	doc_lens = calloc(n_lines, sizeof(size_t));
+	if (docs == NULL || doc_lens == NULL)
+		die("docs", "out of memory");
+
+	/* gridgate's path, as gg_ingest_document runs it after the input mapped the line. */
+	t0 = now_s();
+	for (int r = 0; r < repeat; r++)
+		for (size_t i = 0; i < n_lines; i++) {
+			enum gg_map_verdict verdict;
+			xmlDocPtr doc = NULL;
+			char *xml;
+			size_t xml_len;
+
+			if (gg_map_line(ctx, set, "bench", lines[i].file, lines[i].lineno,
+					lines[i].text, lines[i].len, 1768478400, &defaults, &verdict,
+					&doc, NULL, NULL, NULL, &err) != 0 || verdict == GG_MAP_UNMATCHED) {
+				other++;
+				continue;
+			}
+			if (verdict == GG_MAP_IGNORED) {
+				ignored++;
+				continue;
+			}
+			if (gg_validator_check(v, doc, &err) != 0)
+				die("invalid document", err.msg);
+			if (gg_xml_serialize(doc, &xml, &xml_len) != 0)
+				die("serialize", "failed");
+			mapped++;
+			if (r == 0) {
+				docs[n_docs] = xml;
+				doc_lens[n_docs++] = xml_len;
+			} else {
+				free(xml);
+			}
+			xmlFreeDoc(doc);
+		}
+	map_s = now_s() - t0;
+
+	/* Raw libxml2: parse and validate the same documents with a plain schema context. */
+	snprintf(xsd, sizeof(xsd), "%s/iodef-2.0.xsd", argv[1]);
+	pctx = xmlSchemaNewParserCtxt(xsd);
+	raw_schema = pctx != NULL ? xmlSchemaParse(pctx) : NULL;
+	raw_v = raw_schema != NULL ? xmlSchemaNewValidCtxt(raw_schema) : NULL;
+	if (raw_v == NULL)
+		die(xsd, "schema does not load");
+	t0 = now_s();
+	for (int r = 0; r < repeat; r++)
+		for (size_t i = 0; i < n_docs; i++) {
+			xmlDocPtr doc = xmlReadMemory(docs[i], (int)doc_lens[i], NULL, NULL,
+						      XML_PARSE_NONET);
+
+			if (doc == NULL || xmlSchemaValidateDoc(raw_v, doc) != 0)
+				die("raw", "a mapped document does not parse or validate");
+			xmlFreeDoc(doc);
+		}
+	raw_s = now_s() - t0;
+
+	printf("lines %zu x %d: mapped %lu, dropped on purpose %lu, unmatched %lu\n", n_lines,
+	       repeat, mapped, ignored, other);
+	printf("gridgate parse+map+build+validate+serialize: %.0f records/s (%.0f lines/s)\n",
+	       (double)mapped / map_s, (double)(mapped + ignored + other) / map_s);
+	printf("raw libxml2 parse+validate of the same documents: %.0f docs/s\n",
+	       (double)(n_docs * (size_t)repeat) / raw_s);
+	printf("ratio: %.2f of the raw validation rate\n",
+	       ((double)mapped / map_s) / ((double)(n_docs * (size_t)repeat) / raw_s));
+	for (size_t i = 0; i < n_docs; i++)
+		free(docs[i]);
+	for (size_t i = 0; i < n_lines; i++)
+		free(lines[i].text);
+	free(docs);
+	free(doc_lens);
+	free(lines);
+	xmlSchemaFreeValidCtxt(raw_v);
+	xmlSchemaFree(raw_schema);
+	xmlSchemaFreeParserCtxt(pctx);
+	gg_map_ctx_free(ctx);
+	gg_mapset_unref(set);
+	gg_validator_free(v);
+	gg_schema_free(schema);
+	return 0;
+}
