@@ -749,12 +749,6 @@ static int try_map(struct gg_map_ctx *ctx, const struct gg_mapset *set, const st
 	clear_caps(ctx, m);
 	if ((r = all_true(ctx, set, m->conds, m->n_conds, err)) <= 0)
 		return r;
-	/* The selection may not have read the payload; a mapping applies only to records whose
-	 * message is its payload. */
-	if (!payload_ready(ctx, m->payload)) {
-		explain(ctx, "  payload: %s\n", ctx->payload_error);
-		return 0;
-	}
 	if (m->n_vars > 0)
 		memcpy(ctx->caps_selected, ctx->caps, m->n_vars * sizeof(*ctx->caps));
 	for (size_t i = 0; i < m->n_rules; i++) {
@@ -775,10 +769,17 @@ static int try_map(struct gg_map_ctx *ctx, const struct gg_mapset *set, const st
 	*rule_out = rule != NULL ? rule->name : "(mapping)";
 	explain(ctx, "  matched\n");
 	explain_captures(ctx, m);
+	/* A drop needs no payload its conditions did not read: a cheap text test can discard
+	 * a record without parsing its JSON. */
 	if (rule != NULL && rule->drop) {
 		explain(ctx, "  drop: ignored on purpose\n");
 		*verdict = GG_MAP_IGNORED;
 		return 1;
+	}
+	/* A mapping makes documents only of records whose message is its payload. */
+	if (!payload_ready(ctx, m->payload)) {
+		explain(ctx, "  payload: %s\n", ctx->payload_error);
+		return 0;
 	}
 	if ((r = fill_slots(ctx, m, rule, &o, times)) != 0 || (r = raw_item(ctx, &o)) != 0)
 		return gg_error_set(err, r, "out of memory");
