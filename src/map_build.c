@@ -23,8 +23,14 @@ static void add_node(struct gg_iodef_builder *b, xmlNodePtr system, const char *
 		     const char *host)
 {
 	xmlNodePtr node = gg_iodef_add(b, system, "Node", NULL);
-	const char *category = address != NULL ? gg_address_category(address) : NULL;
+	const char *category;
 
+	/* A host given as an IP (syslog senders often name themselves so) is an address. */
+	if (address == NULL && host != NULL && gg_address_category(host) != NULL) {
+		address = host;
+		host = NULL;
+	}
+	category = address != NULL ? gg_address_category(address) : NULL;
 	/* Something that is not an address is a name: DomainData keeps it. */
 	if (host == NULL && address != NULL && category == NULL)
 		host = address;

@@ -598,9 +598,22 @@ static int parse_tz(struct loader *ld, const char *v)
 static int parse_table_row(struct loader *ld, char *text)
 {
 	struct gg_map_table *t = ld->table;
-	char *key = word(&text), *value = rest(text);
+	char *key, *value;
 	size_t n = t->n;
 
+	if (*text == '"') {
+		/* A key with blanks is quoted: "Attempted Administrator Privilege Gain". */
+		char *close = strchr(text + 1, '"');
+
+		if (close == NULL || close == text + 1)
+			return fail(ld, "unterminated or empty quoted key");
+		*close = '\0';
+		key = text + 1;
+		value = rest(close + 1);
+	} else {
+		key = word(&text);
+		value = rest(text);
+	}
 	if (strcmp(key, "end") == 0 && *value == '\0') {
 		ld->table = NULL;
 		return 0;

@@ -317,6 +317,7 @@ static void test_load_errors(void **state)
 		{ "set protocol tcpx\n", 1, "not a protocol name or number" },
 		{ "timezone CET\n", 1, "timezone must be" },
 		{ "mapping only\n", 0, "no 'set' and no 'rule'" },
+		{ "table t\n\"open key\n", 2, "unterminated or empty quoted key" },
 	};
 
 	(void)state;
@@ -415,6 +416,35 @@ static void test_values(void **state)
 	free(s);
 }
 
+/* Lookup tables: quoted keys with blanks, the '*' row, and a table defined after a rule. */
+static void test_tables(void **state)
+{
+	struct fixture *f = *state;
+	struct gg_mapset *set;
+	struct gg_error err = { 0 };
+	char path[64];
+	enum gg_map_verdict verdict;
+	xmlDocPtr doc = NULL;
+
+	assert_int_equal(load_text("rule r\nmatch msg ^class=(?<c>.*)$\n"
+				   "table impacts\n\"Attempted Denial of Service\" availability-service\n"
+				   "* unknown\nend\n"
+				   "set impact $c | lookup impacts\nset description $c\n",
+				   &set, &err, path, sizeof(path)), 0);
+	assert_int_equal(gg_map_line(f->ctx, set, "test", "tables", 1,
+				     "class=Attempted Denial of Service", 33, VECTOR_NOW, &defaults,
+				     &verdict, &doc, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(verdict, GG_MAP_MAPPED);
+	gg_assert_xpath(doc, "string(//i:SystemImpact/@type)", "availability-service");
+	xmlFreeDoc(doc);
+	assert_int_equal(gg_map_line(f->ctx, set, "test", "tables", 2, "class=Other", 11,
+				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL, &err), 0);
+	gg_assert_xpath(doc, "string(//i:SystemImpact/@type)", "unknown");
+	xmlFreeDoc(doc);
+	gg_mapset_unref(set);
+	unlink(path);
+}
+
 /* A catastrophic pattern stops at the match limit with an error, quickly, and the next record
  * maps normally; a field over the length limit is refused before the regex runs. */
 static void test_limits(void **state)
@@ -505,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bad_bytes),
 	};
