@@ -30,10 +30,10 @@ static void add_node(struct gg_iodef_builder *b, xmlNodePtr system, const char *
 		address = host;
 		host = NULL;
 	}
+	/* The same address given as address and host is written once. */
+	if (address != NULL && host != NULL && strcmp(address, host) == 0)
+		host = NULL;
 	category = address != NULL ? gg_address_category(address) : NULL;
-	/* Something that is not an address is a name: DomainData keeps it. */
-	if (host == NULL && address != NULL && category == NULL)
-		host = address;
 	if (host != NULL)
 		gg_iodef_add(b, gg_iodef_add(b, node, "DomainData", NULL), "Name", host);
 	if (category != NULL)
@@ -131,10 +131,7 @@ static void add_indicator(struct gg_iodef_builder *b, xmlNodePtr inc, const stru
 		gg_iodef_add(b, ind, "Description", s[GG_S_INDICATOR_DESCRIPTION]);
 	obs = gg_iodef_add(b, ind, "Observable", NULL);
 	category = gg_address_category(address);
-	if (category != NULL)
-		gg_iodef_attr(b, gg_iodef_add(b, obs, "Address", address), "category", category);
-	else
-		gg_iodef_add(b, gg_iodef_add(b, obs, "DomainData", NULL), "Name", address);
+	gg_iodef_attr(b, gg_iodef_add(b, obs, "Address", address), "category", category);
 }
 
 static void build(struct gg_iodef_builder *b, const struct gg_map_out *o, const char *record_id,

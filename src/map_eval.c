@@ -622,6 +622,9 @@ static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot
 			o->start_time = times[1];
 		else
 			o->end_time = times[2];
+	} else if ((s == GG_S_SRC_ADDRESS || s == GG_S_DST_ADDRESS ||
+		    s == GG_S_INDICATOR_ADDRESS) && gg_address_category(v) == NULL) {
+		why = "is not an IPv4 or IPv6 address or network (a name goes in a .host slot)";
 	} else if ((s == GG_S_SRC_PORT || s == GG_S_DST_PORT) && !port_text(v))
 		why = "is not a port, range or list";
 	else if (s == GG_S_PROTOCOL) {

@@ -445,6 +445,33 @@ static void test_tables(void **state)
 	unlink(path);
 }
 
+/* Address slots take addresses only; host slots take names, and addresses as Address. */
+static void test_address_slots(void **state)
+{
+	struct fixture *f = *state;
+	struct gg_mapset *set;
+	struct gg_error err = { 0 };
+	char path[64];
+	enum gg_map_verdict verdict;
+	xmlDocPtr doc = NULL;
+
+	assert_int_equal(load_text("rule r\nmatch msg ^(?<a>\\S+) (?<b>\\S+) (?<c>\\S+)$\n"
+				   "set source.address $a\nset target.host $b\nset sensor.host $c\n",
+				   &set, &err, path, sizeof(path)), 0);
+	assert_int_equal(gg_map_line(f->ctx, set, "test", "addr", 1, "10.0.0.300 2001:db8::5 fw1",
+				     26, VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL,
+				     &err), 0);
+	assert_int_equal(verdict, GG_MAP_MAPPED);
+	assert_int_equal(gg_validator_check(f->v, doc, &err), 0);
+	assert_int_equal(gg_test_xpath_count(doc, "//i:System[@category='source']"), 0);
+	gg_assert_xpath(doc, "string(//i:System[@category='target']//i:Address/@category)",
+			"ipv6-addr");
+	gg_assert_xpath(doc, "string(//i:System[@category='sensor']//i:Name)", "fw1");
+	xmlFreeDoc(doc);
+	gg_mapset_unref(set);
+	unlink(path);
+}
+
 /* A catastrophic pattern stops at the match limit with an error, quickly, and the next record
  * maps normally; a field over the length limit is refused before the regex runs. */
 static void test_limits(void **state)
@@ -536,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_address_slots),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bad_bytes),
 	};
