@@ -17,6 +17,7 @@
 #include "leef.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +166,7 @@ int gg_leef_parse(const char *buf, size_t len, const struct gg_kv_limits *lim,
 	struct gg_leef *leef = NULL;
 	struct gg_kv_list *l = NULL;
 	size_t i = 0, f, nfields, vlen;
+	bool no_delimiter = false;
 	char *delim;
 	int rc;
 
@@ -209,6 +211,14 @@ int gg_leef_parse(const char *buf, size_t len, const struct gg_kv_limits *lim,
 				i++;
 			end[f] = i;
 		}
+		/* Trend Micro Deep Security sends 2.0 without the delimiter field: what follows
+		 * the event id is already an attribute (it has a '=', which no delimiter field
+		 * has). The delimiter is then a tab, as for an empty field. */
+		if (f == 5 && (i >= len || memchr(buf + start[5], '=', end[5] - start[5]) != NULL)) {
+			no_delimiter = true;
+			i = start[5];
+			break;
+		}
 		if (i >= len) {
 			rc = gg_kv_fail(err, -EINVAL, "leef", len,
 					"header ends after %zu of its %zu '|' separators", f,
@@ -236,7 +246,7 @@ int gg_leef_parse(const char *buf, size_t len, const struct gg_kv_limits *lim,
 			goto fail;
 		}
 	}
-	if (leef->version == 1) {
+	if (leef->version == 1 || no_delimiter) {
 		delim[0] = '\t';
 		delim[1] = '\0';
 		leef->delimiter_len = 1;

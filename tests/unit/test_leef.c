@@ -153,6 +153,27 @@ static void test_delimiter_forms(void **state)
 	}
 }
 
+/* Trend Micro Deep Security writes LEEF 2.0 without the delimiter field (Deep Security
+ * "Syslog message formats": LEEF:2.0|Trend Micro|Deep Security Agent|<ver>|<id>|cat=...):
+ * the attributes follow the event id, tab-separated. */
+static void test_no_delimiter_field(void **state)
+{
+	static const char msg[] = "LEEF:2.0|Trend Micro|Deep Security Agent|20.0.0.877|4000000|"
+				   "cat=Anti-Malware\tname=Eicar_test_file\tsev=6\tsrc=10.0.0.5";
+	struct gg_leef *leef = NULL;
+	struct gg_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(gg_leef_parse(msg, sizeof(msg) - 1, NULL, &leef, &err), 0);
+	assert_int_equal(leef->version, 2);
+	assert_string_equal(leef->event_id, "4000000");
+	assert_string_equal(leef->delimiter, "\t");
+	assert_int_equal(leef->attrs->n, 4);
+	assert_string_equal(gg_kv_find(leef->attrs, "cat")->value, "Anti-Malware");
+	assert_string_equal(gg_kv_find(leef->attrs, "src")->value, "10.0.0.5");
+	gg_leef_free(leef);
+}
+
 static void test_attribute_shapes(void **state)
 {
 	struct gg_leef *leef;
@@ -201,7 +222,6 @@ static void test_malformed(void **state)
 		{ "LEEF:|V|P|1|E|", 5 },
 		{ "LEEF:1.0", 8 },
 		{ "LEEF:1.0|V|P|1|E", 16 },           /* 4 of 5 pipes */
-		{ "LEEF:2.0|V|P|1|E|src=1", 22 },     /* 5 of 6: no delimiter field */
 		{ "LEEF:1.0|V|P|1|E|src", 17 },       /* attribute without '=' */
 		{ "LEEF:1.0|V|P|1|E|a=1\tnovalue", 21 },
 		{ "LEEF:1.0|V|P|1|E|=1", 17 },        /* empty key */
@@ -296,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_ibm_leef1),
 		cmocka_unit_test(test_ibm_leef2),
 		cmocka_unit_test(test_delimiter_forms),
+		cmocka_unit_test(test_no_delimiter_field),
 		cmocka_unit_test(test_attribute_shapes),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_nul_utf8_limits),
