@@ -651,7 +651,7 @@ static int filedrop_start(struct gg_input *in, struct gg_error *err)
 	}
 	if ((r = gg_ingest_new(in->pipeline, in->name, &st->ingest, err)) != 0)
 		goto fail;
-	if (in->mapper != NULL && (r = gg_map_ctx_new(NULL, &st->map_ctx, err)) != 0)
+	if (in->mapper != NULL && (r = gg_mapper_ctx_new(in->mapper, &st->map_ctx, err)) != 0)
 		goto fail;
 	if ((r = pthread_create(&st->thread, NULL, filedrop_main, st)) != 0) {
 		r = gg_error_set(err, -r, "pthread_create: %s", strerror(r));

@@ -14,7 +14,7 @@
 #include "map.h"
 
 #define USAGE "usage: gridgate map -m MAPPING [-m MAPPING]... [--explain] [--quiet] " \
-	      "[--stats] [--now TIME] [--csirt NAME] [--input NAME] [--mapping-dir DIR] " \
+	      "[--stats] [--now TIME] [--timezone ZONE] [--csirt NAME] [--input NAME] [--mapping-dir DIR] " \
 	      "[--schema-dir DIR] [FILE...]\n"
 
 struct map_run {
@@ -128,6 +128,7 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "now", required_argument, NULL, 'n' },
+		{ "timezone", required_argument, NULL, 'z' },
 		{ "csirt", required_argument, NULL, 'C' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "mapping-dir", required_argument, NULL, 'M' },
@@ -141,12 +142,12 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 	struct map_run run = { .input = "map", .defaults = { "gridgate.invalid", NULL } };
 	struct gg_schema *schema = NULL;
 	struct gg_error err;
-	int opt, stats = 0, code = GG_EXIT_OK;
+	int opt, stats = 0, code = GG_EXIT_OK, has_tz = 0, tz = 0;
 
 	(void)config_path;
 	run.now = time(NULL);
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "m:eqSn:C:i:M:s:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:eqSn:z:C:i:M:s:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': {
 			const char **grown = realloc(names, (n_names + 1) * sizeof(*names));
@@ -168,6 +169,14 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 				free(names);
 				return GG_EXIT_USAGE;
 			}
+			break;
+		case 'z':
+			if (gg_timezone_parse(optarg, &tz) != 0) {
+				fprintf(stderr, "gridgate map: --timezone takes UTC or +HH:MM\n");
+				free(names);
+				return GG_EXIT_USAGE;
+			}
+			has_tz = 1;
 			break;
 		case 'C': run.defaults.csirt_name = optarg; break;
 		case 'i': run.input = optarg; break;
@@ -201,6 +210,8 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 		code = GG_EXIT_RUNTIME;
 		goto out;
 	}
+	if (has_tz)
+		gg_map_ctx_set_timezone(run.ctx, tz);
 	if (optind >= argc) {
 		if (map_file(&run, "-") != 0)
 			code = GG_EXIT_RUNTIME;

@@ -252,6 +252,8 @@ const struct gg_option gg_input_common_options[] = {
 	  "mappings tried in order on each record (names in mapping_dir, or *)" },
 	{ "unmatched", GG_OPT_STRING, "generic", OFF(gg_input_common, unmatched),
 	  "records no mapping takes: generic (unclassified incident with the raw record) or drop" },
+	{ "timezone", GG_OPT_STRING, NULL, OFF(gg_input_common, timezone),
+	  "zone (UTC, +HH:MM) of the senders' stamps written without one; default: the mapping's" },
 	GG_OPTIONS_END,
 };
 

@@ -74,6 +74,7 @@ struct gg_adapter;
 struct gg_input_common {
 	char *mappings;  /* mapping names (or "*"), blank- or comma-separated; NULL: none */
 	char *unmatched; /* "generic" or "drop" */
+	char *timezone;  /* zone of the senders' stamps without one, NULL: each mapping's */
 };
 
 /* One [kind:name] section: an adapter instance and its own option struct. */

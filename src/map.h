@@ -67,6 +67,12 @@ enum gg_map_verdict {
 struct gg_map_ctx;
 int gg_map_ctx_new(FILE *explain, struct gg_map_ctx **out, struct gg_error *err);
 void gg_map_ctx_free(struct gg_map_ctx *ctx);
+/* The zone of stamps written without one for records mapped with ctx, overriding each
+ * mapping's `timezone` (an input's `timezone` option: the zone is the sender's, which the
+ * mapping of its format cannot know). */
+void gg_map_ctx_set_timezone(struct gg_map_ctx *ctx, int minutes_east);
+/* "UTC", "Z", "+HH:MM" or "-HH:MM" -> minutes east of UTC; -1 when s is none of them. */
+int gg_timezone_parse(const char *s, int *minutes_east);
 
 /* Maps rec with the first mapping and rule that select it. Returns 0 with *verdict (and *doc
  * when mapped; the caller owns it), or a negative errno when the record cannot be mapped

@@ -30,6 +30,8 @@ struct gg_map_ctx {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit;
 	unsigned long match_limit, depth_limit;
+	bool has_tz; /* the input's zone overrides the mapping's */
+	int tz_minutes;
 
 	/* Per record. */
 	const struct gg_map_record *rec;
@@ -93,6 +95,17 @@ static void record_done(struct gg_map_ctx *ctx)
 	for (size_t i = 0; i < ctx->n_strs; i++)
 		free(ctx->strs[i]);
 	ctx->n_strs = 0;
+}
+
+void gg_map_ctx_set_timezone(struct gg_map_ctx *ctx, int minutes_east)
+{
+	ctx->has_tz = true;
+	ctx->tz_minutes = minutes_east;
+}
+
+static int zone_of(const struct gg_map_ctx *ctx, const struct gg_map *m)
+{
+	return ctx->has_tz ? ctx->tz_minutes : m->tz_minutes;
 }
 
 void gg_map_ctx_free(struct gg_map_ctx *ctx)
@@ -614,7 +627,7 @@ static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot
 	else if (s == GG_S_DETECT_TIME || s == GG_S_START_TIME || s == GG_S_END_TIME) {
 		int i = s == GG_S_DETECT_TIME ? 0 : s == GG_S_START_TIME ? 1 : 2;
 
-		if (gg_time_to_xs(v, m->tz_minutes, ctx->rec->now, times[i], 48) != 0)
+		if (gg_time_to_xs(v, zone_of(ctx, m), ctx->rec->now, times[i], 48) != 0)
 			why = "is not a timestamp in a known format";
 		else if (i == 0)
 			o->detect_time = times[0];
@@ -665,7 +678,7 @@ static int fill_slots(struct gg_map_ctx *ctx, const struct gg_map *m, const stru
 	if (o->detect_time == NULL && ctx->rec->syslog != NULL) {
 		struct slice t = time_field(ctx);
 
-		if (t.p != NULL && gg_time_to_xs(t.p, m->tz_minutes, ctx->rec->now, times[0], 48) == 0)
+		if (t.p != NULL && gg_time_to_xs(t.p, zone_of(ctx, m), ctx->rec->now, times[0], 48) == 0)
 			o->detect_time = times[0];
 	}
 	return 0;

@@ -65,6 +65,14 @@ int gg_mapper_new(const struct gg_config *cfg, const struct gg_input_conf *in,
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	m->drop_unmatched = strcmp(in->common.unmatched, "drop") == 0;
+	if (in->common.timezone != NULL) {
+		if (gg_timezone_parse(in->common.timezone, &m->tz_minutes) != 0) {
+			gg_mapper_free(m);
+			return gg_error_set(err, -EINVAL, "timezone must be UTC or +HH:MM / -HH:MM, "
+					    "not '%s'", in->common.timezone);
+		}
+		m->has_tz = true;
+	}
 	m->limits.regex_match_limit = (unsigned long)cfg->global.regex_match_limit;
 	m->limits.regex_depth_limit = (unsigned long)cfg->global.regex_depth_limit;
 	if ((r = split_names(in->common.mappings, &m->names, &m->n_names, err)) != 0 ||
@@ -79,6 +87,15 @@ int gg_mapper_new(const struct gg_config *cfg, const struct gg_input_conf *in,
 	}
 	*out = m;
 	return 0;
+}
+
+int gg_mapper_ctx_new(const struct gg_mapper *m, struct gg_map_ctx **out, struct gg_error *err)
+{
+	int r = gg_map_ctx_new(NULL, out, err);
+
+	if (r == 0 && m->has_tz)
+		gg_map_ctx_set_timezone(*out, m->tz_minutes);
+	return r;
 }
 
 int gg_mapper_reload(struct gg_mapper *m, struct gg_error *err)

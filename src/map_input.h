@@ -24,6 +24,8 @@ struct gg_mapper {
 	size_t n_names;
 	struct gg_map_limits limits;
 	bool drop_unmatched;
+	bool has_tz; /* the input's timezone option, for gg_map_ctx_set_timezone */
+	int tz_minutes;
 	pthread_mutex_t lock; /* guards set: readers take a reference under it */
 	struct gg_mapset *set;
 	struct gg_mapper_counters counters;
@@ -34,6 +36,8 @@ struct gg_mapper {
 int gg_mapper_new(const struct gg_config *cfg, const struct gg_input_conf *in,
 		  struct gg_mapper **out, struct gg_error *err);
 void gg_mapper_free(struct gg_mapper *m);
+/* A new evaluation context for an input thread, with the input's zone. */
+int gg_mapper_ctx_new(const struct gg_mapper *m, struct gg_map_ctx **out, struct gg_error *err);
 /* Loads the mappings again; on error the running set stays and err says why. */
 int gg_mapper_reload(struct gg_mapper *m, struct gg_error *err);
 /* The current set with a reference the caller drops with gg_mapset_unref. */

@@ -580,18 +580,25 @@ static int parse_cond(struct loader *ld, char *text, bool is_match)
 
 /* ------------------------------------------------------------------ lines */
 
-static int parse_tz(struct loader *ld, const char *v)
+int gg_timezone_parse(const char *v, int *minutes)
 {
 	int h, m, n = 0;
 
 	if (strcmp(v, "UTC") == 0 || strcmp(v, "Z") == 0) {
-		ld->map->tz_minutes = 0;
+		*minutes = 0;
 		return 0;
 	}
 	if ((v[0] != '+' && v[0] != '-') || sscanf(v + 1, "%2d:%2d%n", &h, &m, &n) != 2 ||
 	    v[1 + n] != '\0' || h > 14 || m > 59)
+		return -1;
+	*minutes = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
+	return 0;
+}
+
+static int parse_tz(struct loader *ld, const char *v)
+{
+	if (gg_timezone_parse(v, &ld->map->tz_minutes) != 0)
 		return fail(ld, "timezone must be UTC or +HH:MM / -HH:MM, not '%s'", v);
-	ld->map->tz_minutes = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
 	return 0;
 }
 

@@ -470,6 +470,19 @@ static void test_address_slots(void **state)
 	xmlFreeDoc(doc);
 	gg_mapset_unref(set);
 	unlink(path);
+
+	/* The input's zone: a yearless stamp without offset is read in it. */
+	assert_int_equal(load_text("rule r\nmatch msg ^at (?<t>.*)$\nset detect-time $t\n", &set,
+				   &err, path, sizeof(path)), 0);
+	gg_map_ctx_set_timezone(f->ctx, -300);
+	assert_int_equal(gg_map_line(f->ctx, set, "test", "tz", 1, "at 01/14-23:58:01.5", 19,
+				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL, &err),
+			 0);
+	gg_map_ctx_set_timezone(f->ctx, 0);
+	gg_assert_xpath(doc, "string(//i:DetectTime)", "2026-01-14T23:58:01.5-05:00");
+	xmlFreeDoc(doc);
+	gg_mapset_unref(set);
+	unlink(path);
 }
 
 /* A catastrophic pattern stops at the match limit with an error, quickly, and the next record
