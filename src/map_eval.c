@@ -544,6 +544,13 @@ static char *render(struct gg_map_ctx *ctx, const struct gg_map_set_stmt *st, bo
 		const struct gg_tpl_part *p = &st->parts[i];
 
 		vals[i] = p->text != NULL ? cstr(p->text) : field_value(ctx, &p->field);
+		/* A NUL inside a field would silently cut the text at it: such a value is no
+		 * text at all, so the slot is left out like other non-XML text. */
+		if (vals[i].p != NULL && memchr(vals[i].p, '\0', vals[i].len) != NULL) {
+			explain(ctx, "    line %d: %s: a field holds a NUL byte: left out\n",
+				st->line, gg_slot_name(st->slot));
+			vals[i].p = NULL;
+		}
 		if (vals[i].p == NULL) {
 			free(vals);
 			return NULL;
@@ -562,7 +569,6 @@ static char *render(struct gg_map_ctx *ctx, const struct gg_map_set_stmt *st, bo
 	}
 	out[pos] = '\0';
 	free(vals);
-	/* A value with a NUL inside is cut there; the XML check below sees the rest. */
 	return out;
 }
 

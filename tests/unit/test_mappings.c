@@ -562,6 +562,17 @@ static void test_bad_bytes(void **state)
 	assert_int_equal(gg_test_xpath_count(doc, "//i:Incident/i:Description"), 0);
 	assert_int_equal(gg_test_xpath_count(doc, "//i:AdditionalData"), 0);
 	xmlFreeDoc(doc);
+
+	/* A NUL inside a captured value: the value is left out, not cut at the NUL. */
+	assert_int_equal(gg_map_line(f->ctx, set, "test", "bytes", 2, "user=ro\0ot from 192.0.2.8",
+				     25, VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL,
+				     &err), 0);
+	assert_int_equal(verdict, GG_MAP_MAPPED);
+	assert_int_equal(gg_validator_check(f->v, doc, &err), 0);
+	assert_int_equal(gg_test_xpath_count(doc, "//i:Incident/i:Description"), 0);
+	assert_int_equal(gg_test_xpath_count(doc, "//i:AdditionalData"), 0);
+	gg_assert_xpath(doc, "string(//i:System[@category='source']//i:Address)", "192.0.2.8");
+	xmlFreeDoc(doc);
 	gg_mapset_unref(set);
 	unlink(path);
 }
