@@ -1,6 +1,8 @@
 /* iodef_build.c: shared IODEF tree-building helpers (see iodef_build.h). */
 #include "iodef_build.h"
 
+#include "iodef.h"
+
 xmlNodePtr gg_iodef_add(struct gg_iodef_builder *b, xmlNodePtr parent, const char *name,
 			const char *text)
 {
@@ -72,4 +74,40 @@ int gg_days_in_month(int y, int m)
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+xmlNodePtr gg_iodef_root(struct gg_iodef_builder *b)
+{
+	xmlNodePtr root = xmlNewDocNode(b->doc, NULL, BAD_CAST "IODEF-Document", NULL);
+	xmlNsPtr xmlns;
+
+	if (root == NULL) {
+		b->oom = 1;
+		return NULL;
+	}
+	xmlDocSetRootElement(b->doc, root);
+	b->ns = xmlNewNs(root, BAD_CAST GG_IODEF2_NS, NULL);
+	xmlns = xmlSearchNs(b->doc, root, BAD_CAST "xml");
+	if (b->ns == NULL || xmlns == NULL) {
+		b->oom = 1;
+		return NULL;
+	}
+	xmlSetNs(root, b->ns);
+	gg_iodef_attr(b, root, "version", "2.00");
+	if (!b->oom && xmlNewNsProp(root, xmlns, BAD_CAST "lang", BAD_CAST "en") == NULL)
+		b->oom = 1;
+	return b->oom ? NULL : root;
+}
+
+void gg_iodef_creator(struct gg_iodef_builder *b, xmlNodePtr incident,
+		      const struct gg_iodef_defaults *defaults)
+{
+	xmlNodePtr contact = gg_iodef_add(b, incident, "Contact", NULL);
+
+	gg_iodef_attr(b, contact, "role", "creator");
+	gg_iodef_attr(b, contact, "type", "organization");
+	gg_iodef_add(b, contact, "ContactName", defaults->csirt_name);
+	if (defaults->contact_email != NULL && defaults->contact_email[0] != '\0')
+		gg_iodef_add(b, gg_iodef_add(b, contact, "Email", NULL), "EmailTo",
+			     defaults->contact_email);
 }

@@ -14,6 +14,15 @@ struct gg_iodef_builder {
 	int oom;
 };
 
+/* Creates the IODEF-Document root (IODEF 2.0 namespace as default, version="2.00",
+ * xml:lang="en") of b->doc; NULL (and b->oom) on failure. */
+xmlNodePtr gg_iodef_root(struct gg_iodef_builder *b);
+
+/* Adds the creator Contact (the configured CSIRT, with its e-mail when there is one). */
+struct gg_iodef_defaults;
+void gg_iodef_creator(struct gg_iodef_builder *b, xmlNodePtr incident,
+		      const struct gg_iodef_defaults *defaults);
+
 /* Adds <name>text</name> (text escaped; NULL for an empty element) in the builder's namespace. */
 xmlNodePtr gg_iodef_add(struct gg_iodef_builder *b, xmlNodePtr parent, const char *name,
 			const char *text);

@@ -511,25 +511,11 @@ static void add_system(struct gg_iodef_builder *b, xmlNodePtr flow, const struct
 static void build(struct gg_iodef_builder *b, const struct fields *f,
 		  const struct gg_iodef_defaults *defaults, const char *line)
 {
-	xmlNodePtr root, inc, n, contact, ev, flow, rd;
-	xmlNsPtr xmlns;
+	xmlNodePtr root, inc, n, ev, flow, rd;
 
-	root = xmlNewDocNode(b->doc, NULL, BAD_CAST "IODEF-Document", NULL);
-	if (root == NULL) {
-		b->oom = 1;
+	root = gg_iodef_root(b);
+	if (root == NULL)
 		return;
-	}
-	xmlDocSetRootElement(b->doc, root);
-	b->ns = xmlNewNs(root, BAD_CAST GG_IODEF2_NS, NULL);
-	xmlns = xmlSearchNs(b->doc, root, BAD_CAST "xml");
-	if (b->ns == NULL || xmlns == NULL) {
-		b->oom = 1;
-		return;
-	}
-	xmlSetNs(root, b->ns);
-	gg_iodef_attr(b, root, "version", "2.00");
-	if (!b->oom && xmlNewNsProp(root, xmlns, BAD_CAST "lang", BAD_CAST "en") == NULL)
-		b->oom = 1;
 
 	inc = gg_iodef_add(b, root, "Incident", NULL);
 	gg_iodef_attr(b, inc, "purpose", f->purpose);
@@ -549,12 +535,7 @@ static void build(struct gg_iodef_builder *b, const struct fields *f,
 		if (f->ext_type != NULL)
 			gg_iodef_attr(b, n, "ext-type", f->ext_type);
 	}
-	contact = gg_iodef_add(b, inc, "Contact", NULL);
-	gg_iodef_attr(b, contact, "role", "creator");
-	gg_iodef_attr(b, contact, "type", "organization");
-	gg_iodef_add(b, contact, "ContactName", defaults->csirt_name);
-	if (defaults->contact_email != NULL && defaults->contact_email[0] != '\0')
-		gg_iodef_add(b, gg_iodef_add(b, contact, "Email", NULL), "EmailTo", defaults->contact_email);
+	gg_iodef_creator(b, inc, defaults);
 
 	ev = gg_iodef_add(b, inc, "EventData", NULL);
 	if (f->src.has_ip || f->dst.has_ip) {
