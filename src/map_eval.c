@@ -544,6 +544,8 @@ static char *render(struct gg_map_ctx *ctx, const struct gg_map_set_stmt *st, bo
 		const struct gg_tpl_part *p = &st->parts[i];
 
 		vals[i] = p->text != NULL ? cstr(p->text) : field_value(ctx, &p->field);
+		if (vals[i].p == NULL && p->optional)
+			vals[i] = cstr("");
 		/* A NUL inside a field would silently cut the text at it: such a value is no
 		 * text at all, so the slot is left out like other non-XML text. */
 		if (vals[i].p != NULL && memchr(vals[i].p, '\0', vals[i].len) != NULL) {

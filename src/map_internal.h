@@ -50,6 +50,7 @@ struct gg_field {
 struct gg_tpl_part {
 	char *text;            /* literal when not NULL */
 	struct gg_field field; /* otherwise */
+	bool optional;         /* ${name?}: a missing field is empty text, not a missing value */
 };
 
 enum gg_xform_kind {

@@ -271,6 +271,7 @@ static int parse_template(struct loader *ld, struct gg_map_set_stmt *st, const c
 		char name[256];
 		size_t k = 0;
 		struct gg_tpl_part *p;
+		bool optional = false;
 		int r;
 
 		if (*t != '$') {
@@ -290,6 +291,10 @@ static int parse_template(struct loader *ld, struct gg_map_set_stmt *st, const c
 			k = (size_t)(end - t - 2);
 			memcpy(name, t + 2, k);
 			t = end + 1;
+			if (k > 1 && name[k - 1] == '?') {
+				optional = true;
+				k--;
+			}
 		} else {
 			while (short_name_char(t[1 + k]) && k < sizeof(name) - 1)
 				k++;
@@ -308,6 +313,7 @@ static int parse_template(struct loader *ld, struct gg_map_set_stmt *st, const c
 		p = push(&st->parts, &st->n_parts, sizeof(*p));
 		if (p == NULL)
 			return oom(ld);
+		p->optional = optional;
 		if ((r = parse_field(ld, name, &p->field)) != 0)
 			return r;
 	}
