@@ -124,6 +124,7 @@ struct gg_map {
 	char *path;
 	enum gg_map_payload payload;
 	int tz_minutes;              /* offset east of UTC for stamps written without one */
+	bool fallback;               /* a catch-all: `mappings = *` tries it after the others */
 	struct gg_map_cond *conds;   /* "when"/"match" before the first rule: select records */
 	size_t n_conds;
 	struct gg_map_set_stmt *sets; /* defaults for every rule */

@@ -729,6 +729,10 @@ static int parse_line(struct loader *ld, char *line)
 			}
 		return fail(ld, "payload must be text, cef, leef, kv or json");
 	}
+	if (strcmp(kw, "fallback") == 0) {
+		m->fallback = true;
+		return *rest(text) == '\0' ? 0 : fail(ld, "'fallback' takes no argument");
+	}
 	if (strcmp(kw, "timezone") == 0) {
 		char *v = word(&text);
 
@@ -904,7 +908,7 @@ static int add_dir(struct gg_mapset *set, const char *dir, struct gg_error *err)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, first = set->n_maps;
 	int r = 0;
 
 	if (d == NULL)
@@ -931,6 +935,17 @@ static int add_dir(struct gg_mapset *set, const char *dir, struct gg_error *err)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	/* Name order, except that catch-alls (`fallback`) go after the specific mappings, or
+	 * they would take records a later mapping is for. A stable pass keeps name order. */
+	for (size_t pass = 0, done = first; r == 0 && pass < 2; pass++)
+		for (size_t i = done; i < set->n_maps; i++)
+			if (set->maps[i].fallback == (pass == 1)) {
+				struct gg_map m = set->maps[i];
+
+				memmove(&set->maps[done + 1], &set->maps[done],
+					(i - done) * sizeof(m));
+				set->maps[done++] = m;
+			}
 	return r;
 }
 

@@ -176,6 +176,22 @@ static void test_vectors(void **state)
 	assert_true(mappings > 0);
 }
 
+/* mappings = *: name order, with the catch-all (rfc5424, `fallback`) after the others, so it
+ * cannot take a Suricata alert sent as RFC 5424 from suricata-eve. */
+static void test_all_order(void **state)
+{
+	struct gg_mapset *set = load("*");
+	size_t n = gg_mapset_count(set);
+
+	(void)state;
+	assert_true(n >= 10);
+	assert_string_equal(gg_mapset_name(set, 0), "cef");
+	assert_string_equal(gg_mapset_name(set, n - 1), "rfc5424");
+	for (size_t i = 1; i + 1 < n; i++)
+		assert_true(strcmp(gg_mapset_name(set, i - 1), gg_mapset_name(set, i)) < 0);
+	gg_mapset_unref(set);
+}
+
 /* Lines each mapping must leave alone (unmatched or dropped on purpose). */
 static void test_unmatched(void **state)
 {
@@ -596,6 +612,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_all_order),
 		cmocka_unit_test(test_unmatched),
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_load_errors),
