@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The command line: validate's exit codes and messages, check-config's file:line errors.
+# The command line: validate's and map's exit codes and messages, check-config's file:line
+# errors.
 . "$(dirname "$0")/lib.sh"
 
 v() { "$GRIDGATE" validate --schema-dir "$top/schemas" "$@"; }
@@ -21,6 +22,22 @@ set -e
 [ $code = 1 ] || fail "one invalid among several: exit $code, want 1"
 [ $missing = 3 ] || fail "missing file: exit $missing, want 3"
 [ $usage = 2 ] || fail "unknown command: exit $usage, want 2"
+
+# gridgate map: a line in, a valid document out; --explain names the rule; a broken mapping
+# is refused with file:line and exit 2.
+m() { "$GRIDGATE" map --schema-dir "$top/schemas" --mapping-dir "$top/mappings" "$@"; }
+line='Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for root from 192.0.2.9 port 38926 ssh2'
+echo "$line" | m -m openssh > "$work/doc.xml" || fail "map: exit $?"
+v "$work/doc.xml" > /dev/null || fail "map made an invalid document"
+echo "$line" | m -m openssh --explain | grep -q '^mapped by openssh/failed-auth' \
+	|| fail "--explain does not name the rule"
+printf 'rule r\nmatch msg ^(unclosed\n' > "$work/broken.map"
+set +e
+echo "$line" | m -m "$work/broken.map" > /dev/null 2> "$work/err"; code=$?
+set -e
+[ $code = 2 ] || fail "broken mapping: exit $code, want 2"
+grep -q "broken.map:2: regex: missing closing parenthesis" "$work/err" \
+	|| fail "broken mapping message: $(cat "$work/err")"
 
 gg_config
 "$GRIDGATE" -c "$work/gridgate.conf" check-config | grep -q 'configuration OK' \
