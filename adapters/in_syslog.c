@@ -1,6 +1,7 @@
 /* in_syslog.c: listens for syslog over UDP (one datagram, one message), TCP (RFC 6587 octet
- * counting or LF framing) or TLS (RFC 5425) and turns each message into an IODEF 2.0 incident,
- * with per-source rate limits: UDP drops over the limit, TCP and TLS stop reading. */
+ * counting or LF framing) or TLS (RFC 5425) and turns each message into an IODEF 2.0 incident
+ * (through the input's mappings, or the generic incident), with per-source rate limits: UDP
+ * drops over the limit, TCP and TLS stop reading. */
 #include "in_syslog.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "map_input.h"
 #include "pipeline.h"
 #include "record_id.h"
 #include "syslog/syslog_frame.h"
@@ -116,6 +118,9 @@ struct syslog_in {
 	int thread_started;
 	char *scratch; /* unescaped SD values, max_message_size bytes */
 	char *dgram;   /* UDP receive buffer, max_message_size bytes */
+	/* The parsed message: 160 SD slots, too big for a thread's stack frame, reused. */
+	struct gg_syslog_msg *msg;
+	struct gg_map_ctx *map_ctx; /* when the input has mappings */
 	struct syslog_conn **conns;
 	size_t n_conns;
 	/* Written by the input's thread, read by the main thread's counter log. */
@@ -229,17 +234,46 @@ static void peer_name(const struct sockaddr_storage *sa, socklen_t len, char *ou
 		snprintf(out, size, "%s:%s", host, serv);
 }
 
+/* The incident a parsed message becomes: its mapping's, or (unmatched under the generic
+ * policy, or no mappings) the generic unclassified incident. *doc stays NULL when the message
+ * is dropped on purpose or by the policy. */
+static int syslog_incident(struct syslog_in *st, const char *peer, const char *data, size_t len,
+			   const char *id, xmlDocPtr *doc, struct gg_error *why)
+{
+	struct gg_pipeline *p = st->input->pipeline;
+	struct gg_mapper *mapper = st->input->mapper;
+	time_t now = time(NULL);
+
+	*doc = NULL;
+	if (mapper != NULL) {
+		struct gg_map_record rec = { .input = st->input->name, .peer = peer, .raw = data,
+					     .raw_len = len, .syslog = st->msg, .record_id = id,
+					     .now = now };
+		struct gg_mapset *set = gg_mapper_acquire(mapper);
+		enum gg_map_verdict verdict;
+		struct gg_error map_err;
+		int r;
+
+		gg_error_clear(&map_err);
+		r = gg_map_apply(st->map_ctx, set, &rec, &p->iodef_defaults, &verdict, doc, NULL,
+				 NULL, &map_err);
+		gg_mapset_unref(set);
+		if (gg_mapper_outcome(mapper, st->input->name, r, verdict, &map_err) !=
+		    GG_OUTCOME_GENERIC)
+			return 0; /* the mapped incident, or dropped (*doc NULL) */
+	}
+	return gg_iodef_from_syslog(st->msg, data, len, id, &p->iodef_defaults, now, doc, why);
+}
+
 /* Parses, maps and stages one message; quarantines what cannot become an incident. Returns
  * <0 only for spool errors. */
 static int syslog_message(struct syslog_in *st, const char *peer, const char *data, size_t len)
 {
-	struct gg_pipeline *p = st->input->pipeline;
 	struct gg_syslog_limits limits = {
 		.max_size = (size_t)st->conf->max_message_size,
 		.max_sd_elements = GG_SYSLOG_MAX_SD_ELEMENTS,
 		.max_sd_params = GG_SYSLOG_MAX_SD_PARAMS,
 	};
-	struct gg_syslog_msg *msg;
 	char origin[sizeof(((struct syslog_conn *)0)->peer) + 24];
 	char id[GG_RECORD_ID_LEN];
 	struct gg_error why, err;
@@ -249,17 +283,14 @@ static int syslog_message(struct syslog_in *st, const char *peer, const char *da
 	snprintf(origin, sizeof(origin), "%s:%llu", peer,
 		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
 	gg_record_id(st->input->name, origin, 0, data, len, id);
-	/* The parsed message holds 160 SD slots: too big for a thread stack frame to be kind. */
-	msg = malloc(sizeof(*msg));
-	if (msg == NULL)
-		return -ENOMEM;
 	gg_error_clear(&why);
 	r = gg_syslog_parse(data, len, &limits, st->scratch, (size_t)st->conf->max_message_size,
-			    msg, &why);
-	if (r == 0)
-		r = gg_iodef_from_syslog(msg, data, len, id, &p->iodef_defaults, time(NULL), &doc,
-					 &why);
-	free(msg);
+			    st->msg, &why);
+	if (r == 0) {
+		r = syslog_incident(st, peer, data, len, id, &doc, &why);
+		if (r == 0 && doc == NULL)
+			return 0;
+	}
 	if (r != 0) {
 		st->malformed++;
 		gg_log_debug("%s: %s: %s", st->input->name, peer, why.msg);
@@ -800,6 +831,8 @@ static void syslog_free(struct syslog_in *st)
 			close(fds[i]);
 	free(st->scratch);
 	free(st->dgram);
+	free(st->msg);
+	gg_map_ctx_free(st->map_ctx);
 	free(st);
 }
 
@@ -874,13 +907,17 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 	st->tcp = strcmp(st->conf->protocol, "udp") != 0;
 	max = (size_t)st->conf->max_message_size;
 	st->scratch = malloc(max);
-	if (st->scratch == NULL || (!st->tcp && (st->dgram = malloc(max)) == NULL) ||
+	st->msg = malloc(sizeof(*st->msg));
+	if (st->scratch == NULL || st->msg == NULL ||
+	    (!st->tcp && (st->dgram = malloc(max)) == NULL) ||
 	    (st->tcp && (st->conns = calloc((size_t)st->conf->max_connections,
 					    sizeof(*st->conns))) == NULL)) {
 		r = gg_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	if ((r = syslog_rate_setup(st, err)) != 0)
+		goto fail;
+	if (in->mapper != NULL && (r = gg_mapper_ctx_new(in->mapper, &st->map_ctx, err)) != 0)
 		goto fail;
 	/* Certificate and key are read before the socket opens (and any privilege drop). */
 	if (syslog_tls_conf(st->conf, &tc) && (r = gg_syslog_tls_new(&tc, &st->tls, err)) != 0)
