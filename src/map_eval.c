@@ -837,6 +837,11 @@ int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 		ctx->msg = (struct slice){ rec->raw, rec->raw_len };
 	if (ctx->msg.p == NULL)
 		ctx->msg = (struct slice){ "", 0 };
+	/* A line end left in a message (a sender's template, a CRLF file read by logger -f) is
+	 * framing, not content: regexes anchored with $ must not trip over it. raw keeps it. */
+	while (ctx->msg.len > 0 &&
+	       (ctx->msg.p[ctx->msg.len - 1] == '\n' || ctx->msg.p[ctx->msg.len - 1] == '\r'))
+		ctx->msg.len--;
 	for (size_t i = 0; i < set->n_maps; i++) {
 		r = try_map(ctx, set, &set->maps[i], defaults, verdict, doc, &rule, err);
 		if (r != 0) {

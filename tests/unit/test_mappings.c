@@ -472,6 +472,12 @@ static void test_tables(void **state)
 				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL, &err), 0);
 	gg_assert_xpath(doc, "string(//i:SystemImpact/@type)", "unknown");
 	xmlFreeDoc(doc);
+	/* A CR/LF left at the end of the message is framing: $ still matches before it. */
+	assert_int_equal(gg_map_line(f->ctx, set, "test", "tables", 3,
+				     "class=Attempted Denial of Service\r\n", 35, VECTOR_NOW,
+				     &defaults, &verdict, &doc, NULL, NULL, NULL, &err), 0);
+	gg_assert_xpath(doc, "string(//i:SystemImpact/@type)", "availability-service");
+	xmlFreeDoc(doc);
 	gg_mapset_unref(set);
 	unlink(path);
 }
