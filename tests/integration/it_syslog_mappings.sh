@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Syslog through the mappings: util-linux logger sends sshd lines (RFC 3164 over TCP, RFC 5424
 # over UDP), a Suricata EVE alert as the MSG of an RFC 5424 message, a netfilter kernel line,
-# a CEF event and a program no mapping is for, to inputs with `mappings = *`. Each arrives as
+# a CEF event, a malformed CEF header and a program no mapping is for, to inputs with
+# `mappings = *`. Each arrives as
 # the incident its mapping makes; sshd noise is dropped on purpose; the unknown program is the
 # generic incident on one input and dropped (and counted) on the other (unmatched = drop).
 . "$(dirname "$0")/lib.sh"
@@ -36,9 +37,10 @@ udp --rfc5424 -t suricata -p local5.warning '{"timestamp":"2026-11-24T10:00:00.0
 tcp --rfc3164 -t kernel -p kern.warning "[UFW BLOCK] IN=eth0 OUT= MAC=00:00:00:00:00:00:00:00:00:00:00:00:08:00 SRC=203.0.113.25 DST=192.0.2.26 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=1 DF PROTO=TCP SPT=40000 DPT=3389 WINDOW=65535 RES=0x00 SYN URGP=0"
 tcp --rfc5424 -t app -p local4.notice "CEF:0|Example|Firewall|1.0|100|Port scan detected|8|src=203.0.113.27 dst=192.0.2.28 dpt=22 proto=TCP act=blocked"
 tcp --rfc3164 -t backupd -p daemon.notice "nightly backup finished"
+tcp --rfc5424 -t app -p local4.notice "CEF:0|Broken|header only"
 udp --rfc3164 -t backupd -p daemon.notice "this one is dropped by unmatched = drop"
 
-want=6
+want=7
 items_now() { read_items > "$work/n"; [ "$(cat "$work/n")" -ge "$want" ]; }
 wait_for 60 items_now || fail "topic holds $(cat "$work/n") items, want $want"
 sleep 1
@@ -53,12 +55,17 @@ has '<IANAService>ssh</IANAService>'
 has '203.0.113.25'
 has 'Port scan detected'
 has 'nightly backup finished'
+has 'CEF:0|Broken|header only'
+# The malformed CEF is no CEF payload: the cef mapping passes it by and the RFC 5424 catch-all
+# takes it, keeping the raw line.
+grep -l 'CEF:0|Broken' "$work"/items/*.xml | xargs grep -q '<Description>app: CEF:0|Broken' \
+	|| fail "malformed CEF not taken by the catch-all"
 grep -l 'ET SCAN test alert' "$work"/items/*.xml | xargs grep -q 'category="ipv4-addr">198.51.100.23' \
 	|| fail "EVE alert lacks its source address"
 grep -l '203.0.113.25' "$work"/items/*.xml | xargs grep -q '<Port>3389</Port>' \
 	|| fail "UFW block lacks its target port"
 kill -USR1 "$gg_pid"
-wait_for 10 grep -q "tcp: mapping: mapped=3 ignored=1 unmatched=1 failed=0 dropped=0" \
+wait_for 10 grep -q "tcp: mapping: mapped=4 ignored=1 unmatched=1 failed=0 dropped=0" \
 	"$work/gridgate.log" || fail "tcp counters: $(grep 'tcp: mapping' "$work/gridgate.log" | tail -1)"
 wait_for 10 grep -q "udp: mapping: mapped=2 ignored=0 unmatched=1 failed=0 dropped=1" \
 	"$work/gridgate.log" || fail "udp counters: $(grep 'udp: mapping' "$work/gridgate.log" | tail -1)"
