@@ -119,6 +119,8 @@ enum gg_grid_verdict gg_grid_classify_error(xmpp_stanza_t *iq_error, char *why, 
 		xmpp_free(xmpp_stanza_get_context(iq_error), text_s);
 	if (type != NULL && strcmp(type, "wait") == 0)
 		return GG_GRID_RETRY;
+	if (strcmp(cond, "item-not-found") == 0)
+		return GG_GRID_TOPIC_GONE;
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (strcmp(cond, refused[i]) == 0)
 			return GG_GRID_REFUSED;

@@ -29,9 +29,11 @@ void gg_grid_topic_clear(struct gg_grid_topic *t);
 int gg_grid_topic_prepare(struct gg_grid_session *s, const struct gg_xmpp_conf *conf,
 			  int create, struct gg_grid_topic *out, struct gg_error *err);
 
-enum gg_grid_verdict { GG_GRID_RETRY, GG_GRID_REFUSED };
+enum gg_grid_verdict { GG_GRID_RETRY, GG_GRID_REFUSED, GG_GRID_TOPIC_GONE };
 /* A publish IQ error: retried when the condition can pass (wait, resource-constraint, server
- * trouble, authorization that an operator can fix), refused when the payload itself is bad. */
+ * trouble, authorization that an operator can fix), refused when the payload itself is bad,
+ * topic gone (item-not-found: the node was deleted) when it must be prepared again before the
+ * record is retried. */
 enum gg_grid_verdict gg_grid_classify_error(xmpp_stanza_t *iq_error, char *why, size_t why_len);
 
 /* Writes every item of the topic to out_dir/ITEMID.xml (when out_dir) and returns the count. */

@@ -63,6 +63,7 @@ static void publisher_on_iq(void *arg, const char *id, xmpp_stanza_t *stanza)
 	int64_t seq = strtoll(id + strlen(PUBLISH_ID_PREFIX), NULL, 10);
 	ssize_t i = inflight_find(pub, seq);
 	char why[512];
+	enum gg_grid_verdict verdict;
 
 	if (i < 0)
 		return; /* an answer from before a reconnect: its row is resent or done already */
@@ -71,7 +72,8 @@ static void publisher_on_iq(void *arg, const char *id, xmpp_stanza_t *stanza)
 		pub->acked[pub->n_acked++] = seq;
 		return;
 	}
-	if (gg_grid_classify_error(stanza, why, sizeof(why)) == GG_GRID_REFUSED) {
+	verdict = gg_grid_classify_error(stanza, why, sizeof(why));
+	if (verdict == GG_GRID_REFUSED) {
 		struct gg_error err;
 
 		gg_log_warnx("publisher: record seq %" PRId64 " refused by the controller: %s", seq,
@@ -83,7 +85,7 @@ static void publisher_on_iq(void *arg, const char *id, xmpp_stanza_t *stanza)
 	}
 	gg_log_warnx("publisher: record seq %" PRId64 " not accepted yet, will retry: %s", seq, why);
 	atomic_fetch_add(&c->publish_retries, 1);
-	if (strncmp(why, "item-not-found", 14) == 0) {
+	if (verdict == GG_GRID_TOPIC_GONE) {
 		/* The topic vanished: a new session prepares (re-creates) it. */
 		gg_grid_session_drop(pub->session, "topic gone");
 		return;

@@ -60,7 +60,10 @@ static void test_retried(void **state)
 			 GG_GRID_RETRY);
 	/* An operator can fix permissions: never drop data over them. */
 	assert_int_equal(classify(ERR("auth", "forbidden", ""), why, sizeof(why)), GG_GRID_RETRY);
+	/* The node is gone: kept, and the topic prepared again before the retry. */
 	assert_int_equal(classify(ERR("cancel", "item-not-found", ""), why, sizeof(why)),
+			 GG_GRID_TOPIC_GONE);
+	assert_int_equal(classify(ERR("wait", "item-not-found", ""), why, sizeof(why)),
 			 GG_GRID_RETRY);
 	/* No error element at all: unknown, so kept. */
 	assert_int_equal(classify("<iq type='error' id='x'/>", why, sizeof(why)), GG_GRID_RETRY);
