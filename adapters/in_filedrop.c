@@ -9,16 +9,15 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "input_thread.h"
 #include "log.h"
 #include "map_input.h"
 #include "pipeline.h"
@@ -54,9 +53,7 @@ struct filedrop {
 	struct gg_ingest *ingest;
 	int dir_fd, done_fd, failed_fd;
 	int inotify_fd;
-	int stop_fd;
-	pthread_t thread;
-	int thread_started;
+	struct gg_input_thread thread;
 	struct file_outcome *batch;
 	size_t batch_len;
 	size_t batch_records;
@@ -560,7 +557,7 @@ static void *filedrop_main(void *arg)
 	for (;;) {
 		struct pollfd pfd[2] = {
 			{ .fd = st->inotify_fd, .events = POLLIN },
-			{ .fd = st->stop_fd, .events = POLLIN },
+			{ .fd = st->thread.stop_fd, .events = POLLIN },
 		};
 		/* After a spool error, try again once a second rather than wait for an event. */
 		int r = poll(pfd, 2, rescan ? 1000 : -1);
@@ -585,11 +582,12 @@ static void filedrop_free(struct filedrop *st)
 {
 	if (st == NULL)
 		return;
+	gg_input_thread_close(&st->thread);
 	filedrop_batch_clear(st);
 	free(st->batch);
 	gg_ingest_free(st->ingest);
 	gg_map_ctx_free(st->map_ctx);
-	int fds[] = { st->dir_fd, st->done_fd, st->failed_fd, st->inotify_fd, st->stop_fd };
+	int fds[] = { st->dir_fd, st->done_fd, st->failed_fd, st->inotify_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -616,7 +614,9 @@ static int filedrop_start(struct gg_input *in, struct gg_error *err)
 
 	if (st == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
-	st->dir_fd = st->done_fd = st->failed_fd = st->inotify_fd = st->stop_fd = -1;
+	st->dir_fd = st->done_fd = st->failed_fd = st->inotify_fd = -1;
+	if ((r = gg_input_thread_init(&st->thread, err)) != 0)
+		goto fail;
 	st->input = in;
 	st->conf = in->conf;
 	st->batch = calloc((size_t)in->pipeline->cfg->spool.batch, sizeof(*st->batch));
@@ -637,9 +637,8 @@ static int filedrop_start(struct gg_input *in, struct gg_error *err)
 	    (r = filedrop_subdir(st, "failed", &st->failed_fd, err)) != 0)
 		goto fail;
 	st->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	st->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (st->inotify_fd < 0 || st->stop_fd < 0) {
-		r = gg_error_set(err, -errno, "inotify/eventfd: %s", strerror(errno));
+	if (st->inotify_fd < 0) {
+		r = gg_error_set(err, -errno, "inotify: %s", strerror(errno));
 		goto fail;
 	}
 	/* The watch exists before the first scan, so a file arriving in between is seen twice at
@@ -653,11 +652,8 @@ static int filedrop_start(struct gg_input *in, struct gg_error *err)
 		goto fail;
 	if (in->mapper != NULL && (r = gg_mapper_ctx_new(in->mapper, &st->map_ctx, err)) != 0)
 		goto fail;
-	if ((r = pthread_create(&st->thread, NULL, filedrop_main, st)) != 0) {
-		r = gg_error_set(err, -r, "pthread_create: %s", strerror(r));
+	if ((r = gg_input_thread_start(&st->thread, filedrop_main, st, err)) != 0)
 		goto fail;
-	}
-	st->thread_started = 1;
 	in->state = st;
 	gg_log_info("%s: watching %s", in->name, st->conf->directory);
 	return 0;
@@ -669,14 +665,10 @@ fail:
 static void filedrop_stop(struct gg_input *in)
 {
 	struct filedrop *st = in->state;
-	uint64_t one = 1;
 
 	if (st == NULL)
 		return;
-	if (st->thread_started) {
-		(void)!write(st->stop_fd, &one, sizeof(one));
-		pthread_join(st->thread, NULL);
-	}
+	gg_input_thread_stop(&st->thread);
 	filedrop_free(st);
 	in->state = NULL;
 }

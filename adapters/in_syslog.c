@@ -9,18 +9,17 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "input_thread.h"
 #include "log.h"
 #include "map_input.h"
 #include "pipeline.h"
@@ -112,10 +111,8 @@ struct syslog_in {
 	struct gg_rate_table *sources; /* UDP with a rate limit */
 	int tcp; /* a stream: tcp or tls */
 	int sock_fd;
-	int stop_fd;
 	int epoll_fd;
-	pthread_t thread;
-	int thread_started;
+	struct gg_input_thread thread;
 	char *scratch; /* unescaped SD values, max_message_size bytes */
 	char *dgram;   /* UDP receive buffer, max_message_size bytes */
 	/* The parsed message: 160 SD slots, too big for a thread's stack frame, reused. */
@@ -411,7 +408,7 @@ static void *syslog_udp_main(void *arg)
 	for (;;) {
 		struct pollfd pfd[2] = {
 			{ .fd = st->sock_fd, .events = POLLIN },
-			{ .fd = st->stop_fd, .events = POLLIN },
+			{ .fd = st->thread.stop_fd, .events = POLLIN },
 		};
 		int r = poll(pfd, 2, -1);
 
@@ -783,7 +780,7 @@ static void *syslog_tcp_main(void *arg)
 			break;
 		}
 		for (int i = 0; i < n; i++)
-			if (evs[i].data.ptr == &st->stop_fd)
+			if (evs[i].data.ptr == &st->thread.stop_fd)
 				stop = 1;
 		if (stop || atomic_load(&st->input->pipeline->stopping))
 			break;
@@ -816,6 +813,7 @@ static void syslog_free(struct syslog_in *st)
 {
 	if (st == NULL)
 		return;
+	gg_input_thread_close(&st->thread);
 	for (size_t i = 0; i < st->n_conns; i++)
 		conn_free(st->conns[i]);
 	free(st->conns);
@@ -824,7 +822,7 @@ static void syslog_free(struct syslog_in *st)
 		gg_spool_close(st->spool);
 	gg_syslog_tls_free(st->tls);
 	gg_rate_table_free(st->sources);
-	int fds[] = { st->sock_fd, st->stop_fd, st->epoll_fd };
+	int fds[] = { st->sock_fd, st->epoll_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -901,7 +899,9 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 
 	if (st == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
-	st->sock_fd = st->stop_fd = st->epoll_fd = -1;
+	st->sock_fd = st->epoll_fd = -1;
+	if ((r = gg_input_thread_init(&st->thread, err)) != 0)
+		goto fail;
 	st->input = in;
 	st->conf = in->conf;
 	st->tcp = strcmp(st->conf->protocol, "udp") != 0;
@@ -922,21 +922,16 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 	/* Certificate and key are read before the socket opens (and any privilege drop). */
 	if (syslog_tls_conf(st->conf, &tc) && (r = gg_syslog_tls_new(&tc, &st->tls, err)) != 0)
 		goto fail;
-	st->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (st->stop_fd < 0) {
-		r = gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
-		goto fail;
-	}
 	if ((r = syslog_socket(st, err)) != 0)
 		goto fail;
 	if (st->tcp) {
 		struct epoll_event lev = { .events = EPOLLIN, .data.ptr = &st->sock_fd };
-		struct epoll_event sev = { .events = EPOLLIN, .data.ptr = &st->stop_fd };
+		struct epoll_event sev = { .events = EPOLLIN, .data.ptr = &st->thread.stop_fd };
 
 		st->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 		if (st->epoll_fd < 0 ||
 		    epoll_ctl(st->epoll_fd, EPOLL_CTL_ADD, st->sock_fd, &lev) != 0 ||
-		    epoll_ctl(st->epoll_fd, EPOLL_CTL_ADD, st->stop_fd, &sev) != 0) {
+		    epoll_ctl(st->epoll_fd, EPOLL_CTL_ADD, st->thread.stop_fd, &sev) != 0) {
 			r = gg_error_set(err, -errno, "epoll: %s", strerror(errno));
 			goto fail;
 		}
@@ -945,12 +940,9 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 	}
 	if ((r = gg_ingest_new(in->pipeline, in->name, &st->ingest, err)) != 0)
 		goto fail;
-	if ((r = pthread_create(&st->thread, NULL, st->tcp ? syslog_tcp_main : syslog_udp_main,
-				st)) != 0) {
-		r = gg_error_set(err, -r, "pthread_create: %s", strerror(r));
+	if ((r = gg_input_thread_start(&st->thread, st->tcp ? syslog_tcp_main : syslog_udp_main,
+					st, err)) != 0)
 		goto fail;
-	}
-	st->thread_started = 1;
 	in->state = st;
 	gg_log_info("%s: listening on %s/%s", in->name, st->conf->listen, st->conf->protocol);
 	return 0;
@@ -996,15 +988,11 @@ static void syslog_log_counters(const struct gg_input *in)
 static void syslog_stop(struct gg_input *in)
 {
 	struct syslog_in *st = in->state;
-	uint64_t one = 1;
 	char line[512];
 
 	if (st == NULL)
 		return;
-	if (st->thread_started) {
-		(void)!write(st->stop_fd, &one, sizeof(one));
-		pthread_join(st->thread, NULL);
-	}
+	gg_input_thread_stop(&st->thread);
 	syslog_counters(st, line, sizeof(line));
 	gg_log_info("%s: stopped: %s", in->name, line);
 	syslog_free(st);
