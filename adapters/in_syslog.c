@@ -1,11 +1,11 @@
 /* in_syslog.c: listens for syslog over UDP (one datagram, one message), TCP (RFC 6587 octet
  * counting or LF framing) or TLS (RFC 5425) and turns each message into an IODEF 2.0 incident
  * (through the input's mappings, or the generic incident), with per-source rate limits: UDP
- * drops over the limit, TCP and TLS stop reading. */
+ * drops over the limit, TCP and TLS stop reading. This file holds the options, the lifecycle,
+ * the message path and the UDP loop; syslog/syslog_stream.c serves TCP and TLS connections. */
 #include "in_syslog.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -24,9 +23,9 @@
 #include "map_input.h"
 #include "pipeline.h"
 #include "record_id.h"
-#include "syslog/syslog_frame.h"
 #include "syslog/syslog_parse.h"
 #include "syslog/syslog_rate.h"
+#include "syslog/syslog_stream.h"
 #include "syslog/syslog_tls.h"
 
 struct syslog_conf {
@@ -80,26 +79,8 @@ static const struct gg_option syslog_options[] = {
 /* Largest max_message_size: the framer's octet count and the base64 RecordItem stay far from
  * int limits, and a document must still fit max_document_size to be spooled anyway. */
 #define SYSLOG_MAX_SIZE_LIMIT (16 * 1024 * 1024)
-/* Datagrams or TCP reads handled before the batch is committed and the stop is checked. */
+/* Datagrams handled before the batch is committed and the stop is checked. */
 #define SYSLOG_BURST 64
-
-/* One TCP or TLS connection: the framer's buffer follows the struct, so one allocation each. */
-struct syslog_conn {
-	int fd;
-	struct gg_syslog_tls_session *tls; /* NULL for tcp */
-	int handshaking;
-	/* Bytes OpenSSL holds (or frames a pause left in the buffer): epoll cannot announce
-	 * them, so the loop serves this connection again without waiting. */
-	int more;
-	uint32_t want;      /* epoll events to wait for when not paused */
-	uint32_t watching;  /* events registered in the epoll set; 0: not in it */
-	uint64_t deadline;  /* handshake deadline, monotonic ns */
-	uint64_t resume_at; /* paused by the rate limit until then, monotonic ns; 0: not paused */
-	gg_rate_bucket rate;
-	char peer[NI_MAXHOST + NI_MAXSERV + 4];
-	struct gg_syslog_framer framer;
-	unsigned char buf[];
-};
 
 struct syslog_in {
 	struct gg_input *input;
@@ -110,37 +91,25 @@ struct syslog_in {
 	struct gg_rate_limit rate;
 	struct gg_rate_table *sources; /* UDP with a rate limit */
 	int tcp; /* a stream: tcp or tls */
+	struct gg_syslog_stream *stream; /* tcp, tls */
 	int sock_fd;
-	int epoll_fd;
 	struct gg_input_thread thread;
 	char *scratch; /* unescaped SD values, max_message_size bytes */
 	char *dgram;   /* UDP receive buffer, max_message_size bytes */
 	/* The parsed message: 160 SD slots, too big for a thread's stack frame, reused. */
 	struct gg_syslog_msg *msg;
 	struct gg_map_ctx *map_ctx; /* when the input has mappings */
-	struct syslog_conn **conns;
-	size_t n_conns;
-	/* Written by the input's thread, read by the main thread's counter log. */
+	/* Written by the input's thread, read by the main thread's counter log; tcp and tls
+	 * count the rest in the stream. */
 	atomic_uint_fast64_t udp_dropped;  /* udp: spool full */
 	atomic_uint_fast64_t rate_limited; /* udp: datagrams over rate_limit, dropped */
-	atomic_uint_fast64_t rate_paused;  /* tcp, tls: times a connection was paused */
-	atomic_uint_fast64_t oversized, malformed, protocol_errors;
-	atomic_uint_fast64_t connections;
-	atomic_uint_fast64_t connections_refused;  /* beyond max_connections */
-	atomic_uint_fast64_t tls_handshake_failed; /* refused, failed or timed out */
+	atomic_uint_fast64_t oversized;    /* udp */
+	atomic_uint_fast64_t malformed;
 };
 
 /* Numbers the messages of this process: with the peer it makes each message's origin, so
  * two identical lines from one sender are two records, not a replay. */
 static atomic_uint_fast64_t syslog_seq;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Splits "host:port" or "[v6]:port" into its parts (host may be empty: any address). */
 static int split_listen(const char *s, char *host, size_t host_size, char *port,
@@ -220,17 +189,6 @@ static int syslog_check(const void *conf_ptr, struct gg_error *err)
 	return 0;
 }
 
-static void peer_name(const struct sockaddr_storage *sa, socklen_t len, char *out, size_t size)
-{
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
-
-	if (getnameinfo((const struct sockaddr *)sa, len, host, sizeof(host), serv, sizeof(serv),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(out, size, "unknown");
-	else
-		snprintf(out, size, "%s:%s", host, serv);
-}
-
 /* The incident a parsed message becomes: its mapping's, or (unmatched under the generic
  * policy, or no mappings) the generic unclassified incident. *doc stays NULL when the message
  * is dropped on purpose or by the policy. */
@@ -271,7 +229,7 @@ static int syslog_message(struct syslog_in *st, const char *peer, const char *da
 		.max_sd_elements = GG_SYSLOG_MAX_SD_ELEMENTS,
 		.max_sd_params = GG_SYSLOG_MAX_SD_PARAMS,
 	};
-	char origin[sizeof(((struct syslog_conn *)0)->peer) + 24];
+	char origin[GG_SYSLOG_PEER_MAX + 24];
 	char id[GG_RECORD_ID_LEN];
 	struct gg_error why, err;
 	xmlDocPtr doc = NULL;
@@ -362,7 +320,7 @@ static void syslog_udp_burst(struct syslog_in *st)
 	for (int i = 0; i < SYSLOG_BURST; i++) {
 		struct sockaddr_storage sa;
 		socklen_t salen = sizeof(sa);
-		char peer[sizeof(((struct syslog_conn *)0)->peer)];
+		char peer[GG_SYSLOG_PEER_MAX];
 		unsigned char key[GG_RATE_KEY_MAX];
 		ssize_t n = recvfrom(st->sock_fd, st->dgram, cap, MSG_TRUNC | MSG_DONTWAIT,
 				     (struct sockaddr *)&sa, &salen);
@@ -378,7 +336,7 @@ static void syslog_udp_burst(struct syslog_in *st)
 		}
 		if (st->sources != NULL &&
 		    !gg_rate_table_take(st->sources, &st->rate, key, source_key(&sa, key),
-					now_ns())) {
+					gg_syslog_now_ns())) {
 			st->rate_limited++;
 			continue;
 		}
@@ -391,7 +349,7 @@ static void syslog_udp_burst(struct syslog_in *st)
 				return;
 			open = 1;
 		}
-		peer_name(&sa, salen, peer, sizeof(peer));
+		gg_syslog_peer_name(&sa, salen, peer, sizeof(peer));
 		if (syslog_message(st, peer, st->dgram, (size_t)n) < 0) {
 			gg_ingest_rollback(st->ingest);
 			return;
@@ -424,388 +382,45 @@ static void *syslog_udp_main(void *arg)
 	return NULL;
 }
 
-/* Puts c's socket in the epoll set for events, or takes it out (0): a paused connection is
- * out of the set, so neither its data nor its hang-up wakes the loop before its time. */
-static int conn_watch(struct syslog_in *st, struct syslog_conn *c, uint32_t events)
+/* The stream's batches are the spool transactions of syslog_begin and syslog_commit. */
+static int stream_begin(void *ctx)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = c };
-	int op;
+	struct syslog_in *st = ctx;
 
-	if (events == c->watching)
-		return 0;
-	op = c->watching == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
-	if (epoll_ctl(st->epoll_fd, op, c->fd, &ev) != 0) {
-		int saved = errno;
-
-		gg_log_warn("%s: %s: epoll_ctl", st->input->name, c->peer);
-		return -saved;
-	}
-	c->watching = events;
-	return 0;
-}
-
-static void conn_free(struct syslog_conn *c)
-{
-	if (c == NULL)
-		return;
-	gg_syslog_tls_session_free(c->tls); /* may send close_notify: before the close */
-	if (c->fd >= 0)
-		close(c->fd); /* also leaves the epoll set */
-	free(c);
-}
-
-static void conn_close(struct syslog_in *st, size_t i)
-{
-	struct syslog_conn *c = st->conns[i];
-
-	gg_log_debug("%s: %s: closed", st->input->name, c->peer);
-	conn_free(c);
-	st->conns[i] = st->conns[--st->n_conns];
-}
-
-static void syslog_accept(struct syslog_in *st)
-{
-	size_t max = (size_t)st->conf->max_message_size;
-
-	for (;;) {
-		struct sockaddr_storage sa;
-		socklen_t salen = sizeof(sa);
-		struct syslog_conn *c;
-		struct gg_error err;
-		int fd = accept4(st->sock_fd, (struct sockaddr *)&sa, &salen,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    errno != ECONNABORTED)
-				gg_log_warn("%s: accept", st->input->name);
-			return;
-		}
-		if (st->n_conns >= (size_t)st->conf->max_connections) {
-			st->connections_refused++;
-			close(fd);
-			continue;
-		}
-		c = calloc(1, sizeof(*c) + GG_SYSLOG_FRAME_BUFSIZE(max));
-		if (c == NULL) {
-			close(fd);
-			continue;
-		}
-		c->fd = fd;
-		c->want = EPOLLIN;
-		peer_name(&sa, salen, c->peer, sizeof(c->peer));
-		gg_syslog_frame_init(&c->framer, c->buf, GG_SYSLOG_FRAME_BUFSIZE(max), max,
-				     GG_SYSLOG_FRAME_AUTO);
-		if (st->tls != NULL) {
-			if (gg_syslog_tls_session_new(st->tls, fd, &c->tls, &err) != 0) {
-				gg_log_warnx("%s: %s: %s", st->input->name, c->peer, err.msg);
-				conn_free(c);
-				continue;
-			}
-			c->handshaking = 1;
-			c->deadline = now_ns() +
-				      (uint64_t)st->conf->tls_handshake_timeout_ms * 1000000ull;
-		}
-		if (conn_watch(st, c, c->want) != 0) {
-			conn_free(c);
-			continue;
-		}
-		st->conns[st->n_conns++] = c;
-		st->connections++;
-		gg_log_debug("%s: %s: connected", st->input->name, c->peer);
-	}
-}
-
-/* Stages every complete frame in c's buffer that c's rate allows. Returns 0 (wants more
- * bytes), 1 when the connection must close (unframeable stream), 2 when c is over its rate
- * and paused until c->resume_at (the frames wait in the buffer), <0 on spool errors. */
-static int conn_frames(struct syslog_in *st, struct syslog_conn *c)
-{
-	int limited = !gg_rate_unlimited(&st->rate);
-
-	for (;;) {
-		const char *data;
-		size_t len;
-		struct gg_error err;
-		int r;
-
-		if (limited) {
-			uint64_t now = now_ns(), wait = gg_rate_wait(&st->rate, c->rate, now);
-
-			if (wait != 0) {
-				c->resume_at = now + wait;
-				st->rate_paused++;
-				return 2;
-			}
-		}
-		r = gg_syslog_frame_pop(&c->framer, &data, &len, &err);
-		if (r == 0)
-			return 0;
-		if (r == -EMSGSIZE) {
-			st->oversized++;
-			gg_log_debug("%s: %s: %s", st->input->name, c->peer, err.msg);
-			continue;
-		}
-		if (r < 0) {
-			st->protocol_errors++;
-			gg_log_info("%s: %s: %s; closing", st->input->name, c->peer, err.msg);
-			return 1;
-		}
-		if (limited)
-			gg_rate_spend(&st->rate, &c->rate, now_ns());
-		if ((r = syslog_message(st, c->peer, data, len)) < 0)
-			return r;
-	}
-}
-
-/* Reads what c has (a bounded number of reads) and stages its messages in the open batch.
- * Returns 0, 1 when c is finished (closed by the peer, or unframeable), 2 when paused by the
- * rate limit, <0 on spool errors. */
-static int conn_read(struct syslog_in *st, struct syslog_conn *c)
-{
-	for (int i = 0; i < SYSLOG_BURST; i++) {
-		enum gg_syslog_tls_want want = GG_TLS_WANT_READ;
-		struct gg_error err;
-		size_t avail;
-		void *space = gg_syslog_frame_space(&c->framer, &avail);
-		ssize_t n;
-		int r;
-
-		if (avail == 0)
-			return 1; /* cannot happen after every frame was popped; never spin on it */
-		if (c->tls != NULL) {
-			n = gg_syslog_tls_read(c->tls, space, avail, &want, &err);
-		} else {
-			n = recv(c->fd, space, avail, MSG_DONTWAIT);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				n = errno == EWOULDBLOCK ? -EAGAIN : -errno;
-				gg_error_set(&err, (int)n, "recv: %s", strerror(errno));
-			}
-		}
-		if (n == -EAGAIN) {
-			/* TLS may need to write to go on reading (a key update): wait for that. */
-			c->want = want == GG_TLS_WANT_WRITE ? EPOLLOUT : EPOLLIN;
-			return 0;
-		}
-		if (n <= 0) {
-			const char *data;
-			size_t len;
-
-			if (n < 0)
-				gg_log_debug("%s: %s: %s", st->input->name, c->peer, err.msg);
-			/* A last LF-framed message may have lost its trailer at the close. */
-			r = gg_syslog_frame_finish(&c->framer, &data, &len, &err);
-			if (r == 1) {
-				r = syslog_message(st, c->peer, data, len);
-				return r < 0 ? r : 1;
-			}
-			if (r < 0)
-				st->protocol_errors++;
-			return 1;
-		}
-		c->want = EPOLLIN;
-		gg_syslog_frame_commit(&c->framer, (size_t)n);
-		if ((r = conn_frames(st, c)) != 0)
-			return r;
-	}
-	/* The burst is spent: what the kernel still holds wakes epoll again, what OpenSSL
-	 * already decrypted does not. */
-	c->more = c->tls != NULL && gg_syslog_tls_pending(c->tls);
-	return 0;
-}
-
-/* Opens a batch for the pass if none is: waits while the spool is full (backpressure).
- * Returns 0, 1 when no batch could be begun (try later), -ECANCELED when stopping. */
-static int batch_need(struct syslog_in *st, int *open)
-{
-	/* No read while the spool is full, so senders' TCP windows fill and they slow down.
-	 * This blocks the whole thread (and the accepting of new connections and handshakes)
-	 * until the publisher makes room; acceptable while one thread serves every
-	 * connection, since none of them could be spooled. */
-	if (*open)
-		return 0;
 	if (gg_ingest_wait_room(st->ingest) != 0)
 		return -ECANCELED;
-	if (syslog_begin(st) != 0)
-		return 1;
-	*open = 1;
-	return 0;
+	return syslog_begin(st) != 0 ? 1 : 0;
 }
 
-/* Group commit: what a read pass staged is written before the next one, so staged records
- * stay bounded by one pass. */
-static void batch_check(struct syslog_in *st, int *open)
+static int stream_message(void *ctx, const char *peer, const char *data, size_t len)
 {
-	if (*open && gg_ingest_staged(st->ingest) >= (size_t)st->input->pipeline->cfg->spool.batch) {
+	return syslog_message(ctx, peer, data, len);
+}
+
+/* The spool's batch size bounds what a stream pass stages: one pass over many connections
+ * can read far more than one batch. */
+static int stream_full(void *ctx)
+{
+	struct syslog_in *st = ctx;
+
+	return gg_ingest_staged(st->ingest) >= (size_t)st->input->pipeline->cfg->spool.batch;
+}
+
+static void stream_end(void *ctx, int commit)
+{
+	struct syslog_in *st = ctx;
+
+	if (commit)
 		syslog_commit(st);
-		*open = 0;
-	}
-}
-
-/* One turn for conns[k]: a handshake step, or frames left by a pause then reads. Returns 1
- * when the connection was closed (conns[k] is another one now), 0, or -ECANCELED. */
-static int conn_service(struct syslog_in *st, size_t k, int *open)
-{
-	struct syslog_conn *c = st->conns[k];
-	int r;
-
-	c->more = 0;
-	if (c->resume_at != 0)
-		return 0; /* paused: an event queued before it left the set */
-	if (c->handshaking) {
-		enum gg_syslog_tls_want want = GG_TLS_WANT_READ;
-		struct gg_error err;
-		char desc[512];
-
-		r = gg_syslog_tls_handshake(c->tls, &want, &err);
-		if (r < 0) {
-			st->tls_handshake_failed++;
-			gg_log_info("%s: %s: %s; closing", st->input->name, c->peer, err.msg);
-			conn_close(st, k);
-			return 1;
-		}
-		if (r == 0) {
-			c->want = want == GG_TLS_WANT_WRITE ? EPOLLOUT : EPOLLIN;
-			goto watch;
-		}
-		c->handshaking = 0;
-		c->want = EPOLLIN;
-		gg_syslog_tls_describe(c->tls, desc, sizeof(desc));
-		gg_log_debug("%s: %s: %s", st->input->name, c->peer, desc);
-		/* The first records may have come with the client's Finished: read on. */
-	}
-	if ((r = batch_need(st, open)) < 0)
-		return r;
-	if (r == 1)
-		goto watch; /* no batch now: the bytes wait, epoll says when to try again */
-	r = conn_frames(st, c); /* what a pause left in the buffer first */
-	if (r == 0)
-		r = conn_read(st, c);
-	if (r < 0) {
-		/* A spool error: the connection stays, its next bytes get a new batch. */
+	else
 		gg_ingest_rollback(st->ingest);
-		*open = 0;
-	} else if (r == 1) {
-		conn_close(st, k);
-		return 1;
-	} else if (r == 2) {
-		c->more = 0;
-		if (conn_watch(st, c, 0) != 0) {
-			conn_close(st, k);
-			return 1;
-		}
-		return 0;
-	}
-watch:
-	if (conn_watch(st, c, c->want) != 0) {
-		conn_close(st, k);
-		return 1;
-	}
-	return 0;
-}
-
-/* How long epoll may sleep: not at all while a connection has bytes epoll cannot see, else
- * until the first handshake deadline or end of a pause. */
-static int loop_timeout(const struct syslog_in *st)
-{
-	uint64_t now = now_ns(), next = UINT64_MAX;
-
-	for (size_t k = 0; k < st->n_conns; k++) {
-		const struct syslog_conn *c = st->conns[k];
-
-		if (c->more)
-			return 0;
-		if (c->handshaking && c->deadline < next)
-			next = c->deadline;
-		if (c->resume_at != 0 && c->resume_at < next)
-			next = c->resume_at;
-	}
-	if (next == UINT64_MAX)
-		return -1;
-	if (next <= now)
-		return 0;
-	/* Rounded up: waking a little late is free, waking early is a wasted turn. */
-	return (next - now) / 1000000 >= INT_MAX ? INT_MAX : (int)((next - now + 999999) / 1000000);
-}
-
-/* Drops handshakes past their deadline, resumes paused connections whose time has come and
- * serves those with bytes epoll cannot announce. Returns 0 or -ECANCELED. */
-static int conns_due(struct syslog_in *st, int *open)
-{
-	uint64_t now = now_ns();
-	size_t k = 0;
-
-	while (k < st->n_conns) {
-		struct syslog_conn *c = st->conns[k];
-		int r;
-
-		if (c->handshaking && now >= c->deadline) {
-			st->tls_handshake_failed++;
-			gg_log_info("%s: %s: tls handshake not done within %lld ms; closing",
-				    st->input->name, c->peer,
-				    (long long)st->conf->tls_handshake_timeout_ms);
-			conn_close(st, k);
-			continue;
-		}
-		if (c->resume_at != 0 && now >= c->resume_at) {
-			c->resume_at = 0;
-			c->more = 1;
-		}
-		if (!c->more) {
-			k++;
-			continue;
-		}
-		r = conn_service(st, k, open);
-		if (r < 0)
-			return r;
-		k += r == 0;
-		batch_check(st, open);
-	}
-	return 0;
 }
 
 static void *syslog_tcp_main(void *arg)
 {
 	struct syslog_in *st = arg;
-	struct epoll_event evs[SYSLOG_BURST];
 
-	for (;;) {
-		int n = epoll_wait(st->epoll_fd, evs, SYSLOG_BURST, loop_timeout(st));
-		int stop = 0, open = 0;
-
-		if (n < 0 && errno != EINTR) {
-			gg_log_warn("%s: epoll_wait", st->input->name);
-			break;
-		}
-		for (int i = 0; i < n; i++)
-			if (evs[i].data.ptr == &st->thread.stop_fd)
-				stop = 1;
-		if (stop || atomic_load(&st->input->pipeline->stopping))
-			break;
-		for (int i = 0; i < n && !stop; i++) {
-			struct syslog_conn *c = evs[i].data.ptr;
-			size_t k;
-
-			if (c == (void *)&st->sock_fd) {
-				syslog_accept(st);
-				continue;
-			}
-			for (k = 0; k < st->n_conns && st->conns[k] != c; k++)
-				;
-			if (k == st->n_conns)
-				continue; /* closed earlier in this pass */
-			stop = conn_service(st, k, &open) < 0;
-			batch_check(st, &open);
-		}
-		if (!stop)
-			stop = conns_due(st, &open) < 0;
-		if (open)
-			syslog_commit(st);
-		if (stop)
-			break;
-	}
+	gg_syslog_stream_run(st->stream);
 	return NULL;
 }
 
@@ -814,19 +429,14 @@ static void syslog_free(struct syslog_in *st)
 	if (st == NULL)
 		return;
 	gg_input_thread_close(&st->thread);
-	for (size_t i = 0; i < st->n_conns; i++)
-		conn_free(st->conns[i]);
-	free(st->conns);
+	gg_syslog_stream_free(st->stream);
 	gg_ingest_free(st->ingest);
 	if (st->spool != NULL)
 		gg_spool_close(st->spool);
 	gg_syslog_tls_free(st->tls);
 	gg_rate_table_free(st->sources);
-	int fds[] = { st->sock_fd, st->epoll_fd };
-
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	if (st->sock_fd >= 0)
+		close(st->sock_fd);
 	free(st->scratch);
 	free(st->dgram);
 	free(st->msg);
@@ -884,7 +494,7 @@ static int syslog_rate_setup(struct syslog_in *st, struct gg_error *err)
 		return 0;
 	/* The hash seed only has to be unknown to senders; a weak one is no failure. */
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = now_ns() ^ (uint64_t)getpid() << 32;
+		seed = gg_syslog_now_ns() ^ (uint64_t)getpid() << 32;
 	if (gg_rate_table_new((size_t)conf->rate_sources, seed, &st->sources) != 0)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	return 0;
@@ -899,7 +509,7 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 
 	if (st == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
-	st->sock_fd = st->epoll_fd = -1;
+	st->sock_fd = -1;
 	if ((r = gg_input_thread_init(&st->thread, err)) != 0)
 		goto fail;
 	st->input = in;
@@ -909,9 +519,7 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 	st->scratch = malloc(max);
 	st->msg = malloc(sizeof(*st->msg));
 	if (st->scratch == NULL || st->msg == NULL ||
-	    (!st->tcp && (st->dgram = malloc(max)) == NULL) ||
-	    (st->tcp && (st->conns = calloc((size_t)st->conf->max_connections,
-					    sizeof(*st->conns))) == NULL)) {
+	    (!st->tcp && (st->dgram = malloc(max)) == NULL)) {
 		r = gg_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -925,16 +533,25 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 	if ((r = syslog_socket(st, err)) != 0)
 		goto fail;
 	if (st->tcp) {
-		struct epoll_event lev = { .events = EPOLLIN, .data.ptr = &st->sock_fd };
-		struct epoll_event sev = { .events = EPOLLIN, .data.ptr = &st->thread.stop_fd };
+		struct gg_syslog_stream_conf sc = {
+			.name = in->name,
+			.listen_fd = st->sock_fd,
+			.stop_fd = st->thread.stop_fd,
+			.stopping = &in->pipeline->stopping,
+			.tls = st->tls,
+			.rate = &st->rate,
+			.max_message_size = max,
+			.max_connections = (size_t)st->conf->max_connections,
+			.handshake_timeout_ms = st->conf->tls_handshake_timeout_ms,
+		};
+		struct gg_syslog_stream_sink sink = { .ctx = st,
+						      .begin = stream_begin,
+						      .message = stream_message,
+						      .full = stream_full,
+						      .end = stream_end };
 
-		st->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-		if (st->epoll_fd < 0 ||
-		    epoll_ctl(st->epoll_fd, EPOLL_CTL_ADD, st->sock_fd, &lev) != 0 ||
-		    epoll_ctl(st->epoll_fd, EPOLL_CTL_ADD, st->thread.stop_fd, &sev) != 0) {
-			r = gg_error_set(err, -errno, "epoll: %s", strerror(errno));
+		if ((r = gg_syslog_stream_new(&sc, &sink, &st->stream, err)) != 0)
 			goto fail;
-		}
 	} else if ((r = gg_pipeline_open_spool(in->pipeline, &st->spool, err)) != 0) {
 		goto fail;
 	}
@@ -954,25 +571,27 @@ fail:
 /* One line of this instance's counters, those of its protocol only. */
 static void syslog_counters(const struct syslog_in *st, char *out, size_t size)
 {
-	int n = snprintf(out, size, "oversized=%llu malformed=%llu",
-			 (unsigned long long)st->oversized, (unsigned long long)st->malformed);
+	const struct gg_syslog_stream_counters *sc;
+	int n;
 
-	if (n < 0 || (size_t)n >= size)
-		return;
 	if (!st->tcp) {
-		snprintf(out + n, size - (size_t)n, " udp_dropped=%llu rate_limited=%llu",
+		snprintf(out, size,
+			 "oversized=%llu malformed=%llu udp_dropped=%llu rate_limited=%llu",
+			 (unsigned long long)st->oversized, (unsigned long long)st->malformed,
 			 (unsigned long long)st->udp_dropped, (unsigned long long)st->rate_limited);
 		return;
 	}
-	n += snprintf(out + n, size - (size_t)n,
-		      " protocol_errors=%llu rate_paused=%llu connections=%llu "
-		      "connections_refused=%llu",
-		      (unsigned long long)st->protocol_errors, (unsigned long long)st->rate_paused,
-		      (unsigned long long)st->connections,
-		      (unsigned long long)st->connections_refused);
+	sc = gg_syslog_stream_counters(st->stream);
+	n = snprintf(out, size,
+		     "oversized=%llu malformed=%llu protocol_errors=%llu rate_paused=%llu "
+		     "connections=%llu connections_refused=%llu",
+		     (unsigned long long)sc->oversized, (unsigned long long)st->malformed,
+		     (unsigned long long)sc->protocol_errors, (unsigned long long)sc->rate_paused,
+		     (unsigned long long)sc->connections,
+		     (unsigned long long)sc->connections_refused);
 	if (st->tls != NULL && n > 0 && (size_t)n < size)
 		snprintf(out + n, size - (size_t)n, " tls_handshake_failed=%llu",
-			 (unsigned long long)st->tls_handshake_failed);
+			 (unsigned long long)sc->tls_handshake_failed);
 }
 
 static void syslog_log_counters(const struct gg_input *in)
