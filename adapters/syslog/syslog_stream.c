@@ -253,6 +253,13 @@ static int conn_read(struct gg_syslog_stream *s, struct syslog_conn *c)
 		gg_syslog_frame_commit(&c->framer, (size_t)n);
 		if ((r = conn_frames(s, c)) != 0)
 			return r;
+		/* A full batch ends the turn: it is committed, and the next turn waits for room
+		 * in the spool first. Reading on would stage a whole burst (64 reads, thousands
+		 * of small messages) past max_pending, held in memory until the pass ends. */
+		if (s->sink.full(s->sink.ctx)) {
+			c->more = 1;
+			return 0;
+		}
 	}
 	/* The burst is spent: what the kernel still holds wakes epoll again, what OpenSSL
 	 * already decrypted does not. */
@@ -279,8 +286,8 @@ static int batch_need(struct gg_syslog_stream *s, int *open)
 	return 0;
 }
 
-/* Group commit: what a read pass staged is written before the next one, so staged records
- * stay bounded by one pass. */
+/* Group commit: a batch is written when it is full (a turn ends there) and at the end of a
+ * pass, so staged records stay bounded by a batch and what one read brought. */
 static void batch_check(struct gg_syslog_stream *s, int *open)
 {
 	if (*open && s->sink.full(s->sink.ctx)) {
