@@ -258,6 +258,26 @@ static bool payload_ready(struct gg_map_ctx *ctx, enum gg_map_payload pl)
 	return r == 0;
 }
 
+/* Whether the message could be the payload at all, by its marker: a memmem instead of a
+ * mapping's selection regexes on every record that is plainly something else. */
+static bool payload_possible(const struct gg_map_ctx *ctx, enum gg_map_payload pl)
+{
+	const struct gg_map_record *rec = ctx->rec;
+
+	switch (pl) {
+	case GG_PAYLOAD_CEF:
+		return memmem(rec->raw, rec->raw_len, "CEF:", 4) != NULL;
+	case GG_PAYLOAD_LEEF:
+		return memmem(rec->raw, rec->raw_len, "LEEF:", 5) != NULL;
+	case GG_PAYLOAD_JSON:
+		return memchr(ctx->msg.p, '{', ctx->msg.len) != NULL;
+	case GG_PAYLOAD_KV:
+	case GG_PAYLOAD_TEXT:
+		break;
+	}
+	return true;
+}
+
 /* RFC 6901 JSON pointer. */
 static struct slice json_field(struct gg_map_ctx *ctx, const char *pointer)
 {
@@ -770,6 +790,10 @@ static int try_map(struct gg_map_ctx *ctx, const struct gg_mapset *set, const st
 	int r;
 
 	explain(ctx, "mapping %s (%s)\n", m->name, m->path);
+	if (!payload_possible(ctx, m->payload)) {
+		explain(ctx, "  payload: no marker of it in the record\n");
+		return 0;
+	}
 	clear_caps(ctx, m);
 	if ((r = all_true(ctx, set, m->conds, m->n_conds, err)) <= 0)
 		return r;
