@@ -2,18 +2,11 @@
 # Syslog over UDP, TCP with LF framing and TCP with octet counting becomes valid IODEF 2.0 on
 # the topic; a malformed octet count closes only its own connection.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/syslog_lib.sh"
 
-udp_port=${GG_SYSLOG_UDP_PORT:-15514}
-tcp_port=${GG_SYSLOG_TCP_PORT:-15515}
-# port_bound PROTO PORT: something is bound to PORT (read from /proc: no iproute2 needed).
-port_bound() {
-	local files=("/proc/net/$1")
-	[ -r "/proc/net/${1}6" ] && files+=("/proc/net/${1}6")
-	# TCP counts in LISTEN state (0A) only: TIME_WAIT leftovers of an earlier run do not.
-	awk -v p="$(printf ':%04X' "$2")" -v proto="$1" \
-		'$2 ~ p"$" && (proto != "tcp" || $4 == "0A") { found = 1 } END { exit !found }' \
-		"${files[@]}"
-}
+# Free ports unless given: runs in parallel (two builds, two engineers) must not meet.
+udp_port=${GG_SYSLOG_UDP_PORT:-$(free_port)} || fail "no free port"
+tcp_port=${GG_SYSLOG_TCP_PORT:-$(free_port)} || fail "no free port"
 if port_bound udp "$udp_port" || port_bound tcp "$tcp_port"; then
 	fail "port $udp_port/udp or $tcp_port/tcp is taken; set GG_SYSLOG_UDP_PORT/_TCP_PORT"
 fi

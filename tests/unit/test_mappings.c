@@ -444,82 +444,96 @@ static void test_values(void **state)
 	free(s);
 }
 
+/* A mapping written inline, loaded from a temporary file (removed again by scratch_close). */
+struct scratch {
+	struct gg_mapset *set;
+	char path[64];
+};
+
+static void scratch_open(struct scratch *sc, const char *text)
+{
+	struct gg_error err = { 0 };
+
+	if (load_text(text, &sc->set, &err, sc->path, sizeof(sc->path)) != 0)
+		fail_msg("%s", err.msg);
+}
+
+static void scratch_close(struct scratch *sc)
+{
+	gg_mapset_unref(sc->set);
+	unlink(sc->path);
+}
+
+/* Maps len bytes of line and returns the document, which must be made and valid. */
+static xmlDocPtr map_valid(struct fixture *f, const struct scratch *sc, const char *line,
+			   size_t len)
+{
+	enum gg_map_verdict verdict;
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+
+	if (gg_map_line(f->ctx, sc->set, "test", sc->path, 1, line, len, VECTOR_NOW, &defaults,
+			&verdict, &doc, NULL, NULL, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	if (verdict != GG_MAP_MAPPED)
+		fail_msg("not mapped: %.*s", (int)len, line);
+	if (gg_validator_check(f->v, doc, &err) != 0)
+		fail_msg("invalid: %s", err.msg);
+	return doc;
+}
+
 /* Lookup tables: quoted keys with blanks, the '*' row, and a table defined after a rule. */
 static void test_tables(void **state)
 {
 	struct fixture *f = *state;
-	struct gg_mapset *set;
-	struct gg_error err = { 0 };
-	char path[64];
-	enum gg_map_verdict verdict;
-	xmlDocPtr doc = NULL;
+	struct scratch sc;
+	xmlDocPtr doc;
 
-	assert_int_equal(load_text("rule r\nmatch msg ^class=(?<c>.*)$\n"
-				   "table impacts\n\"Attempted Denial of Service\" availability-service\n"
-				   "* unknown\nend\n"
-				   "set impact $c | lookup impacts\n"
-				   "set description \"${c}${sd.x.y?}\"\n",
-				   &set, &err, path, sizeof(path)), 0);
-	assert_int_equal(gg_map_line(f->ctx, set, "test", "tables", 1,
-				     "class=Attempted Denial of Service", 33, VECTOR_NOW, &defaults,
-				     &verdict, &doc, NULL, NULL, NULL, &err), 0);
-	assert_int_equal(verdict, GG_MAP_MAPPED);
+	scratch_open(&sc, "rule r\nmatch msg ^class=(?<c>.*)$\n"
+			  "table impacts\n\"Attempted Denial of Service\" availability-service\n"
+			  "* unknown\nend\n"
+			  "set impact $c | lookup impacts\n"
+			  "set description \"${c}${sd.x.y?}\"\n");
+	doc = map_valid(f, &sc, "class=Attempted Denial of Service", 33);
 	gg_assert_xpath(doc, "string(//i:SystemImpact/@type)", "availability-service");
 	/* ${sd.x.y?}: the line has no structured data; the optional reference is empty. */
 	gg_assert_xpath(doc, "string(//i:Incident/i:Description)", "Attempted Denial of Service");
 	xmlFreeDoc(doc);
-	assert_int_equal(gg_map_line(f->ctx, set, "test", "tables", 2, "class=Other", 11,
-				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL, &err), 0);
+	doc = map_valid(f, &sc, "class=Other", 11);
 	gg_assert_xpath(doc, "string(//i:SystemImpact/@type)", "unknown");
 	xmlFreeDoc(doc);
 	/* A CR/LF left at the end of the message is framing: $ still matches before it. */
-	assert_int_equal(gg_map_line(f->ctx, set, "test", "tables", 3,
-				     "class=Attempted Denial of Service\r\n", 35, VECTOR_NOW,
-				     &defaults, &verdict, &doc, NULL, NULL, NULL, &err), 0);
+	doc = map_valid(f, &sc, "class=Attempted Denial of Service\r\n", 35);
 	gg_assert_xpath(doc, "string(//i:SystemImpact/@type)", "availability-service");
 	xmlFreeDoc(doc);
-	gg_mapset_unref(set);
-	unlink(path);
+	scratch_close(&sc);
 }
 
 /* Address slots take addresses only; host slots take names, and addresses as Address. */
 static void test_address_slots(void **state)
 {
 	struct fixture *f = *state;
-	struct gg_mapset *set;
-	struct gg_error err = { 0 };
-	char path[64];
-	enum gg_map_verdict verdict;
-	xmlDocPtr doc = NULL;
+	struct scratch sc;
+	xmlDocPtr doc;
 
-	assert_int_equal(load_text("rule r\nmatch msg ^(?<a>\\S+) (?<b>\\S+) (?<c>\\S+)$\n"
-				   "set source.address $a\nset target.host $b\nset sensor.host $c\n",
-				   &set, &err, path, sizeof(path)), 0);
-	assert_int_equal(gg_map_line(f->ctx, set, "test", "addr", 1, "10.0.0.300 2001:db8::5 fw1",
-				     26, VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL,
-				     &err), 0);
-	assert_int_equal(verdict, GG_MAP_MAPPED);
-	assert_int_equal(gg_validator_check(f->v, doc, &err), 0);
+	scratch_open(&sc, "rule r\nmatch msg ^(?<a>\\S+) (?<b>\\S+) (?<c>\\S+)$\n"
+			  "set source.address $a\nset target.host $b\nset sensor.host $c\n");
+	doc = map_valid(f, &sc, "10.0.0.300 2001:db8::5 fw1", 26);
 	assert_int_equal(gg_test_xpath_count(doc, "//i:System[@category='source']"), 0);
 	gg_assert_xpath(doc, "string(//i:System[@category='target']//i:Address/@category)",
 			"ipv6-addr");
 	gg_assert_xpath(doc, "string(//i:System[@category='sensor']//i:Name)", "fw1");
 	xmlFreeDoc(doc);
-	gg_mapset_unref(set);
-	unlink(path);
+	scratch_close(&sc);
 
 	/* The input's zone: a yearless stamp without offset is read in it. */
-	assert_int_equal(load_text("rule r\nmatch msg ^at (?<t>.*)$\nset detect-time $t\n", &set,
-				   &err, path, sizeof(path)), 0);
+	scratch_open(&sc, "rule r\nmatch msg ^at (?<t>.*)$\nset detect-time $t\n");
 	gg_map_ctx_set_timezone(f->ctx, -300);
-	assert_int_equal(gg_map_line(f->ctx, set, "test", "tz", 1, "at 01/14-23:58:01.5", 19,
-				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL, &err),
-			 0);
+	doc = map_valid(f, &sc, "at 01/14-23:58:01.5", 19);
 	gg_map_ctx_set_timezone(f->ctx, 0);
 	gg_assert_xpath(doc, "string(//i:DetectTime)", "2026-01-14T23:58:01.5-05:00");
 	xmlFreeDoc(doc);
-	gg_mapset_unref(set);
-	unlink(path);
+	scratch_close(&sc);
 }
 
 /* A catastrophic pattern stops at the match limit with an error, quickly, and the next record
@@ -579,21 +593,14 @@ static void test_limits(void **state)
 static void test_bad_bytes(void **state)
 {
 	struct fixture *f = *state;
-	struct gg_mapset *set;
-	struct gg_error err = { 0 };
-	char path[64];
-	enum gg_map_verdict verdict;
-	xmlDocPtr doc = NULL;
+	struct scratch sc;
+	xmlDocPtr doc;
 	static const char line[] = "user=\x01root from 192.0.2.7 \xff\xfe\0tail";
 
-	assert_int_equal(load_text("rule any\nmatch msg ^user=(?<user>\\S+) from (?<src>\\S+)\n"
-				   "set description \"login by ${user}\"\n"
-				   "set source.address $src\nset target.user $user\n",
-				   &set, &err, path, sizeof(path)), 0);
-	assert_int_equal(gg_map_line(f->ctx, set, "test", "bytes", 1, line, sizeof(line) - 1,
-				     VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL, &err), 0);
-	assert_int_equal(verdict, GG_MAP_MAPPED);
-	assert_int_equal(gg_validator_check(f->v, doc, &err), 0);
+	scratch_open(&sc, "rule any\nmatch msg ^user=(?<user>\\S+) from (?<src>\\S+)\n"
+			  "set description \"login by ${user}\"\n"
+			  "set source.address $src\nset target.user $user\n");
+	doc = map_valid(f, &sc, line, sizeof(line) - 1);
 	gg_assert_xpath(doc, "string(//i:RecordItem/@dtype)", "bytes");
 	gg_assert_xpath(doc, "string(//i:System[@category='source']//i:Address)", "192.0.2.7");
 	assert_int_equal(gg_test_xpath_count(doc, "//i:Incident/i:Description"), 0);
@@ -601,17 +608,12 @@ static void test_bad_bytes(void **state)
 	xmlFreeDoc(doc);
 
 	/* A NUL inside a captured value: the value is left out, not cut at the NUL. */
-	assert_int_equal(gg_map_line(f->ctx, set, "test", "bytes", 2, "user=ro\0ot from 192.0.2.8",
-				     25, VECTOR_NOW, &defaults, &verdict, &doc, NULL, NULL, NULL,
-				     &err), 0);
-	assert_int_equal(verdict, GG_MAP_MAPPED);
-	assert_int_equal(gg_validator_check(f->v, doc, &err), 0);
+	doc = map_valid(f, &sc, "user=ro\0ot from 192.0.2.8", 25);
 	assert_int_equal(gg_test_xpath_count(doc, "//i:Incident/i:Description"), 0);
 	assert_int_equal(gg_test_xpath_count(doc, "//i:AdditionalData"), 0);
 	gg_assert_xpath(doc, "string(//i:System[@category='source']//i:Address)", "192.0.2.8");
 	xmlFreeDoc(doc);
-	gg_mapset_unref(set);
-	unlink(path);
+	scratch_close(&sc);
 }
 
 int main(void)
