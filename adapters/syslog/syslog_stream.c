@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,17 @@ struct syslog_conn {
 	unsigned char buf[];
 };
 
+/* Notices about single connections (refused handshakes, framing errors, timeouts) are
+ * caused by remote peers, so a scanner could write the log full: at most this many a minute
+ * are logged per input, the rest only counted (log_suppressed). */
+#define CONN_NOTICES_PER_MINUTE 20
+
 struct gg_syslog_stream {
 	struct gg_syslog_stream_conf conf;
 	struct gg_syslog_stream_sink sink;
 	struct gg_syslog_stream_counters counters;
+	uint64_t notice_window; /* start of the current minute of notices, ns */
+	unsigned notices;       /* logged in it */
 	int epoll_fd;
 	struct syslog_conn **conns; /* max_connections slots, the first n_conns in use */
 	size_t n_conns;
@@ -85,6 +93,25 @@ static int conn_watch(struct gg_syslog_stream *s, struct syslog_conn *c, uint32_
 	}
 	c->watching = events;
 	return 0;
+}
+
+/* Whether one more connection notice may be logged now (see CONN_NOTICES_PER_MINUTE). */
+static bool conn_notice_allowed(struct gg_syslog_stream *s)
+{
+	uint64_t now = gg_syslog_now_ns();
+
+	if (now - s->notice_window >= 60ull * 1000000000ull) {
+		if (s->notices > CONN_NOTICES_PER_MINUTE)
+			gg_log_info("%s: %u connection notices in the last minute, %u not logged",
+				    s->conf.name, s->notices,
+				    s->notices - CONN_NOTICES_PER_MINUTE);
+		s->notice_window = now;
+		s->notices = 0;
+	}
+	if (s->notices++ < CONN_NOTICES_PER_MINUTE)
+		return true;
+	s->counters.log_suppressed++;
+	return false;
 }
 
 static void conn_free(struct syslog_conn *c)
@@ -192,7 +219,8 @@ static int conn_frames(struct gg_syslog_stream *s, struct syslog_conn *c)
 		}
 		if (r < 0) {
 			s->counters.protocol_errors++;
-			gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer, err.msg);
+			if (conn_notice_allowed(s))
+				gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer, err.msg);
 			return 1;
 		}
 		if (limited)
@@ -314,7 +342,8 @@ static int conn_service(struct gg_syslog_stream *s, size_t k, int *open)
 		r = gg_syslog_tls_handshake(c->tls, &want, &err);
 		if (r < 0) {
 			s->counters.tls_handshake_failed++;
-			gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer, err.msg);
+			if (conn_notice_allowed(s))
+				gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer, err.msg);
 			conn_close(s, k);
 			return 1;
 		}
@@ -395,9 +424,10 @@ static int conns_due(struct gg_syslog_stream *s, int *open)
 
 		if (c->handshaking && now >= c->deadline) {
 			s->counters.tls_handshake_failed++;
-			gg_log_info("%s: %s: tls handshake not done within %lld ms; closing",
-				    s->conf.name, c->peer,
-				    (long long)s->conf.handshake_timeout_ms);
+			if (conn_notice_allowed(s))
+				gg_log_info("%s: %s: tls handshake not done within %lld ms; closing",
+					    s->conf.name, c->peer,
+					    (long long)s->conf.handshake_timeout_ms);
 			conn_close(s, k);
 			continue;
 		}

@@ -54,6 +54,7 @@ struct gg_syslog_stream_counters {
 	atomic_uint_fast64_t connections;
 	atomic_uint_fast64_t connections_refused;  /* beyond max_connections */
 	atomic_uint_fast64_t tls_handshake_failed; /* refused, failed or timed out */
+	atomic_uint_fast64_t log_suppressed;       /* connection notices over the log budget */
 };
 
 struct gg_syslog_stream;

@@ -19,7 +19,7 @@ protocol = udp
 [syslog:tcp]
 listen = 127.0.0.1:$tcp_port
 protocol = tcp
-max_connections = 8
+max_connections = 64
 EOC
 gg_start
 listening() { port_bound udp "$udp_port" && port_bound tcp "$tcp_port"; }
@@ -32,11 +32,16 @@ for i in 1 2 3 4 5; do
 	logger -n 127.0.0.1 -P "$tcp_port" -T --octet-count --rfc5424 -t itsys "tcpoc-$tag-$i hello"
 done
 
-# A malformed octet count ("12x"): the stream cannot be framed, so only that connection is
-# closed; a good message on a new connection still arrives.
-exec 3<>"/dev/tcp/127.0.0.1/$tcp_port"
-printf '12x <13>x\n' >&3
-exec 3>&-
+# Malformed octet counts ("12x"): the stream cannot be framed, so only that connection is
+# closed; a good message on a new connection still arrives. 25 of them: the log gets the first
+# 20 notices of the minute, the other 5 are only counted (a peer must not write the log full).
+for _ in $(seq 1 25); do
+	exec 3<>"/dev/tcp/127.0.0.1/$tcp_port"
+	printf '12x <13>x\n' >&3
+	exec 3>&-
+done
+closed() { [ "$(grep -c 'tcp: .*; closing' "$work/gridgate.log")" -ge 20 ]; }
+wait_for 10 closed || fail "bad connections not closed"
 sleep 0.5
 kill -0 "$gg_pid" 2>/dev/null || fail "gridgate died after a malformed octet count"
 logger -n 127.0.0.1 -P "$tcp_port" -T --rfc3164 -t itsys "after-$tag hello"
@@ -56,7 +61,9 @@ for i in 1 2 3 4 5; do
 done
 grep -q "after-$tag hello" "$work"/items/*.xml || fail "message after the bad connection missing"
 gg_stop || fail "gridgate did not stop cleanly"
-grep -q 'tcp: stopped: .*protocol_errors=1' "$work/gridgate.log" \
-	|| fail "the malformed octet count was not counted"
+grep -q 'tcp: stopped: .*protocol_errors=25 .*log_suppressed=5' "$work/gridgate.log" \
+	|| fail "malformed octet counts: $(grep 'tcp: stopped:' "$work/gridgate.log")"
+[ "$(grep -c 'tcp: .*; closing' "$work/gridgate.log")" = 20 ] \
+	|| fail "$(grep -c 'tcp: .*; closing' "$work/gridgate.log") connection notices logged, want 20"
 [ "$(gg_spool_stat quarantined)" = 0 ] || fail "messages were quarantined"
 echo "ok: syslog over UDP and TCP (LF and octet counting) published as valid IODEF 2.0"
