@@ -75,6 +75,7 @@ struct var_use {
 struct loader {
 	const char *path;
 	int line;
+	int including; /* reading an include file (tables only) */
 	struct gg_map *map;
 	struct gg_map_rule *rule; /* the rule being read, NULL before the first */
 	struct gg_map_table *table; /* the table being read until "end" */
@@ -651,6 +652,8 @@ static int parse_table_row(struct loader *ld, char *text)
 	return t->keys[n] != NULL && t->values[n] != NULL ? 0 : oom(ld);
 }
 
+static int parse_include(struct loader *ld, const char *name);
+
 static int parse_line(struct loader *ld, char *line)
 {
 	struct gg_map *m = ld->map;
@@ -664,6 +667,15 @@ static int parse_line(struct loader *ld, char *line)
 	kw = word(&text);
 	if (kw == NULL || kw[0] == '#')
 		return 0;
+	if (ld->including && strcmp(kw, "table") != 0)
+		return fail(ld, "an include file holds tables only, not '%s'", kw);
+	if (strcmp(kw, "include") == 0) {
+		char *name = word(&text);
+
+		if (*rest(text) != '\0')
+			return fail(ld, "'include' takes one name");
+		return parse_include(ld, name);
+	}
 	if (strcmp(kw, "when") == 0 || strcmp(kw, "match") == 0)
 		return parse_cond(ld, text, kw[0] == 'm');
 	if (strcmp(kw, "set") == 0)
@@ -821,41 +833,79 @@ static char *base_name(const char *path)
 	return strndup(b, n);
 }
 
-static int load_file(const char *path, struct gg_map *m, struct gg_error *err)
+/* Parses every line of the file at ld->path. */
+static int read_lines(struct loader *ld)
 {
-	struct loader ld = { .path = path, .map = m, .err = err };
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	FILE *f;
+	FILE *f = fopen(ld->path, "r");
 	int r = 0;
+
+	if (f == NULL)
+		return gg_error_set(ld->err, -errno, "%s: %s", ld->path, strerror(errno));
+	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		ld->line++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+				   line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		if ((size_t)len >= MAX_LINE)
+			r = fail(ld, "line longer than %d bytes", MAX_LINE - 1);
+		else if (memchr(line, '\0', (size_t)len) != NULL)
+			r = fail(ld, "NUL byte in the line");
+		else
+			r = parse_line(ld, line);
+	}
+	if (r == 0 && ferror(f))
+		r = gg_error_set(ld->err, -EIO, "%s: read error", ld->path);
+	fclose(f);
+	free(line);
+	if (r == 0 && ld->table != NULL)
+		r = fail(ld, "table '%s' has no 'end'", ld->table->name);
+	return r;
+}
+
+/* include NAME: the lookup tables of NAME.inc, next to the including file, shared by several
+ * mappings (the IDS classtypes). An include holds tables and comments only, and includes
+ * nothing, so what a mapping means stays in the mapping. */
+static int parse_include(struct loader *ld, const char *name)
+{
+	const char *slash = strrchr(ld->path, '/');
+	const char *outer_path = ld->path;
+	int outer_line = ld->line, r;
+	char *path;
+
+	if (ld->including)
+		return fail(ld, "an include file cannot include");
+	if (name == NULL || strchr(name, '/') != NULL || name[0] == '.')
+		return fail(ld, "'include' takes one name (NAME.inc next to this file)");
+	if (asprintf(&path, "%.*s%s.inc", slash != NULL ? (int)(slash - ld->path + 1) : 0,
+		     ld->path, name) < 0)
+		return oom(ld);
+	ld->path = path;
+	ld->line = 0;
+	ld->including = 1;
+	r = read_lines(ld);
+	ld->including = 0;
+	ld->path = outer_path;
+	ld->line = outer_line;
+	if (r != 0)
+		gg_error_prefix(ld->err, "(included from %s:%d) ", outer_path, outer_line);
+	free(path);
+	return r;
+}
+
+static int load_file(const char *path, struct gg_map *m, struct gg_error *err)
+{
+	struct loader ld = { .path = path, .map = m, .err = err };
+	int r;
 
 	memset(m, 0, sizeof(*m));
 	m->path = strdup(path);
 	m->name = base_name(path);
 	if (m->path == NULL || m->name == NULL)
 		return gg_error_set(err, -ENOMEM, "%s: out of memory", path);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
-		ld.line++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-				   line[len - 1] == ' ' || line[len - 1] == '\t'))
-			line[--len] = '\0';
-		if ((size_t)len >= MAX_LINE)
-			r = fail(&ld, "line longer than %d bytes", MAX_LINE - 1);
-		else if (memchr(line, '\0', (size_t)len) != NULL)
-			r = fail(&ld, "NUL byte in the line");
-		else
-			r = parse_line(&ld, line);
-	}
-	if (r == 0 && ferror(f))
-		r = gg_error_set(err, -EIO, "%s: read error", path);
-	fclose(f);
-	free(line);
-	if (r == 0 && ld.table != NULL)
-		r = fail(&ld, "table '%s' has no 'end'", ld.table->name);
+	r = read_lines(&ld);
 	for (size_t i = 0; r == 0 && i < m->n_vars; i++)
 		if (ld.uses[i].defined_line == 0) {
 			ld.line = ld.uses[i].first_use_line;

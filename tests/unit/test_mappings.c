@@ -509,6 +509,48 @@ static void test_tables(void **state)
 	scratch_close(&sc);
 }
 
+/* include NAME: the tables of NAME.inc next to the mapping; an include holds tables only. */
+static void test_include(void **state)
+{
+	struct fixture *f = *state;
+	struct scratch sc;
+	struct gg_mapset *set;
+	struct gg_error err = { 0 };
+	char inc[64], text[256], path[64];
+	xmlDocPtr doc;
+	FILE *fp;
+
+	snprintf(inc, sizeof(inc), "/tmp/gg-test-inc-%d.inc", (int)getpid());
+	fp = fopen(inc, "w");
+	assert_non_null(fp);
+	fputs("# shared\ntable t\na policy\nend\n", fp);
+	fclose(fp);
+	snprintf(text, sizeof(text), "include gg-test-inc-%d\nrule r\nmatch msg ^(?<x>a)$\n"
+		 "set impact $x | lookup t\n", (int)getpid());
+	scratch_open(&sc, text);
+	doc = map_valid(f, &sc, "a", 1);
+	gg_assert_xpath(doc, "string(//i:SystemImpact/@type)", "policy");
+	xmlFreeDoc(doc);
+	scratch_close(&sc);
+
+	/* Anything but tables in an include is refused, naming the include's line. */
+	fp = fopen(inc, "w");
+	assert_non_null(fp);
+	fputs("table t\na policy\nend\nset severity low\n", fp);
+	fclose(fp);
+	assert_int_equal(load_text(text, &set, &err, path, sizeof(path)), -EINVAL);
+	snprintf(text, sizeof(text), "%s:4: an include file holds tables only", inc);
+	if (strstr(err.msg, text) == NULL || strstr(err.msg, "included from") == NULL)
+		fail_msg("'%s' does not say '%s'", err.msg, text);
+	unlink(path);
+	unlink(inc);
+	/* A missing include names itself. */
+	assert_int_equal(load_text("include gg-no-such-include\n", &set, &err, path, sizeof(path)),
+			 -ENOENT);
+	assert_non_null(strstr(err.msg, "/tmp/gg-no-such-include.inc"));
+	unlink(path);
+}
+
 /* Address slots take addresses only; host slots take names, and addresses as Address. */
 static void test_address_slots(void **state)
 {
@@ -627,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_address_slots),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bad_bytes),
