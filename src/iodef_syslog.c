@@ -12,9 +12,9 @@
 #include <openssl/evp.h>
 
 #include "iodef_build.h"
+#include "timestamp.h"
 #include "syslog/syslog_parse.h"
 
-#define MAX_TIME 48
 
 /* True when s is well-formed UTF-8 made only of XML 1.0 characters: libxml2 would write other
  * bytes into a document that no parser (ours included) reads back. */
@@ -23,64 +23,15 @@ static int xml_safe(const char *s, size_t len)
 	return gg_xml_text_prefix(s, len) == len;
 }
 
-/* The UTC seconds of a yearless stamp placed in year y. */
-static time_t stamp_in_year(const struct gg_syslog_time *t, int y)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = t->month - 1, .tm_mday = t->day,
-			 .tm_hour = t->hour, .tm_min = t->min, .tm_sec = t->sec };
-
-	return timegm(&tm);
-}
-
 /* The syslog stamp as xs:dateTime, or 0 when it cannot be one (then no DetectTime is written:
- * an absent time is better than an invented one). */
-static int detect_time(const struct gg_syslog_time *t, time_t now, char out[MAX_TIME])
+ * an absent time is better than an invented one). A stamp without an offset (RFC 3164 never
+ * has one) is taken as UTC; a yearless one gets its year as the mappings' time slots do. */
+static int detect_time(const struct gg_syslog_time *t, time_t now, char out[GG_TIME_XS_MAX])
 {
-	int y = t->year, sec = t->sec, n;
-	struct tm now_tm;
+	char text[GG_TIME_XS_MAX];
 
-	if (!t->present || t->month < 1 || t->month > 12)
-		return 0;
-	if (!t->has_year) {
-		/* RFC 3164 stamps have no year: take the latest of next, this and last year (of
-		 * the receive time) that does not put the stamp more than a day in the future. So
-		 * a Dec 31 stamp received on Jan 1 is last year's, and a Jan 1 stamp from a clock
-		 * running ahead, received on Dec 31, is next year's. The day of slack covers such
-		 * clocks and zone differences. A Feb 29 skips the years without one. */
-		gmtime_r(&now, &now_tm);
-		for (y = now_tm.tm_year + 1900 + 1; y >= now_tm.tm_year + 1900 - 1; y--)
-			if (t->day <= gg_days_in_month(y, t->month) &&
-			    stamp_in_year(t, y) <= now + 24 * 60 * 60)
-				break;
-		if (y < now_tm.tm_year + 1900 - 1)
-			return 0;
-	}
-	if (y < 1 || y > 9999 || t->day < 1 || t->day > gg_days_in_month(y, t->month))
-		return 0;
-	/* xs:dateTime has no leap second: 23:59:60 is written as :59, a second off. */
-	if (sec > 59)
-		sec = 59;
-	n = snprintf(out, MAX_TIME, "%04d-%02d-%02dT%02d:%02d:%02d", y, t->month, t->day, t->hour,
-		     t->min, sec);
-	if (t->frac_digits > 0) {
-		int frac = t->frac_us;
-
-		for (int d = 6; d > t->frac_digits; d--)
-			frac /= 10;
-		n += snprintf(out + n, (size_t)(MAX_TIME - n), ".%0*d", t->frac_digits, frac);
-	}
-	if (t->has_offset && t->offset_minutes != 0) {
-		int off = t->offset_minutes < 0 ? -t->offset_minutes : t->offset_minutes;
-
-		if (off > 14 * 60)
-			return 0;
-		snprintf(out + n, (size_t)(MAX_TIME - n), "%c%02d:%02d",
-			 t->offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
-	} else {
-		/* No offset (RFC 3164 never has one): assume the sender logs in UTC. */
-		snprintf(out + n, (size_t)(MAX_TIME - n), "Z");
-	}
-	return 1;
+	return gg_syslog_time_text(t, text, sizeof(text)) == 0 &&
+	       gg_time_to_xs(text, 0, now, out, GG_TIME_XS_MAX) == 0;
 }
 
 /* A NUL-terminated copy of len bytes (which may hold NUL: only called on XML-safe text). */
@@ -149,7 +100,7 @@ int gg_iodef_from_syslog(const struct gg_syslog_msg *msg, const char *raw, size_
 			 time_t now, xmlDocPtr *out, struct gg_error *err)
 {
 	struct gg_iodef_builder b = { 0 };
-	char detect[MAX_TIME], generated[MAX_TIME];
+	char detect[GG_TIME_XS_MAX], generated[GG_TIME_XS_MAX];
 	char *description = NULL, *hostname = NULL, *item = NULL;
 	int has_detect, item_is_text;
 	struct tm tm;

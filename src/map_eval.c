@@ -158,33 +158,10 @@ static struct slice syslog_str(const struct gg_syslog_str *s)
  * year with the mapping's zone). */
 static struct slice time_field(struct gg_map_ctx *ctx)
 {
-	const struct gg_syslog_time *t = &ctx->rec->syslog->ts;
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	char buf[64];
-	int n;
+	char buf[GG_TIME_XS_MAX];
 
-	if (!t->present || t->month < 1 || t->month > 12)
+	if (gg_syslog_time_text(&ctx->rec->syslog->ts, buf, sizeof(buf)) != 0)
 		return (struct slice){ NULL, 0 };
-	if (t->has_year)
-		n = snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d", t->year, t->month,
-			     t->day, t->hour, t->min, t->sec);
-	else
-		n = snprintf(buf, sizeof(buf), "%s %2d %02d:%02d:%02d", months[t->month - 1],
-			     t->day, t->hour, t->min, t->sec);
-	if (t->frac_digits > 0) {
-		int frac = t->frac_us;
-
-		for (int d = 6; d > t->frac_digits; d--)
-			frac /= 10;
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ".%0*d", t->frac_digits, frac);
-	}
-	if (t->has_offset) {
-		int off = t->offset_minutes < 0 ? -t->offset_minutes : t->offset_minutes;
-
-		snprintf(buf + n, sizeof(buf) - (size_t)n, "%c%02d:%02d",
-			 t->offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
-	}
 	return cstr(keep(ctx, strdup(buf)));
 }
 
@@ -641,7 +618,7 @@ static bool port_text(const char *s)
 
 /* Checks one slot value against what its IODEF element accepts; false drops it. */
 static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot s, const char *v,
-		    struct gg_map_out *o, char times[3][48])
+		    struct gg_map_out *o, char times[3][GG_TIME_XS_MAX])
 {
 	const char *const *vocab = gg_slot_vocabulary(s);
 	const char *why = NULL;
@@ -655,7 +632,7 @@ static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot
 	else if (s == GG_S_DETECT_TIME || s == GG_S_START_TIME || s == GG_S_END_TIME) {
 		int i = s == GG_S_DETECT_TIME ? 0 : s == GG_S_START_TIME ? 1 : 2;
 
-		if (gg_time_to_xs(v, zone_of(ctx, m), ctx->rec->now, times[i], 48) != 0)
+		if (gg_time_to_xs(v, zone_of(ctx, m), ctx->rec->now, times[i], GG_TIME_XS_MAX) != 0)
 			why = "is not a timestamp in a known format";
 		else if (i == 0)
 			o->detect_time = times[0];
@@ -681,7 +658,7 @@ static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot
 }
 
 static int fill_slots(struct gg_map_ctx *ctx, const struct gg_map *m, const struct gg_map_rule *r,
-		      struct gg_map_out *o, char times[3][48])
+		      struct gg_map_out *o, char times[3][GG_TIME_XS_MAX])
 {
 	bool oom = false;
 	const struct gg_map_set_stmt *lists[2] = { m->sets, r != NULL ? r->sets : NULL };
@@ -704,9 +681,11 @@ static int fill_slots(struct gg_map_ctx *ctx, const struct gg_map *m, const stru
 		}
 	/* Without a mapped time, the syslog header's stamp is the detection time. */
 	if (o->detect_time == NULL && ctx->rec->syslog != NULL) {
-		struct slice t = time_field(ctx);
+		char stamp[GG_TIME_XS_MAX];
 
-		if (t.p != NULL && gg_time_to_xs(t.p, zone_of(ctx, m), ctx->rec->now, times[0], 48) == 0)
+		if (gg_syslog_time_text(&ctx->rec->syslog->ts, stamp, sizeof(stamp)) == 0 &&
+		    gg_time_to_xs(stamp, zone_of(ctx, m), ctx->rec->now, times[0],
+				  GG_TIME_XS_MAX) == 0)
 			o->detect_time = times[0];
 	}
 	return 0;
@@ -786,7 +765,7 @@ static int try_map(struct gg_map_ctx *ctx, const struct gg_mapset *set, const st
 {
 	const struct gg_map_rule *rule = NULL;
 	struct gg_map_out o = { .ip_protocol = -1 };
-	char times[3][48];
+	char times[3][GG_TIME_XS_MAX];
 	int r;
 
 	explain(ctx, "mapping %s (%s)\n", m->name, m->path);

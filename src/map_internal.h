@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "map.h"
+#include "timestamp.h"
 
 /* What a mapping parses the message as before its rules run. */
 enum gg_map_payload {
@@ -160,10 +161,6 @@ int gg_scale_index(const char *name);
 char *gg_xform_apply(const struct gg_xform *x, const char *in, const char **why);
 /* The IANA protocol number of a name or number ("tcp", "6"), or -1. */
 int gg_protocol_number(const char *s);
-/* Parses a timestamp in one of the formats docs/mappings.md lists into xs:dateTime (out holds
- * at least 40 bytes). tz_minutes applies to stamps without an offset; now places yearless ones
- * in a year. Returns 0 or -1. */
-int gg_time_to_xs(const char *s, int tz_minutes, time_t now, char *out, size_t size);
 /* The IODEF Address category of an IP address or network ("ipv4-addr", "ipv6-net"...), or
  * NULL when s is none of them. */
 const char *gg_address_category(const char *s);

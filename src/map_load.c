@@ -595,8 +595,9 @@ int gg_timezone_parse(const char *v, int *minutes)
 		*minutes = 0;
 		return 0;
 	}
+	/* xs:dateTime zones reach +/-14:00, no further. */
 	if ((v[0] != '+' && v[0] != '-') || sscanf(v + 1, "%2d:%2d%n", &h, &m, &n) != 2 ||
-	    v[1 + n] != '\0' || h > 14 || m > 59)
+	    v[1 + n] != '\0' || m > 59 || h * 60 + m > 14 * 60)
 		return -1;
 	*minutes = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
 	return 0;

@@ -344,6 +344,7 @@ static void test_load_errors(void **state)
 		{ "bogus x\n", 1, "unknown keyword 'bogus'" },
 		{ "set protocol tcpx\n", 1, "not a protocol name or number" },
 		{ "timezone CET\n", 1, "timezone must be" },
+		{ "timezone +14:30\n", 1, "timezone must be" },
 		{ "mapping only\n", 0, "no 'set' and no 'rule'" },
 		{ "table t\n\"open key\n", 2, "unterminated or empty quoted key" },
 	};
@@ -388,6 +389,9 @@ static void test_times(void **state)
 		{ "2021-13-01T00:00:00Z", 0, NULL },
 		{ "yesterday", 0, NULL },
 		{ "2021-03-06T20:26:49+1500", 0, NULL },
+		/* xs:dateTime zones end at 14:00: 14:30 would make the document invalid. */
+		{ "2021-03-06T20:26:49+14:30", 0, NULL },
+		{ "2021-03-06T20:26:49-14:00", 0, "2021-03-06T20:26:49-14:00" },
 	};
 
 	(void)state;
