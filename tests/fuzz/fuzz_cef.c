@@ -1,22 +1,12 @@
 /* fuzz_cef.c: libFuzzer target for the CEF parser (adapters/payload/cef.c), with its promises
  * checked: header strings present, severity in range, keys of [A-Za-z0-9_.], lengths exact. */
-#include <errno.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#define FUZZ_NAME "fuzz_cef"
+#include "fuzz_payload.h"
 #include "payload/cef.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken promise is no sanitizer error, so it is made a crash libFuzzer records. */
-static void finding(const char *what)
-{
-	fprintf(stderr, "fuzz_cef: %s\n", what);
-	abort();
-}
 
 static void check(const struct gg_cef *cef, size_t size)
 {
@@ -34,10 +24,7 @@ static void check(const struct gg_cef *cef, size_t size)
 	for (i = 0; i < cef->ext->n; i++) {
 		const struct gg_kv *kv = &cef->ext->pairs[i];
 
-		if (strlen(kv->key) != kv->key_len || strlen(kv->value) != kv->value_len)
-			finding("a string's length is not its stated length");
-		if (kv->key_len == 0 || kv->offset >= size)
-			finding("an empty key or an offset outside the input");
+		check_pair(kv, size);
 		for (k = 0; k < kv->key_len; k++)
 			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.",
 				   kv->key[k]) == NULL)
@@ -51,26 +38,13 @@ static void check(const struct gg_cef *cef, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct gg_kv_limits lims[] = {
-		{ 0, 0, 0 },
-		{ 4, 0, GG_KV_ALLOW_BAD_UTF8 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
+	for (size_t i = 0; i < FUZZ_N_LIMITS; i++) {
 		struct gg_cef *cef = NULL;
 		struct gg_error err = { { 0 }, 0, 0 };
-		int rc = gg_cef_parse((const char *)data, size, &lims[i], &cef, &err);
+		int rc = gg_cef_parse((const char *)data, size, &fuzz_limits[i], &cef, &err);
 
 		if (rc != 0) {
-			/* The arena is sized for the worst case and inputs are at most 64 KiB:
-			 * running out of it is a sizing bug, not a refusal. */
-			if (rc == -ENOMEM)
-				finding("out of memory (string arena too small?)");
-			if (cef != NULL)
-				finding("a refused input returned a result");
-			if (err.msg[0] == '\0' || err.column < 1)
-				finding("a refusal without a message or offset");
+			check_refusal(rc, cef, &err);
 			continue;
 		}
 		check(cef, size);
