@@ -6,44 +6,13 @@
 
 #include <openssl/evp.h>
 
-struct fixture {
-	struct gg_schema *schema;
-	struct gg_validator *v;
-};
-
 static const struct gg_iodef_defaults defaults = {
 	.csirt_name = "csirt.example.org",
 	.contact_email = "soc@example.org",
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	if (gg_test_validator_open(&f->schema, &f->v) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	/* cmocka runs the group teardown after a failed setup too. */
-	if (f == NULL)
-		return 0;
-	gg_test_validator_close(f->schema, f->v);
-	free(f);
-	return 0;
-}
-
 /* Maps line and requires a document that is valid IODEF 2.0. */
-static xmlDocPtr map_valid(struct fixture *f, const char *line,
+static xmlDocPtr map_valid(struct gg_test_schema *f, const char *line,
 			   const struct gg_iodef_defaults *d)
 {
 	struct gg_error err = { 0 };
@@ -200,7 +169,7 @@ static void test_only_one_side(void **state)
 /* Markup in values is text, escaped on output and equal to the input when read back. */
 static void test_markup_is_text(void **state)
 {
-	struct fixture *f = *state;
+	struct gg_test_schema *f = *state;
 	struct gg_error err = { 0 };
 	xmlDocPtr d = map_valid(f, "{\"description\":\"<script>&amp; ]]> \\\"x\\\" caf\\u00e9\"}",
 				&defaults),
@@ -328,5 +297,5 @@ int main(void)
 	};
 
 	gg_xml_init();
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, gg_test_schema_setup, gg_test_schema_teardown);
 }

@@ -11,38 +11,7 @@
 
 #include <libxml/xmlschemas.h>
 
-struct fixture {
-	struct gg_schema *schema;
-	struct gg_validator *v;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	if (gg_test_validator_open(&f->schema, &f->v) != 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	/* cmocka runs the group teardown after a failed setup too. */
-	if (f == NULL)
-		return 0;
-	gg_test_validator_close(f->schema, f->v);
-	free(f);
-	return 0;
-}
-
-static int check_file(struct fixture *f, const char *rel, struct gg_error *err)
+static int check_file(struct gg_test_schema *f, const char *rel, struct gg_error *err)
 {
 	xmlDocPtr doc = gg_test_parse_data(rel);
 	int rc = gg_validator_check(f->v, doc, err);
@@ -97,7 +66,7 @@ static void test_rfc7970_s72_invalid_against_own_schema(void **state)
 /* With ThreatActor fixed, the second defect of the example shows: BulkObservable type. */
 static void test_rfc7970_s72_second_defect(void **state)
 {
-	struct fixture *f = *state;
+	struct gg_test_schema *f = *state;
 	struct gg_error err = { 0 };
 	xmlDocPtr doc = gg_test_parse_data("iodef/rfc7970/rfc7970-s7.2-campaign-indicators.xml");
 	xmlXPathObjectPtr obj = gg_test_xpath_eval(doc, "//i:ThreatActor/i:Description");
@@ -162,7 +131,7 @@ static void test_truncated_rejected_by_parser(void **state)
  * set imports IODEF 1.0 through sci-1.0. gg_validator_check must not. */
 static void test_iodef1_is_not_iodef2(void **state)
 {
-	struct fixture *f = *state;
+	struct gg_test_schema *f = *state;
 	struct gg_error err = { 0 };
 	xmlDocPtr doc = gg_test_parse_data("iodef/rfc5070/rfc5070-s7.1-worm.xml");
 	xmlSchemaParserCtxtPtr pctxt;
@@ -310,5 +279,5 @@ int main(void)
 	};
 
 	gg_xml_init();
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, gg_test_schema_setup, gg_test_schema_teardown);
 }

@@ -91,6 +91,38 @@ static inline void gg_test_validator_close(struct gg_schema *schema, struct gg_v
 	gg_schema_free(schema);
 }
 
+/* The fixture of the tests that need the schema and one validator, as cmocka group setup and
+ * teardown (the teardown also runs after a failed setup). */
+struct gg_test_schema {
+	struct gg_schema *schema;
+	struct gg_validator *v;
+};
+
+static inline int gg_test_schema_setup(void **state)
+{
+	struct gg_test_schema *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	if (gg_test_validator_open(&f->schema, &f->v) != 0) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static inline int gg_test_schema_teardown(void **state)
+{
+	struct gg_test_schema *f = *state;
+
+	if (f == NULL)
+		return 0;
+	gg_test_validator_close(f->schema, f->v);
+	free(f);
+	return 0;
+}
+
 /* A file of the test corpus, e.g. "iodef/rfc7970/rfc7970-s7.1-minimal.xml". */
 static inline char *gg_test_read_data(const char *rel, size_t *len)
 {
