@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -555,20 +554,14 @@ static void *filedrop_main(void *arg)
 	int rescan = filedrop_scan(st) != 0;
 
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = st->inotify_fd, .events = POLLIN },
-			{ .fd = st->thread.stop_fd, .events = POLLIN },
-		};
 		/* After a spool error, try again once a second rather than wait for an event. */
-		int r = poll(pfd, 2, rescan ? 1000 : -1);
+		int r = gg_input_thread_wait(&st->thread, st->inotify_fd, rescan ? 1000 : -1);
 
-		if (r < 0 && errno != EINTR) {
-			gg_log_warn("%s: poll", st->input->name);
+		if (r < 0 && r != -ECANCELED)
+			gg_log_warnx("%s: poll: %s", st->input->name, strerror(-r));
+		if (r < 0 || atomic_load(&st->input->pipeline->stopping))
 			break;
-		}
-		if (pfd[1].revents & POLLIN || atomic_load(&st->input->pipeline->stopping))
-			break;
-		if (pfd[0].revents & POLLIN)
+		if (r == 1)
 			rescan |= filedrop_events(st);
 		if (r == 0 && rescan)
 			rescan = filedrop_scan(st) != 0;

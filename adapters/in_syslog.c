@@ -364,19 +364,13 @@ static void *syslog_udp_main(void *arg)
 	struct syslog_in *st = arg;
 
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = st->sock_fd, .events = POLLIN },
-			{ .fd = st->thread.stop_fd, .events = POLLIN },
-		};
-		int r = poll(pfd, 2, -1);
+		int r = gg_input_thread_wait(&st->thread, st->sock_fd, -1);
 
-		if (r < 0 && errno != EINTR) {
-			gg_log_warn("%s: poll", st->input->name);
+		if (r < 0 && r != -ECANCELED)
+			gg_log_warnx("%s: poll: %s", st->input->name, strerror(-r));
+		if (r < 0 || atomic_load(&st->input->pipeline->stopping))
 			break;
-		}
-		if (pfd[1].revents & POLLIN || atomic_load(&st->input->pipeline->stopping))
-			break;
-		if (pfd[0].revents & POLLIN)
+		if (r == 1)
 			syslog_udp_burst(st);
 	}
 	return NULL;

@@ -2,6 +2,7 @@
 #include "input_thread.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -46,4 +47,22 @@ void gg_input_thread_close(struct gg_input_thread *t)
 	if (t->stop_fd >= 0)
 		close(t->stop_fd);
 	t->stop_fd = -1;
+}
+
+int gg_input_thread_wait(const struct gg_input_thread *t, int fd, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = t->stop_fd, .events = POLLIN },
+	};
+	int r;
+
+	/* Input threads block every signal, so EINTR is rare; waiting again is right. */
+	while ((r = poll(pfd, 2, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -errno;
+	if (pfd[1].revents & POLLIN)
+		return -ECANCELED;
+	return (pfd[0].revents & POLLIN) != 0;
 }

@@ -28,4 +28,9 @@ void gg_input_thread_stop(struct gg_input_thread *t);
 /* Stops the thread if it still runs, then closes stop_fd. */
 void gg_input_thread_close(struct gg_input_thread *t);
 
+/* For a loop with one descriptor: waits until fd is readable, the thread is asked to stop,
+ * or timeout_ms passes (-1: no limit). Returns 1 (fd readable), 0 (timed out), -ECANCELED
+ * (stop: it wins over a readable fd), or -errno when poll fails. */
+int gg_input_thread_wait(const struct gg_input_thread *t, int fd, int timeout_ms);
+
 #endif
