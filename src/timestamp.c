@@ -112,11 +112,12 @@ static bool offset_part(const char **p, struct stamp *t)
 /* The formats docs/mappings.md lists, tried in turn. */
 static bool parse_stamp(const char *s, struct stamp *t)
 {
-	const char *p = s;
+	const char *p;
 
 	memset(t, 0, sizeof(*t));
-	while (*p == ' ')
-		p++;
+	/* Each format is tried from the first non-blank. */
+	s += strspn(s, " ");
+	p = s;
 	/* Epoch seconds (10 digits) or milliseconds (13 digits), as CEF's rt may be. */
 	{
 		size_t n = strspn(p, "0123456789");
@@ -148,8 +149,6 @@ static bool parse_stamp(const char *s, struct stamp *t)
 		return *p == '\0';
 	}
 	p = s;
-	while (*p == ' ')
-		p++;
 	/* MM/DD/YYYY-hh:mm:ss.frac (Suricata fast.log, Snort -y), MM/DD-hh:mm:ss.frac (Snort). */
 	if (num12(&p, &t->month) && *p == '/') {
 		p++;
@@ -169,8 +168,6 @@ static bool parse_stamp(const char *s, struct stamp *t)
 		return *p == '\0';
 	}
 	p = s;
-	while (*p == ' ')
-		p++;
 	/* Mmm [D]D [YYYY] hh:mm:ss[.frac] (RFC 3164, Cisco ASA, CEF rt "MMM dd yyyy HH:mm:ss"). */
 	if (month_name(&p, &t->month)) {
 		while (*p == ' ')
