@@ -275,10 +275,10 @@ static int filedrop_lines(struct filedrop *st, const char *name, const char *buf
 		}
 		if (doc == NULL)
 			continue;
-		r = gg_ingest_document(st->ingest, doc, id, &why);
+		r = gg_ingest_built(st->ingest, doc, id, &why);
 		xmlFreeDoc(doc);
 		if (r == -EINVAL) {
-			/* gg_ingest_document has quarantined it already. */
+			/* gg_ingest_built has quarantined it already. */
 			filedrop_line_refused(st, id, line, n, lineno, 1, &why, &errors, reason);
 			r = 0;
 			continue;

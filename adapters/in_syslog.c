@@ -77,7 +77,7 @@ static const struct gg_option syslog_options[] = {
 };
 
 /* Largest max_message_size: the framer's octet count and the base64 RecordItem stay far from
- * int limits, and a document must still fit max_document_size to be spooled anyway. */
+ * int limits; a document over max_document_size is cut to fit by the ingest path. */
 #define SYSLOG_MAX_SIZE_LIMIT (16 * 1024 * 1024)
 /* Datagrams handled before the batch is committed and the stop is checked. */
 #define SYSLOG_BURST 64
@@ -255,10 +255,10 @@ static int syslog_message(struct syslog_in *st, const char *peer, const char *da
 		}
 		return 0;
 	}
-	r = gg_ingest_document(st->ingest, doc, id, &why);
+	r = gg_ingest_built(st->ingest, doc, id, &why);
 	xmlFreeDoc(doc);
 	if (r == -EINVAL)
-		return 0; /* quarantined by gg_ingest_document */
+		return 0; /* quarantined by gg_ingest_built */
 	if (r < 0) {
 		gg_log_warnx("%s: %s: %s", st->input->name, peer, why.msg);
 		return r;

@@ -29,7 +29,11 @@ const struct gg_option gg_global_options[] = {
 	/* Below common controllers' stanza limits (Prosody closes the stream past 256 KB), so a
 	 * document that passes here cannot wedge the publisher in a reconnect loop. */
 	{ "max_document_size", GG_OPT_SIZE, "240k", OFF(gg_global_conf, max_document_size),
-	  "larger documents are refused before parsing (keep below the controller's stanza limit)" },
+	  "larger documents are refused before parsing, larger built ones are cut or quarantined "
+	  "(keep 16k below the controller's stanza limit)" },
+	/* 32k of a record escaped at worst 5x ("&amp;") still fits the default document size. */
+	{ "max_record_size", GG_OPT_SIZE, "32k", OFF(gg_global_conf, max_record_size),
+	  "bytes of a raw record kept in a document that had to be cut to fit max_document_size" },
 	{ "max_depth", GG_OPT_INT, "64", OFF(gg_global_conf, max_depth),
 	  "deeper element nesting is refused" },
 	{ "mapping_dir", GG_OPT_STRING, GG_MAPPING_DIR, OFF(gg_global_conf, mapping_dir),
@@ -396,6 +400,14 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 	    cfg->global.regex_depth_limit < 100 || cfg->global.regex_depth_limit > 10000000)
 		return gg_error_set(err, -EINVAL, "[gridgate] regex_match_limit must be within "
 				    "1000..100000000 and regex_depth_limit within 100..10000000");
+	if (cfg->global.max_document_size < 4096 || cfg->global.max_document_size > (64 << 20))
+		return gg_error_set(err, -EINVAL, "[gridgate] max_document_size must be within "
+				    "4k..64M");
+	if (cfg->global.max_record_size < 256 ||
+	    cfg->global.max_record_size > cfg->global.max_document_size / 2)
+		return gg_error_set(err, -EINVAL, "[gridgate] max_record_size must be within "
+				    "256..max_document_size/2 (%lld)",
+				    (long long)cfg->global.max_document_size / 2);
 	if (cfg->spool.batch < 1 || cfg->spool.batch > 10000)
 		return gg_error_set(err, -EINVAL, "[spool] batch must be within 1..10000");
 	if (x->jid == NULL || strchr(x->jid, '@') == NULL)

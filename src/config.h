@@ -34,6 +34,7 @@ struct gg_global_conf {
 	char *csirt_name;
 	char *contact_email;
 	int64_t max_document_size;
+	int64_t max_record_size;
 	int64_t max_depth;
 	char *mapping_dir;
 	int64_t regex_match_limit;

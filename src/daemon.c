@@ -24,11 +24,12 @@ static void daemon_log_counters(struct gg_pipeline *p, struct gg_spool *spool,
 
 	if (gg_spool_stats(spool, &st, &err) != 0)
 		gg_log_warnx("spool: %s", err.msg);
-	gg_log_info("counters: accepted=%llu duplicates=%llu quarantined=%llu published=%llu "
-		    "publish_retries=%llu publish_refused=%llu backpressure_waits=%llu "
+	gg_log_info("counters: accepted=%llu duplicates=%llu quarantined=%llu records_cut=%llu "
+		    "published=%llu publish_retries=%llu publish_refused=%llu backpressure_waits=%llu "
 		    "reconnects=%llu files_done=%llu files_failed=%llu spool_pending=%lld",
 		    (unsigned long long)c->accepted, (unsigned long long)c->duplicates,
-		    (unsigned long long)c->quarantined, (unsigned long long)c->published,
+		    (unsigned long long)c->quarantined, (unsigned long long)c->records_cut,
+		    (unsigned long long)c->published,
 		    (unsigned long long)c->publish_retries, (unsigned long long)c->publish_refused,
 		    (unsigned long long)c->backpressure_waits, (unsigned long long)c->reconnects,
 		    (unsigned long long)c->files_done, (unsigned long long)c->files_failed,

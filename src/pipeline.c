@@ -50,6 +50,9 @@ int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struc
 	p->cfg = cfg;
 	p->xml_limits.max_bytes = (size_t)cfg->global.max_document_size;
 	p->xml_limits.max_depth = (int)cfg->global.max_depth;
+	p->fit_limits.max_bytes = (size_t)cfg->global.max_document_size;
+	p->fit_limits.max_record_item = (size_t)cfg->global.max_record_size;
+	p->fit_limits.max_text = GG_FIT_MAX_TEXT;
 	p->iodef_defaults.csirt_name = cfg->global.csirt_name;
 	p->iodef_defaults.contact_email = cfg->global.contact_email;
 	pthread_mutex_init(&p->room_lock, NULL);
@@ -295,9 +298,25 @@ static int ingest_check(struct gg_ingest *ing, xmlDocPtr doc, xmlDocPtr *checked
 	return gg_validator_check(ing->validator, *checked, why);
 }
 
+/* Stages doc for the quarantine: the document as it came, not its upgrade or its cut. */
+static int ingest_quarantine(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
+			     struct gg_error *why)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	gg_log_warnx("%s: %s: quarantined: %s", ing->input_name, id, why->msg);
+	if (gg_xml_serialize(doc, &text, &len) != 0)
+		len = 0;
+	if (ingest_stage(ing, id, text, len, why) != 0)
+		return gg_error_set(why, -ENOMEM, "out of memory");
+	return -EINVAL;
+}
+
 int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
 		       struct gg_error *why)
 {
+	size_t max = ing->pipeline->fit_limits.max_bytes;
 	xmlDocPtr checked = NULL;
 	char *text = NULL;
 	size_t len = 0;
@@ -307,19 +326,49 @@ int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
 	if (r != 0) {
 		if (checked != doc)
 			xmlFreeDoc(checked);
-		/* The quarantine keeps the document as it came, not its upgrade. */
-		gg_log_warnx("%s: %s: quarantined: %s", ing->input_name, id, why->msg);
-		if (gg_xml_serialize(doc, &text, &len) != 0)
-			len = 0;
-		if (ingest_stage(ing, id, text, len, why) != 0)
-			return gg_error_set(why, -ENOMEM, "out of memory");
-		return -EINVAL;
+		return ingest_quarantine(ing, doc, id, why);
 	}
 	r = gg_xml_serialize(checked, &text, &len);
 	if (checked != doc)
 		xmlFreeDoc(checked);
 	if (r != 0)
 		return gg_error_set(why, r, "cannot serialize document");
+	if (len > max) {
+		/* An upgrade can make a document that fit on the way in bigger; a sender's
+		 * document is never cut. */
+		free(text);
+		gg_error_set(why, -EFBIG, "document is %zu bytes once serialized, over "
+			     "max_document_size %zu", len, max);
+		return ingest_quarantine(ing, doc, id, why);
+	}
+	if (ingest_stage(ing, id, text, len, NULL) != 0)
+		return gg_error_set(why, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int gg_ingest_built(struct gg_ingest *ing, xmlDocPtr doc, const char *id, struct gg_error *why)
+{
+	struct gg_pipeline *p = ing->pipeline;
+	char *text = NULL;
+	size_t len = 0;
+	int r, cut = 0;
+
+	/* Builders write IODEF 2.0 only: no version to check, no upgrade. */
+	if ((r = gg_validator_check(ing->validator, doc, why)) != 0)
+		return ingest_quarantine(ing, doc, id, why);
+	r = gg_iodef_fit(doc, &p->fit_limits, &text, &len, &cut, why);
+	if (r == -ENOMEM)
+		return r;
+	/* A cut document is checked again: the check, not the cutter, proves it valid. */
+	if (r == 0 && cut && (r = gg_validator_check(ing->validator, doc, why)) != 0)
+		free(text);
+	if (r != 0)
+		return ingest_quarantine(ing, doc, id, why);
+	if (cut) {
+		atomic_fetch_add(&p->counters.records_cut, 1);
+		gg_log_info("%s: %s: record cut to fit max_document_size (%zu bytes)",
+			    ing->input_name, id, len);
+	}
 	if (ingest_stage(ing, id, text, len, NULL) != 0)
 		return gg_error_set(why, -ENOMEM, "out of memory");
 	return 0;

@@ -11,13 +11,15 @@
 #include "config.h"
 #include "error.h"
 #include "iodef.h"
+#include "iodef_fit.h"
 #include "spool.h"
 #include "xmlsafe.h"
 
 struct gg_counters {
 	atomic_uint_fast64_t accepted;     /* records committed to the spool */
 	atomic_uint_fast64_t duplicates;   /* replays recognised by id */
-	atomic_uint_fast64_t quarantined;  /* documents refused (parse, version, schema) */
+	atomic_uint_fast64_t quarantined;  /* documents refused (parse, version, schema, size) */
+	atomic_uint_fast64_t records_cut;  /* built documents cut to fit max_document_size */
 	atomic_uint_fast64_t published;    /* acknowledged by the controller's IQ result */
 	atomic_uint_fast64_t publish_retries;
 	atomic_uint_fast64_t publish_refused; /* permanent refusals: row marked failed */
@@ -31,6 +33,7 @@ struct gg_pipeline {
 	const struct gg_config *cfg;
 	struct gg_schema *schema;
 	struct gg_xml_limits xml_limits;
+	struct gg_fit_limits fit_limits;
 	struct gg_iodef_defaults iodef_defaults;
 	struct gg_counters counters;
 	/* Bumped after every commit that added records: the publisher polls it between turns of
@@ -66,10 +69,17 @@ int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err);
 void gg_ingest_rollback(struct gg_ingest *ing);
 /* Records staged since the last commit (inputs commit mid-file when this grows). */
 size_t gg_ingest_staged(const struct gg_ingest *ing);
-/* Checks doc (upgrading IODEF 1.0 to 2.0) and stages it under id for the spool, or for the
- * quarantine. Returns 0 staged, -EINVAL quarantined (why says it), other <0 errors. */
+/* Checks doc, a document read from outside (upgrading IODEF 1.0 to 2.0), and stages it under
+ * id for the spool, or for the quarantine (invalid, or over max_document_size once
+ * serialized: it is a sender's document, never altered). Returns 0 staged, -EINVAL
+ * quarantined (why says it), other <0 errors. */
 int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
 		       struct gg_error *why);
+/* The same for a document gridgate built (a mapping, a generic incident, the NDJSON mapping):
+ * one over max_document_size is cut to fit (gg_iodef_fit: the raw record once, cut, with its
+ * length and SHA-256) and checked again; only one that cannot be made to fit, or is invalid,
+ * is quarantined. doc may be modified. */
+int gg_ingest_built(struct gg_ingest *ing, xmlDocPtr doc, const char *id, struct gg_error *why);
 /* Stages for the quarantine bytes that never became a document (malformed, refused). */
 int gg_ingest_reject(struct gg_ingest *ing, const char *id, const char *bytes, size_t len,
 		     const struct gg_error *why, struct gg_error *err);
