@@ -230,6 +230,33 @@ int gg_syslog_frame_pop(struct gg_syslog_framer *f, const char **data, size_t *l
 	return pop_lf(f, data, len, err);
 }
 
+/* Empties f, and says whether a partial frame was in it: bytes of a frame not yet complete
+ * (for octet counting, its count included). A frame being dropped as oversized was counted
+ * when it began, and filler between frames is nothing. */
+static int drop_partial(struct gg_syslog_framer *f)
+{
+	int cut = 0;
+
+	if (f->mode == GG_SYSLOG_FRAME_OCTET) {
+		if (f->want == 0)
+			while (f->start < f->end && is_filler(f->buf[f->start]))
+				f->start++;
+		cut = f->skip == 0 && (f->want > 0 || f->start < f->end);
+	} else if (f->mode == GG_SYSLOG_FRAME_LF) {
+		size_t flen = f->end - f->start;
+
+		if (flen > 0 && f->buf[f->end - 1] == '\r')
+			flen--;
+		cut = !f->discarding && flen > 0;
+	}
+	f->start = f->end;
+	f->scan = 0;
+	f->want = 0;
+	f->skip = 0;
+	f->discarding = 0;
+	return cut;
+}
+
 int gg_syslog_frame_finish(struct gg_syslog_framer *f, const char **data, size_t *len,
 			   struct gg_error *err)
 {
@@ -242,23 +269,22 @@ int gg_syslog_frame_finish(struct gg_syslog_framer *f, const char **data, size_t
 	if (f->mode == GG_SYSLOG_FRAME_AUTO && !detect(f))
 		return 0;
 	if (f->mode == GG_SYSLOG_FRAME_OCTET) {
-		while (f->start < f->end && is_filler(f->buf[f->start]))
-			f->start++;
-		/* An oversized frame cut short was reported when it began. */
-		if (f->skip > 0 || (f->want == 0 && f->start == f->end)) {
-			f->skip = 0;
-			f->start = f->end;
+		size_t at;
+
+		if (f->want == 0)
+			while (f->start < f->end && is_filler(f->buf[f->start]))
+				f->start++;
+		at = f->start;
+		/* No trailer can complete it: the sender stopped inside a frame. */
+		if (!drop_partial(f))
 			return 0;
-		}
-		flen = f->start;
-		f->start = f->end;
-		f->want = 0;
-		return proto_error(f, flen, "stream ends inside an octet-counted frame", err);
+		return gg_error_set(err, -EPIPE,
+				    "syslog framing: byte %" PRIu64 ": stream ends inside an "
+				    "octet-counted frame, truncated frame dropped",
+				    stream_off(f, at));
 	}
 	if (f->discarding || f->start == f->end) {
-		f->discarding = 0;
-		f->start = f->end;
-		f->scan = 0;
+		drop_partial(f);
 		return 0;
 	}
 	flen = f->end - f->start;
@@ -277,4 +303,13 @@ int gg_syslog_frame_finish(struct gg_syslog_framer *f, const char **data, size_t
 	}
 	*len = flen;
 	return 1;
+}
+
+int gg_syslog_frame_abort(struct gg_syslog_framer *f)
+{
+	if (f->broken)
+		return 0;
+	if (f->mode == GG_SYSLOG_FRAME_AUTO && !detect(f))
+		return 0;
+	return drop_partial(f);
 }

@@ -65,10 +65,21 @@ size_t gg_syslog_frame_push(struct gg_syslog_framer *f, const void *data, size_t
 int gg_syslog_frame_pop(struct gg_syslog_framer *f, const char **data, size_t *len,
 			struct gg_error *err);
 
-/* At end of stream: a last LF-framed message that lost its trailer is still a message
- * (returns 1 with the frame); a partial octet-counted frame is an error (-EPROTO); nothing
- * pending returns 0. Call after popping everything. */
+/* The two ends of a stream (docs/architecture.md, "Syslog input"). Call them after popping
+ * everything; both empty the framer, so a second call returns 0.
+ *
+ * finish: an orderly end (TCP FIN, TLS close_notify). A last LF-framed message that lost its
+ * trailer is still a message: returns 1 with the frame (as rsyslog's imtcp does). An
+ * octet-counted frame shorter than its count, or a count cut short, is truncated: returns
+ * -EPIPE (err says where; drop it and count it). -EMSGSIZE for a last LF line longer than
+ * max_frame, 0 when the stream ended between frames, -EPROTO when it was already broken. */
 int gg_syslog_frame_finish(struct gg_syslog_framer *f, const char **data, size_t *len,
 			   struct gg_error *err);
+
+/* abort: an abortive end (TCP reset, a read error, TLS without close_notify): whatever partial
+ * frame is held was cut by the failure, whichever the framing, and is dropped. Returns 1 when
+ * there was one (count it as truncated), 0 when the stream ended between frames, inside a
+ * frame already dropped as oversized, or was already broken. */
+int gg_syslog_frame_abort(struct gg_syslog_framer *f);
 
 #endif

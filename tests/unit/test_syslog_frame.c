@@ -67,7 +67,7 @@ static int drain(struct gg_syslog_framer *f, struct transcript *t)
 /* Feeds s in chunks (first bytes, then chunk at a time) into a framer whose buffer is exactly
  * as large as required, so ASan sees any write past it; pops after every push. */
 static void run(struct transcript *t, const char *s, size_t len, size_t max,
-		enum gg_syslog_framing mode, size_t first, size_t chunk)
+		enum gg_syslog_framing mode, size_t first, size_t chunk, int abortive)
 {
 	size_t cap = GG_SYSLOG_FRAME_BUFSIZE(max), off = 0;
 	void *buf = malloc(cap);
@@ -97,6 +97,16 @@ static void run(struct transcript *t, const char *s, size_t len, size_t max,
 			assert_true(got > 0 || want == 0);
 		}
 	}
+	if (abortive) {
+		/* A reset: "$CUT" when a partial frame was dropped. Either way the framer is
+		 * empty after it: nothing more to abort, nothing to finish. */
+		if (gg_syslog_frame_abort(&f) == 1)
+			put(t, "$CUT", 4);
+		assert_int_equal(gg_syslog_frame_abort(&f), 0);
+		if (!f.broken)
+			assert_int_equal(gg_syslog_frame_finish(&f, &data, &n, &err), 0);
+		goto out;
+	}
 	rc = gg_syslog_frame_finish(&f, &data, &n, &err);
 	if (rc == 1) {
 		put(t, "$", 1);
@@ -105,6 +115,9 @@ static void run(struct transcript *t, const char *s, size_t len, size_t max,
 		put(t, "$!PROTO", 7);
 	} else if (rc == -EMSGSIZE) {
 		put(t, "$!SIZE", 6);
+	} else if (rc == -EPIPE) {
+		assert_non_null(strstr(err.msg, "truncated frame dropped"));
+		put(t, "$!CUT", 5);
 	} else {
 		assert_int_equal(rc, 0);
 	}
@@ -118,26 +131,28 @@ out:
 /* The same transcript whether the stream comes at once, a byte at a time, or split in two at
  * every offset. */
 static void check(const char *s, size_t len, size_t max, enum gg_syslog_framing mode,
-		  const char *expect)
+		  int abortive, const char *expect)
 {
 	struct transcript *t = malloc(sizeof(*t));
 
 	assert_non_null(t);
-	run(t, s, len, max, mode, len, len);
+	run(t, s, len, max, mode, len, len, abortive);
 	if (strcmp(t->text, expect) != 0)
 		fail_msg("at once: got \"%s\", want \"%s\"", t->text, expect);
-	run(t, s, len, max, mode, 1, 1);
+	run(t, s, len, max, mode, 1, 1, abortive);
 	if (strcmp(t->text, expect) != 0)
 		fail_msg("byte by byte: got \"%s\", want \"%s\"", t->text, expect);
 	for (size_t k = 1; k < len; k++) {
-		run(t, s, len, max, mode, k, len);
+		run(t, s, len, max, mode, k, len, abortive);
 		if (strcmp(t->text, expect) != 0)
 			fail_msg("split at %zu: got \"%s\", want \"%s\"", k, t->text, expect);
 	}
 	free(t);
 }
 
-#define CHECK(s, max, mode, expect) check((s), sizeof(s) - 1, (max), (mode), (expect))
+/* The stream ends in an orderly close (finish), or is reset (abort). */
+#define CHECK(s, max, mode, expect) check((s), sizeof(s) - 1, (max), (mode), 0, (expect))
+#define CHECK_RESET(s, max, mode, expect) check((s), sizeof(s) - 1, (max), (mode), 1, (expect))
 
 static void test_init(void **state)
 {
@@ -174,7 +189,7 @@ static void test_logger_lf(void **state)
 	put(t, "|", 1);
 	put(t, b, l2 - 1);
 	put(t, "|", 1);
-	check(s, l1 + l2, 512, GG_SYSLOG_FRAME_AUTO, t->text);
+	check(s, l1 + l2, 512, GG_SYSLOG_FRAME_AUTO, 0, t->text);
 
 	/* The frames are the messages the parser expects. */
 	{
@@ -226,13 +241,15 @@ static void test_logger_octet(void **state)
 		memcpy(s + (size_t)i * l, a, l);
 	snprintf(expect, sizeof(expect), "%.*s|%.*s|%.*s|", (int)body, sp + 1, (int)body, sp + 1,
 		 (int)body, sp + 1);
-	check(s, 3 * l, 94, GG_SYSLOG_FRAME_AUTO, expect);
+	check(s, 3 * l, 94, GG_SYSLOG_FRAME_AUTO, 0, expect);
 	/* One byte too small a max_frame: every frame dropped, the stream still in step. */
-	check(s, 3 * l, 93, GG_SYSLOG_FRAME_AUTO, "!SIZE|!SIZE|!SIZE|");
-	/* The stream ends inside a fourth frame: a connection error at the end. */
+	check(s, 3 * l, 93, GG_SYSLOG_FRAME_AUTO, 0, "!SIZE|!SIZE|!SIZE|");
+	/* The stream ends inside a fourth frame: truncated, whether closed or reset; the three
+	 * whole frames before it stand. */
 	memcpy(s + 3 * l, a, 10);
-	strcat(expect, "$!PROTO");
-	check(s, 3 * l + 10, 94, GG_SYSLOG_FRAME_AUTO, expect);
+	check(s, 3 * l + 10, 94, GG_SYSLOG_FRAME_AUTO, 1, strcat(expect, "$CUT"));
+	expect[strlen(expect) - 4] = '\0';
+	check(s, 3 * l + 10, 94, GG_SYSLOG_FRAME_AUTO, 0, strcat(expect, "$!CUT"));
 	free(s);
 	free(a);
 }
@@ -320,6 +337,45 @@ static void test_bad_counts(void **state)
 	}
 }
 
+/* How a stream ends decides the fate of its last, unfinished frame (issue 9): an orderly
+ * close delivers a last LF line without its trailer and drops a short octet-counted frame
+ * (truncated); a reset drops whatever frame was unfinished (truncated), and nothing else. */
+static void test_stream_ends(void **state)
+{
+	/* Orderly close. */
+	CHECK("<13>a\n<13>partial mess", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$<13>partial mess");
+	CHECK("<13>a\n<13>partial mess\r", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$<13>partial mess");
+	CHECK("5 <13>a12 <13>part", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$!CUT");
+	CHECK("5 <13>a12 ", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$!CUT"); /* count, no byte */
+	CHECK("5 <13>a12", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$!CUT");  /* the count cut */
+	CHECK("5 <13>a\r\n", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|");
+	/* Reset: the same streams lose their unfinished frame, whichever the framing. */
+	CHECK_RESET("<13>a\n<13>partial mess", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$CUT");
+	CHECK_RESET("<13>partial mess", 64, GG_SYSLOG_FRAME_AUTO, "$CUT");
+	CHECK_RESET("<13>a\n<13>partial mess\r", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$CUT");
+	CHECK_RESET("5 <13>a12 <13>part", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$CUT");
+	CHECK_RESET("5 <13>a12 ", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$CUT");
+	CHECK_RESET("5 <13>a12", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|$CUT");
+	/* A reset between frames (line ends do not start a frame) cuts nothing. */
+	CHECK_RESET("<13>a\n", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|");
+	CHECK_RESET("<13>a\r\n\r", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|");
+	CHECK_RESET("5 <13>a\r\n", 64, GG_SYSLOG_FRAME_AUTO, "<13>a|");
+	CHECK_RESET("", 64, GG_SYSLOG_FRAME_AUTO, "");
+	CHECK_RESET("\n\n", 64, GG_SYSLOG_FRAME_AUTO, "");
+	/* A frame already dropped as oversized is not counted a second time. */
+	CHECK_RESET("<13>ok\n<13>0123456789012345678901234567890123456789", 8,
+		    GG_SYSLOG_FRAME_AUTO, "<13>ok|!SIZE|");
+	CHECK_RESET("20 <13>0123456789", 8, GG_SYSLOG_FRAME_AUTO, "!SIZE|");
+	CHECK("20 <13>0123456789", 8, GG_SYSLOG_FRAME_AUTO, "!SIZE|");
+	/* Nor is a stream that already failed: its connection error was reported. */
+	CHECK_RESET("12x <13>abc", 16, GG_SYSLOG_FRAME_AUTO, "!PROTO|");
+	/* Forced framings follow the same rule. */
+	CHECK("<13>x", 16, GG_SYSLOG_FRAME_LF, "$<13>x");
+	CHECK_RESET("<13>x", 16, GG_SYSLOG_FRAME_LF, "$CUT");
+	CHECK("3 ab", 16, GG_SYSLOG_FRAME_OCTET, "$!CUT");
+	CHECK_RESET("3 ab", 16, GG_SYSLOG_FRAME_OCTET, "$CUT");
+}
+
 /* Zero-copy reading through space/commit, as a listener does with recv(), over a long stream
  * with the error offsets counted across buffer moves. */
 static void test_space_commit(void **state)
@@ -385,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_oversized_lf),
 		cmocka_unit_test(test_oversized_octet),
 		cmocka_unit_test(test_bad_counts),
+		cmocka_unit_test(test_stream_ends),
 		cmocka_unit_test(test_space_commit),
 	};
 
