@@ -1,5 +1,7 @@
 /* test_record_id.c: ids are stable for the same record and differ for any difference in
- * input, origin, position or content. */
+ * input, origin, position or content. Known answers pin the function itself: an id is the
+ * pubsub item id and the spool's replay key, so the same record must get the same id in
+ * another process, on another day and after an upgrade. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,10 +35,44 @@ static void test_stable_and_distinct(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* Known answers: SHA-256(input NUL origin NUL decimal index NUL bytes), first 16 bytes in
+ * hex, computed independently (python3 hashlib). Any change of the function, one that
+ * depends on time, the process or memory included, fails here. */
+static void test_known_answers(void **state)
+{
+	static const struct {
+		const char *input, *origin;
+		uint64_t index;
+		const char *bytes;
+		size_t len;
+		const char *id;
+	} kat[] = {
+		{ "drop", "f1.xml", 0, "<x/>", 4, "11cef38fae210fab24c9caf3afc1f0a8" },
+		{ "syslog", "192.0.2.1:514:7", 0, "<13>1 - h a - - - hi", 20,
+		  "5033b55e8a528e9ecee1c71bcb1d1922" },
+		{ "drop", "log.txt", UINT64_MAX, "line", 4, "98079b5376513b0a27c7ce22527fa51d" },
+		{ "", "", 0, "", 0, "73d049f6dc618e4cfdbbb16f78e5de18" },
+		/* UTF-8 in the origin, a NUL and a non-UTF-8 byte in the content */
+		{ "drop", "f\xc3\xa9.ndjson", 42, "{\"a\":1}\0\xff", 9,
+		  "d2c6aea90641b2df7d2745844945b176" },
+	};
+	char id[GG_RECORD_ID_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
+		memset(id, 'X', sizeof(id));
+		gg_record_id(kat[i].input, kat[i].origin, kat[i].index, kat[i].bytes, kat[i].len, id);
+		if (strcmp(id, kat[i].id) != 0)
+			fail_msg("vector %zu (%s, %s, %llu): id %s, want %s", i, kat[i].input,
+				 kat[i].origin, (unsigned long long)kat[i].index, id, kat[i].id);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stable_and_distinct),
+		cmocka_unit_test(test_known_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
