@@ -633,6 +633,14 @@ int gg_spool_mark_failed(struct gg_spool *sp, int64_t seq, const char *reason,
 	return ret;
 }
 
+int gg_spool_synchronous(struct gg_spool *sp)
+{
+	int level = -1;
+	int rc = spool_query_int(sp, "PRAGMA synchronous", &level);
+
+	return rc == SQLITE_OK ? level : spool_errno(rc);
+}
+
 /* Returns an SQLite result code; the message stays on the handle for the caller to use. */
 static int spool_count(struct gg_spool *sp, int kind, int64_t *out)
 {

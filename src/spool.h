@@ -66,6 +66,9 @@ int gg_spool_mark_failed(struct gg_spool *sp, int64_t seq, const char *reason,
 			 struct gg_error *err);
 
 int gg_spool_pending_count(struct gg_spool *sp, int64_t *out);
+/* This handle's PRAGMA synchronous: 1 NORMAL, 2 FULL (what synchronous_full asked for), or a
+ * negative error. For tests and diagnostics. */
+int gg_spool_synchronous(struct gg_spool *sp);
 /* 1 when pending records reached max_pending (inputs must wait), else 0. */
 int gg_spool_is_full(struct gg_spool *sp);
 int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_error *err);

@@ -18,6 +18,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "config.h"
+#include "pipeline.h"
 #include "spool.h"
 
 #define THREAD_ROWS 5000
@@ -69,11 +71,12 @@ static int teardown(void **state)
 	return ret;
 }
 
-static struct gg_spool *open_spool(const struct fixture *fx, int64_t max_pending)
+static struct gg_spool *open_spool_sync(const struct fixture *fx, int64_t max_pending,
+				       int synchronous_full)
 {
 	struct gg_spool_options opts = {
 		.path = fx->path,
-		.synchronous_full = 0,
+		.synchronous_full = synchronous_full,
 		.max_pending = max_pending,
 		.busy_timeout_ms = 5000,
 	};
@@ -86,6 +89,11 @@ static struct gg_spool *open_spool(const struct fixture *fx, int64_t max_pending
 	assert_int_equal(r, 0);
 	assert_non_null(sp);
 	return sp;
+}
+
+static struct gg_spool *open_spool(const struct fixture *fx, int64_t max_pending)
+{
+	return open_spool_sync(fx, max_pending, 0);
 }
 
 static void put_ok(struct gg_spool *sp, const char *id, const char *payload)
@@ -247,6 +255,33 @@ static void test_mark_done(void **state)
 	gg_spool_close(sp);
 }
 
+/* A late refusal (an IQ error after the result, a replayed error) must not undo a delivery:
+ * the done row keeps its state, reason and attempts, and the counts do not move. */
+static void test_mark_failed_after_done(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_spool *sp = open_spool(fx, 0);
+	struct gg_spool_row rows[2];
+	struct gg_spool_stats st;
+	struct gg_error err = { 0 };
+	int n;
+
+	put_ok(sp, "acked", "x");
+	n = fetch(sp, 0, rows, 2);
+	assert_int_equal(n, 1);
+	assert_int_equal(gg_spool_mark_done(sp, &rows[0].seq, 1, &err), 0);
+	assert_int_equal(gg_spool_mark_failed(sp, rows[0].seq, "late-refusal", &err), 0);
+	gg_spool_rows_free(rows, n);
+	st = stats_of(sp);
+	assert_int_equal(st.done, 1);
+	assert_int_equal(st.failed, 0);
+	assert_int_equal(st.pending, 0);
+	gg_spool_close(sp);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records WHERE id = 'acked' AND state = 1 "
+				     "AND reason IS NULL AND attempts = 0"), 1);
+	assert_int_equal(raw_int(fx, "SELECT n FROM counts WHERE kind = 2"), 0);
+}
+
 static void test_fetch_after_seq(void **state)
 {
 	struct gg_spool *sp = open_spool(*state, 0);
@@ -387,6 +422,64 @@ static void test_reopen_keeps_pending(void **state)
 	assert_string_equal(rows[2].id, "k3");
 	gg_spool_rows_free(rows, n);
 	gg_spool_close(sp);
+}
+
+/* synchronous_full is what the spool's own connection runs with: FULL (2) or NORMAL (1). */
+static void test_synchronous(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_spool *sp = open_spool_sync(fx, 0, 1);
+
+	assert_int_equal(gg_spool_synchronous(sp), 2);
+	gg_spool_close(sp);
+	sp = open_spool_sync(fx, 0, 0);
+	assert_int_equal(gg_spool_synchronous(sp), 1);
+	gg_spool_close(sp);
+}
+
+/* The same through the daemon's path: a config file's [spool] synchronous_full, read by
+ * gg_config_load, applied by gg_pipeline_open_spool (the handle every input and the publisher
+ * open). */
+static int pipeline_spool_synchronous(const struct fixture *fx, const char *value)
+{
+	char conf[256], text[1024];
+	struct gg_config *cfg = NULL;
+	struct gg_pipeline *p = NULL;
+	struct gg_spool *sp = NULL;
+	struct gg_error err = { 0 };
+	const char *schemas = getenv("GG_TEST_SCHEMA_DIR");
+	FILE *f;
+	int level;
+
+	assert_non_null(schemas);
+	snprintf(conf, sizeof(conf), "%s/gridgate.conf", fx->dir);
+	snprintf(text, sizeof(text),
+		 "[gridgate]\nstate_dir = %s\nschema_dir = %s\n"
+		 "[spool]\npath = %s\nsynchronous_full = %s\n"
+		 "[xmpp]\njid = gateway@example.org\npassword = secret\n",
+		 fx->dir, schemas, fx->path, value);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	if (gg_config_load(conf, &cfg, &err) != 0)
+		fail_msg("gg_config_load: %s", err.msg);
+	unlink(conf);
+	if (gg_pipeline_new(cfg, &p, &err) != 0)
+		fail_msg("gg_pipeline_new: %s", err.msg);
+	if (gg_pipeline_open_spool(p, &sp, &err) != 0)
+		fail_msg("gg_pipeline_open_spool: %s", err.msg);
+	level = gg_spool_synchronous(sp);
+	gg_spool_close(sp);
+	gg_pipeline_free(p);
+	gg_config_free(cfg);
+	return level;
+}
+
+static void test_synchronous_from_config(void **state)
+{
+	assert_int_equal(pipeline_spool_synchronous(*state, "yes"), 2);
+	assert_int_equal(pipeline_spool_synchronous(*state, "no"), 1);
 }
 
 struct writer {
@@ -680,10 +773,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mark_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mark_failed_after_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_after_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine_and_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_is_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_synchronous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_synchronous_from_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_writer_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
