@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "map.h"
+#include "map_input.h"
 #include "map_internal.h"
 
 /* 2026-01-15T12:00:00Z, the receive time tests/mappings/regen uses. */
@@ -634,6 +636,223 @@ static void test_limits(void **state)
 	unlink(path);
 }
 
+/* Needs about 33,000 match steps with JIT (98,000 without) on "a" x 14 + "z": the first
+ * branch backtracks exponentially, the second matches. Far below PCRE2's built-in default
+ * (10,000,000), so only a configured limit can stop it. */
+#define LIMIT_PATTERN "rule slow\nmatch msg ^(?:(a|a)+b|.*z)$\nset description slow\n"
+#define LIMIT_LINE "aaaaaaaaaaaaaaz"
+
+/* Maps LIMIT_LINE with set; returns gg_map_line's result, *verdict set when 0. */
+static int map_limit_line(struct gg_map_ctx *ctx, const struct gg_mapset *set,
+			  enum gg_map_verdict *verdict)
+{
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	int r = gg_map_line(ctx, set, "test", "limits", 1, LIMIT_LINE, strlen(LIMIT_LINE),
+			    VECTOR_NOW, &defaults, verdict, &doc, NULL, NULL, NULL, &err);
+
+	if (r == -ERANGE && strstr(err.msg, "limit") == NULL)
+		fail_msg("-ERANGE without naming the limit: %s", err.msg);
+	xmlFreeDoc(doc);
+	return r;
+}
+
+/* regex_match_limit is the limit that applies: a pattern that needs more steps than a small
+ * configured limit (but far fewer than PCRE2's default) fails with it and maps with a large
+ * one, directly and through an input's config. */
+static void test_match_limit_applied(void **state)
+{
+	struct fixture *f = *state;
+	struct gg_map_limits small = { .regex_match_limit = 1000 };
+	struct gg_map_limits large = { .regex_match_limit = 1000000 };
+	struct gg_mapset *set = NULL;
+	struct gg_error err = { 0 };
+	enum gg_map_verdict verdict;
+	struct scratch sc;
+	const char *names[1];
+
+	scratch_open(&sc, LIMIT_PATTERN); /* writes the .map file; its own set is unused */
+	names[0] = sc.path;
+	assert_int_equal(gg_mapset_load(NULL, names, 1, &small, &set, &err), 0);
+	assert_int_equal(map_limit_line(f->ctx, set, &verdict), -ERANGE);
+	gg_mapset_unref(set);
+	assert_int_equal(gg_mapset_load(NULL, names, 1, &large, &set, &err), 0);
+	assert_int_equal(map_limit_line(f->ctx, set, &verdict), 0);
+	assert_int_equal(verdict, GG_MAP_MAPPED);
+	/* the same context again under the small limit: the limit follows the set */
+	gg_mapset_unref(set);
+	assert_int_equal(gg_mapset_load(NULL, names, 1, &small, &set, &err), 0);
+	assert_int_equal(map_limit_line(f->ctx, set, &verdict), -ERANGE);
+	gg_mapset_unref(set);
+	scratch_close(&sc);
+}
+
+/* An input's mapper as the daemon builds it: a config file with [gridgate] extra and a
+ * filedrop input whose mappings is the file map_path, with input options extra_input. */
+static struct gg_mapper *mapper_from_config(const char *extra, const char *map_path,
+					    const char *extra_input, struct gg_config **cfg_out)
+{
+	char conf[64], text[2048];
+	struct gg_config *cfg = NULL;
+	struct gg_mapper *m = NULL;
+	struct gg_error err = { 0 };
+	FILE *fp;
+	int fd;
+
+	snprintf(conf, sizeof(conf), "/tmp/gg-test-confXXXXXX");
+	fd = mkstemp(conf);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	snprintf(text, sizeof(text),
+		 "[gridgate]\nstate_dir = /tmp/gg-test-state\n%s\n"
+		 "[xmpp]\njid = gateway@example.org\npassword = secret\n"
+		 "[filedrop:in]\ndirectory = /tmp/gg-test-drop\nmappings = %s\n%s\n",
+		 extra, map_path, extra_input);
+	fputs(text, fp);
+	fclose(fp);
+	if (gg_config_load(conf, &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	unlink(conf);
+	assert_int_equal(cfg->n_inputs, 1);
+	if (gg_mapper_new(cfg, &cfg->inputs[0], &m, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_non_null(m);
+	*cfg_out = cfg;
+	return m;
+}
+
+static int map_limit_via_config(const char *limit_line, const char *map_path,
+				 enum gg_map_verdict *verdict)
+{
+	struct gg_config *cfg;
+	struct gg_mapper *m = mapper_from_config(limit_line, map_path, "", &cfg);
+	struct gg_map_ctx *ctx = NULL;
+	struct gg_error err = { 0 };
+	struct gg_mapset *set;
+	int r;
+
+	assert_int_equal(gg_mapper_ctx_new(m, &ctx, &err), 0);
+	set = gg_mapper_acquire(m);
+	r = map_limit_line(ctx, set, verdict);
+	gg_mapset_unref(set);
+	gg_map_ctx_free(ctx);
+	gg_mapper_free(m);
+	gg_config_free(cfg);
+	return r;
+}
+
+static void test_match_limit_from_config(void **state)
+{
+	enum gg_map_verdict verdict;
+	struct scratch sc;
+
+	(void)state;
+	scratch_open(&sc, LIMIT_PATTERN);
+	assert_int_equal(map_limit_via_config("regex_match_limit = 1000", sc.path, &verdict),
+			 -ERANGE);
+	assert_int_equal(map_limit_via_config("regex_match_limit = 1000000", sc.path, &verdict),
+			 0);
+	assert_int_equal(verdict, GG_MAP_MAPPED);
+	scratch_close(&sc);
+}
+
+/* 2025-12-31T12:00:00Z and 2026-01-01T00:30:00Z: receive times around New Year in UTC. */
+#define EVE_NOON ((time_t)1767182400)
+#define NEW_YEAR_0030 ((time_t)1767227400)
+
+/* A yearless stamp's year at zones far from UTC, where the offset's sign decides: the stamp's
+ * UTC time is local time minus the offset, and the year is the latest that does not put it
+ * more than a day after the receive time. */
+static void test_times_zone_sign(void **state)
+{
+	static const struct {
+		const char *in;
+		int tz;
+		time_t now;
+		const char *want;
+	} cases[] = {
+		/* New Year's noon at +14:00 is 22:00Z on the eve: 10 h ahead, this coming year
+		 * (read as +14 h the other way, 38 h ahead: last year's). */
+		{ "Jan  1 12:00:00", 840, EVE_NOON, "2026-01-01T12:00:00+14:00" },
+		/* 11:00 at +14:00 is 21:00Z on the eve: past; the other way 24.5 h ahead. */
+		{ "Jan  1 11:00:00", 840, NEW_YEAR_0030, "2026-01-01T11:00:00+14:00" },
+		/* 10:00 on New Year at -12:00 is 22:00Z on 1 January: 34 h ahead of the eve's noon,
+		 * so last year's (the other way 10 h ahead: this year's). */
+		{ "Jan  1 10:00:00", -720, EVE_NOON, "2025-01-01T10:00:00-12:00" },
+		/* 13:00 on the eve at -12:00 is 01:00Z on New Year: 30 min ahead, 2025's. */
+		{ "Dec 31 13:00:00", -720, NEW_YEAR_0030, "2025-12-31T13:00:00-12:00" },
+		/* 12:30 on 1 January at -12:00 is 00:30Z on the 2nd, exactly a day ahead: still
+		 * 2026 (the boundary itself). */
+		{ "Jan  1 12:30:00", -720, NEW_YEAR_0030, "2026-01-01T12:30:00-12:00" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[GG_TIME_XS_MAX];
+		int r = gg_time_to_xs(cases[i].in, cases[i].tz, cases[i].now, out, sizeof(out));
+
+		if (r != 0 || strcmp(out, cases[i].want) != 0)
+			fail_msg("'%s' at %d min, now %lld: got %s, want %s", cases[i].in,
+				 cases[i].tz, (long long)cases[i].now, r == 0 ? out : "refused",
+				 cases[i].want);
+	}
+}
+
+/* Maps "at STAMP" at now with ctx and set; returns DetectTime. */
+static char *detect_time(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char *line,
+			 time_t now)
+{
+	enum gg_map_verdict verdict;
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	char *t;
+
+	if (gg_map_line(ctx, set, "test", "tz", 1, line, strlen(line), now, &defaults, &verdict,
+			&doc, NULL, NULL, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	if (verdict != GG_MAP_MAPPED)
+		fail_msg("not mapped: %s", line);
+	t = gg_test_xpath(doc, "string(//i:DetectTime)");
+	xmlFreeDoc(doc);
+	return t;
+}
+
+/* The same through a mapping's `timezone` and an input's `timezone` option. */
+static void test_zone_sign_in_mappings(void **state)
+{
+	struct gg_config *cfg;
+	struct gg_mapper *m;
+	struct gg_map_ctx *ctx = NULL;
+	struct gg_error err = { 0 };
+	struct gg_mapset *set;
+	struct scratch sc;
+	char *t;
+
+	(void)state;
+	scratch_open(&sc, "timezone +14:00\nrule r\nmatch msg ^at (?<t>.*)$\n"
+			  "set detect-time $t\n");
+	/* a context of its own: the fixture's carries test_address_slots' zone override */
+	assert_int_equal(gg_map_ctx_new(NULL, &ctx, &err), 0);
+	t = detect_time(ctx, sc.set, "at Jan  1 12:00:00", EVE_NOON);
+	assert_string_equal(t, "2026-01-01T12:00:00+14:00");
+	free(t);
+	gg_map_ctx_free(ctx);
+	ctx = NULL;
+	/* the input's zone overrides the mapping's */
+	m = mapper_from_config("", sc.path, "timezone = -12:00", &cfg);
+	assert_int_equal(gg_mapper_ctx_new(m, &ctx, &err), 0);
+	set = gg_mapper_acquire(m);
+	t = detect_time(ctx, set, "at Jan  1 10:00:00", EVE_NOON);
+	assert_string_equal(t, "2025-01-01T10:00:00-12:00");
+	free(t);
+	gg_mapset_unref(set);
+	gg_map_ctx_free(ctx);
+	gg_mapper_free(m);
+	gg_config_free(cfg);
+	scratch_close(&sc);
+}
+
 /* NUL bytes and invalid UTF-8 never reach the document as text: captured values that are
  * not XML text are left out, the raw record goes in base64, and the result is valid. */
 static void test_bad_bytes(void **state)
@@ -677,6 +896,10 @@ int main(void)
 		cmocka_unit_test(test_address_slots),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bad_bytes),
+		cmocka_unit_test(test_match_limit_applied),
+		cmocka_unit_test(test_match_limit_from_config),
+		cmocka_unit_test(test_times_zone_sign),
+		cmocka_unit_test(test_zone_sign_in_mappings),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
