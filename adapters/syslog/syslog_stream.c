@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,7 @@ struct gg_syslog_stream {
 	int epoll_fd;
 	struct syslog_conn **conns; /* max_connections slots, the first n_conns in use */
 	size_t n_conns;
+	struct pollfd *pfds; /* max_connections, for conns_reap */
 };
 
 /* Puts c's socket in the epoll set for events, or takes it out (0): a paused connection is
@@ -133,59 +135,6 @@ static void conn_close(struct gg_syslog_stream *s, size_t i)
 	s->conns[i] = s->conns[--s->n_conns];
 }
 
-static void conn_accept(struct gg_syslog_stream *s)
-{
-	size_t max = s->conf.max_message_size;
-
-	for (;;) {
-		struct sockaddr_storage sa;
-		socklen_t salen = sizeof(sa);
-		struct syslog_conn *c;
-		struct gg_error err;
-		int fd = accept4(s->conf.listen_fd, (struct sockaddr *)&sa, &salen,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    errno != ECONNABORTED)
-				gg_log_warn("%s: accept", s->conf.name);
-			return;
-		}
-		if (s->n_conns >= s->conf.max_connections) {
-			s->counters.connections_refused++;
-			close(fd);
-			continue;
-		}
-		c = calloc(1, sizeof(*c) + GG_SYSLOG_FRAME_BUFSIZE(max));
-		if (c == NULL) {
-			close(fd);
-			continue;
-		}
-		c->fd = fd;
-		c->want = EPOLLIN;
-		gg_syslog_peer_name(&sa, salen, c->peer, sizeof(c->peer));
-		gg_syslog_frame_init(&c->framer, c->buf, GG_SYSLOG_FRAME_BUFSIZE(max), max,
-				     GG_SYSLOG_FRAME_AUTO);
-		if (s->conf.tls != NULL) {
-			if (gg_syslog_tls_session_new(s->conf.tls, fd, &c->tls, &err) != 0) {
-				gg_log_warnx("%s: %s: %s", s->conf.name, c->peer, err.msg);
-				conn_free(c);
-				continue;
-			}
-			c->handshaking = 1;
-			c->deadline = gg_syslog_now_ns() +
-				      (uint64_t)s->conf.handshake_timeout_ms * 1000000ull;
-		}
-		if (conn_watch(s, c, c->want) != 0) {
-			conn_free(c);
-			continue;
-		}
-		s->conns[s->n_conns++] = c;
-		s->counters.connections++;
-		gg_log_debug("%s: %s: connected", s->conf.name, c->peer);
-	}
-}
-
 /* Stages every complete frame in c's buffer that c's rate allows. Returns 0 (wants more
  * bytes), 1 when the connection must close (unframeable stream), 2 when c is over its rate
  * and paused until c->resume_at (the frames wait in the buffer), <0 on spool errors. */
@@ -230,6 +179,31 @@ static int conn_frames(struct gg_syslog_stream *s, struct syslog_conn *c)
 	}
 }
 
+/* An orderly end (FIN, or TLS close_notify): a last LF-framed message that lost its
+ * trailer is still delivered, an octet-counted frame shorter than its count is dropped.
+ * Returns 1 (c is finished) or <0 on spool errors. */
+static int conn_finish(struct gg_syslog_stream *s, struct syslog_conn *c)
+{
+	const char *data;
+	size_t len;
+	struct gg_error err;
+	int r = gg_syslog_frame_finish(&c->framer, &data, &len, &err);
+
+	if (r == 1) {
+		r = s->sink.message(s->sink.ctx, c->peer, data, len);
+		return r < 0 ? r : 1;
+	}
+	if (r < 0)
+		gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
+	if (r == -EPIPE)
+		s->counters.truncated++;
+	else if (r == -EMSGSIZE)
+		s->counters.oversized++;
+	else if (r < 0)
+		s->counters.protocol_errors++;
+	return 1;
+}
+
 /* Reads what c has (a bounded number of reads) and stages its messages in the open batch.
  * Returns 0, 1 when c is finished (closed by the peer, or unframeable), 2 when paused by the
  * rate limit, <0 on spool errors. */
@@ -261,22 +235,16 @@ static int conn_read(struct gg_syslog_stream *s, struct syslog_conn *c)
 			c->want = want == GG_TLS_WANT_WRITE ? EPOLLOUT : EPOLLIN;
 			return 0;
 		}
-		if (n <= 0) {
-			const char *data;
-			size_t len;
-
-			if (n < 0)
-				gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
-			/* A last LF-framed message may have lost its trailer at the close. */
-			r = gg_syslog_frame_finish(&c->framer, &data, &len, &err);
-			if (r == 1) {
-				r = s->sink.message(s->sink.ctx, c->peer, data, len);
-				return r < 0 ? r : 1;
-			}
-			if (r < 0)
-				s->counters.protocol_errors++;
+		if (n < 0) {
+			/* An abortive end (a reset, a read error, TLS without close_notify):
+			 * the unfinished frame was cut by it, whatever its framing. */
+			gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
+			if (gg_syslog_frame_abort(&c->framer))
+				s->counters.truncated++;
 			return 1;
 		}
+		if (n == 0)
+			return conn_finish(s, c);
 		c->want = EPOLLIN;
 		gg_syslog_frame_commit(&c->framer, (size_t)n);
 		if ((r = conn_frames(s, c)) != 0)
@@ -448,13 +416,110 @@ static int conns_due(struct gg_syslog_stream *s, int *open)
 	return 0;
 }
 
+/* At max_connections with a client waiting: connections whose peer has gone (FIN or reset)
+ * but whose hang-up no turn has reached yet are served now, so that they read their last
+ * bytes, leave and free their slots; max_connections counts live peers only, and a flood of
+ * connect-and-close does not lock out the client after it. A paused connection stays: its
+ * frames wait for its rate. Costs one poll() over the slots. Returns 0 or -ECANCELED. */
+static int conns_reap(struct gg_syslog_stream *s, int *open)
+{
+	size_t n = s->n_conns;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct syslog_conn *c = s->conns[k];
+
+		s->pfds[k] = (struct pollfd){ .fd = c->resume_at != 0 ? -1 : c->fd,
+					      .events = POLLRDHUP };
+	}
+	if (poll(s->pfds, n, 0) <= 0)
+		return 0;
+	/* Downwards: closing conns[k] moves the last one, already looked at, into its slot. */
+	for (size_t k = n; k-- > 0;) {
+		int r;
+
+		if ((s->pfds[k].revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0)
+			continue;
+		if ((r = conn_service(s, k, open)) < 0)
+			return r;
+		batch_check(s, open);
+	}
+	return 0;
+}
+
+/* Accepts every waiting client while there are slots. Returns 0 or -ECANCELED. */
+static int conn_accept(struct gg_syslog_stream *s, int *open)
+{
+	size_t max = s->conf.max_message_size;
+	int reap = 1;
+
+	for (;;) {
+		struct sockaddr_storage sa;
+		socklen_t salen = sizeof(sa);
+		struct syslog_conn *c;
+		struct gg_error err;
+		int fd = accept4(s->conf.listen_fd, (struct sockaddr *)&sa, &salen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    errno != ECONNABORTED)
+				gg_log_warn("%s: accept", s->conf.name);
+			return 0;
+		}
+		if (s->n_conns >= s->conf.max_connections && reap) {
+			size_t before = s->n_conns;
+			int r = conns_reap(s, open);
+
+			if (r < 0) {
+				close(fd);
+				return r;
+			}
+			/* One reap that freed nothing is enough for this turn: the
+			 * slots are held by live peers. */
+			reap = s->n_conns < before;
+		}
+		if (s->n_conns >= s->conf.max_connections) {
+			s->counters.connections_refused++;
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c) + GG_SYSLOG_FRAME_BUFSIZE(max));
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->want = EPOLLIN;
+		gg_syslog_peer_name(&sa, salen, c->peer, sizeof(c->peer));
+		gg_syslog_frame_init(&c->framer, c->buf, GG_SYSLOG_FRAME_BUFSIZE(max), max,
+				     GG_SYSLOG_FRAME_AUTO);
+		if (s->conf.tls != NULL) {
+			if (gg_syslog_tls_session_new(s->conf.tls, fd, &c->tls, &err) != 0) {
+				gg_log_warnx("%s: %s: %s", s->conf.name, c->peer, err.msg);
+				conn_free(c);
+				continue;
+			}
+			c->handshaking = 1;
+			c->deadline = gg_syslog_now_ns() +
+				      (uint64_t)s->conf.handshake_timeout_ms * 1000000ull;
+		}
+		if (conn_watch(s, c, c->want) != 0) {
+			conn_free(c);
+			continue;
+		}
+		s->conns[s->n_conns++] = c;
+		s->counters.connections++;
+		gg_log_debug("%s: %s: connected", s->conf.name, c->peer);
+	}
+}
+
 void gg_syslog_stream_run(struct gg_syslog_stream *s)
 {
 	struct epoll_event evs[STREAM_BURST];
 
 	for (;;) {
 		int n = epoll_wait(s->epoll_fd, evs, STREAM_BURST, loop_timeout(s));
-		int stop = 0, open = 0;
+		int stop = 0, open = 0, accept = 0;
 
 		if (n < 0 && errno != EINTR) {
 			gg_log_warn("%s: epoll_wait", s->conf.name);
@@ -470,7 +535,7 @@ void gg_syslog_stream_run(struct gg_syslog_stream *s)
 			size_t k;
 
 			if (c == (void *)&s->conf.listen_fd) {
-				conn_accept(s);
+				accept = 1;
 				continue;
 			}
 			for (k = 0; k < s->n_conns && s->conns[k] != c; k++)
@@ -482,6 +547,9 @@ void gg_syslog_stream_run(struct gg_syslog_stream *s)
 		}
 		if (!stop)
 			stop = conns_due(s, &open) < 0;
+		/* New clients last: the hang-ups of this pass have freed their slots by now. */
+		if (!stop && accept)
+			stop = conn_accept(s, &open) < 0;
 		if (open)
 			s->sink.end(s->sink.ctx, 1);
 		if (stop)
@@ -503,7 +571,8 @@ int gg_syslog_stream_new(const struct gg_syslog_stream_conf *conf,
 	s->sink = *sink;
 	s->epoll_fd = -1;
 	s->conns = calloc(conf->max_connections, sizeof(*s->conns));
-	if (s->conns == NULL) {
+	s->pfds = calloc(conf->max_connections, sizeof(*s->pfds));
+	if (s->conns == NULL || s->pfds == NULL) {
 		gg_syslog_stream_free(s);
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -530,6 +599,7 @@ void gg_syslog_stream_free(struct gg_syslog_stream *s)
 	for (size_t i = 0; i < s->n_conns; i++)
 		conn_free(s->conns[i]);
 	free(s->conns);
+	free(s->pfds);
 	if (s->epoll_fd >= 0)
 		close(s->epoll_fd);
 	free(s);

@@ -50,9 +50,12 @@ struct gg_syslog_stream_sink {
 /* Written by the loop's thread, read by the main thread's counter log. */
 struct gg_syslog_stream_counters {
 	atomic_uint_fast64_t oversized, protocol_errors;
+	/* Frames cut by the end of their connection, dropped: any unfinished frame at a reset or
+	 * read error, an octet-counted one shorter than its count at an orderly close. */
+	atomic_uint_fast64_t truncated;
 	atomic_uint_fast64_t rate_paused; /* times a connection was paused */
 	atomic_uint_fast64_t connections;
-	atomic_uint_fast64_t connections_refused;  /* beyond max_connections */
+	atomic_uint_fast64_t connections_refused;  /* beyond max_connections live ones */
 	atomic_uint_fast64_t tls_handshake_failed; /* refused, failed or timed out */
 	atomic_uint_fast64_t log_suppressed;       /* connection notices over the log budget */
 };
