@@ -577,9 +577,11 @@ static void syslog_counters(const struct syslog_in *st, char *out, size_t size)
 	}
 	sc = gg_syslog_stream_counters(st->stream);
 	n = snprintf(out, size,
-		     "oversized=%llu malformed=%llu protocol_errors=%llu rate_paused=%llu "
-		     "connections=%llu connections_refused=%llu log_suppressed=%llu",
-		     (unsigned long long)sc->oversized, (unsigned long long)st->malformed,
+		     "oversized=%llu truncated=%llu malformed=%llu protocol_errors=%llu "
+		     "rate_paused=%llu connections=%llu connections_refused=%llu "
+		     "log_suppressed=%llu",
+		     (unsigned long long)sc->oversized, (unsigned long long)sc->truncated,
+		     (unsigned long long)st->malformed,
 		     (unsigned long long)sc->protocol_errors, (unsigned long long)sc->rate_paused,
 		     (unsigned long long)sc->connections,
 		     (unsigned long long)sc->connections_refused,
