@@ -77,3 +77,16 @@ counters_now() {
 	more_counters() { [ "$(grep -c "info: $1: counters: " "$work/gridgate.log")" -gt "$before" ]; }
 	wait_for 10 more_counters "$1"
 }
+
+# counter_reaches INSTANCE KEY VALUE [SECONDS]: asks for INSTANCE's counters (SIGUSR1) until
+# KEY is at least VALUE; fails after SECONDS (10). The last value is then in `counter`.
+counter_reaches() {
+	local end=$((SECONDS + ${4:-10})) v
+	while :; do
+		counters_now "$1" || return 1
+		v=$(counter "$1" "$2")
+		[ -n "$v" ] && [ "$v" -ge "$3" ] && return 0
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.3
+	done
+}
