@@ -29,7 +29,7 @@ printf '<?xml version="1.0" encoding="ISO-2022-JP"?>\n<IODEF-Document xmlns="urn
 printf '{"src_ip": "192.0.2.1"}\n{"src_ip": "not-an-ip"}\nnot json\n' > "$d/mixed.ndjson"
 for i in 1 2 3; do iodef2_doc "good-$i" > "$d/good-$i.xml"; done
 bad=(01-wrong-namespace.xml 02-missing-incidentid.xml 03-bad-enum-purpose.xml 04-bad-datetime.xml
-	10-truncated.xml xxe.xml laughs.xml oversized.xml garbage.txt encoding.xml mixed.ndjson)
+	05-v1-bad-enum-purpose.xml 06-v1-missing-incidentid.xml 10-truncated.xml xxe.xml laughs.xml oversized.xml garbage.txt encoding.xml mixed.ndjson)
 
 gg_start
 wait_for 60 no_files_left || fail "files still waiting: $(files_left)"
@@ -46,9 +46,9 @@ grep -q '^line 3: ' "$d/failed/mixed.ndjson.reason" || fail "ndjson reason lacks
 grep -qi 'line [0-9]' "$d/failed/03-bad-enum-purpose.xml.reason" || fail "schema reason lacks a line"
 if grep -rq 'root:' "$work/state" "$d/failed" 2>/dev/null; then fail "/etc/passwd content leaked"; fi
 for i in 1 2 3; do [ -f "$d/done/good-$i.xml" ] || fail "good-$i.xml not in done/"; done
-# 3 good documents + line 1 of mixed.ndjson published; 10 whole files + 2 lines quarantined.
+# 3 good documents + line 1 of mixed.ndjson published; 12 whole files + 2 lines quarantined.
 [ "$(gg_spool_stat published)" = 4 ] || fail "published=$(gg_spool_stat published), want 4"
-[ "$(gg_spool_stat quarantined)" = 12 ] || fail "quarantined=$(gg_spool_stat quarantined), want 12"
+[ "$(gg_spool_stat quarantined)" = 14 ] || fail "quarantined=$(gg_spool_stat quarantined), want 14"
 # Every log line is gridgate's own (timestamped), none is raw libxml2 text.
 if grep -v '^20[0-9][0-9]-' "$work/gridgate.log" | grep -q .; then
 	fail "unformatted lines in the log: $(grep -v '^20[0-9][0-9]-' "$work/gridgate.log" | head -2)"
