@@ -75,4 +75,31 @@ int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_er
 /* Deletes done rows older than max_age_s, keeping the file from growing without end. */
 int gg_spool_prune_done(struct gg_spool *sp, int64_t max_age_s, struct gg_error *err);
 
+/* File staging (in_filedrop): the records of a file committed in several slices wait in a
+ * table the publisher never reads, keyed by source (the input) and file, and enter the queue
+ * in one transaction once the whole file is good, or are dropped with it. */
+struct gg_spool_stage_row {
+	const char *id;
+	const char *payload;
+	size_t len;
+};
+/* Creates the staging table if missing (spools written before it keep working) and deletes
+ * what source left staged, its files unfinished when it stopped: they are read again.
+ * *removed gets the number of rows deleted. Its own transaction. */
+int gg_spool_stage_init(struct gg_spool *sp, const char *source, int64_t *removed,
+			struct gg_error *err);
+/* Adds rows of one file, in order; inside the caller's transaction. */
+int gg_spool_stage_put(struct gg_spool *sp, const char *source, const char *file,
+		       const char *topic, const struct gg_spool_stage_row *rows, size_t n,
+		       struct gg_error *err);
+/* Deletes the staged rows of file (every file of source when file is NULL); works inside the
+ * caller's transaction or as its own. *removed (may be NULL) gets the count. */
+int gg_spool_stage_drop(struct gg_spool *sp, const char *source, const char *file,
+			int64_t *removed, struct gg_error *err);
+/* Moves the staged rows of file into the queue, in order, and deletes them; must run inside the
+ * caller's transaction so the move is all or nothing. Ids already queued are not added again
+ * (*duplicates). */
+int gg_spool_stage_publish(struct gg_spool *sp, const char *source, const char *file,
+			   int64_t *added, int64_t *duplicates, struct gg_error *err);
+
 #endif
