@@ -1,5 +1,7 @@
 /* grid_publisher.c: the publisher thread: reads pending spool rows, publishes each as a pubsub
- * item with its spool id, keeps a window of IQs in flight, and marks rows done on IQ results. */
+ * item with its spool id, keeps a window of IQs in flight, and marks rows done on IQ results.
+ * An item the controller answers by closing the stream is found (grid_isolate.c) and set
+ * aside, so it cannot hold back the items behind it. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -36,6 +38,8 @@ struct gg_publisher {
 	int caught_up;
 	int64_t *acked;            /* seqs acknowledged, not yet marked done */
 	size_t n_acked;
+	struct gg_grid_isolate iso;
+	size_t max_payload;        /* max_document_size: a row over it would kill the stream */
 	int64_t retry_at_ms;       /* a retryable refusal: resend from the start then */
 	int64_t retry_backoff_ms;
 	int64_t next_prune_ms;
@@ -68,6 +72,7 @@ static void publisher_on_iq(void *arg, const char *id, xmpp_stanza_t *stanza)
 	if (i < 0)
 		return; /* an answer from before a reconnect: its row is resent or done already */
 	inflight_remove(pub, (size_t)i);
+	gg_grid_isolate_answered(&pub->iso, seq);
 	if (strcmp(type, "result") == 0) {
 		pub->acked[pub->n_acked++] = seq;
 		return;
@@ -87,7 +92,7 @@ static void publisher_on_iq(void *arg, const char *id, xmpp_stanza_t *stanza)
 	atomic_fetch_add(&c->publish_retries, 1);
 	if (verdict == GG_GRID_TOPIC_GONE) {
 		/* The topic vanished: a new session prepares (re-creates) it. */
-		gg_grid_session_drop(pub->session, "topic gone");
+		gg_grid_session_drop(pub->session, GG_DROP_SELF, "topic gone");
 		return;
 	}
 	if (pub->retry_at_ms == 0) {
@@ -139,10 +144,38 @@ static int publisher_send(struct gg_publisher *pub, const struct gg_spool_row *r
 	return 0;
 }
 
+/* Takes a row out of the queue for good, with the reason `gridgate spool` shows. */
+static void publisher_set_aside(struct gg_publisher *pub, int64_t seq, const char *why)
+{
+	struct gg_error err;
+
+	gg_log_warnx("publisher: record seq %" PRId64 " set aside: %s", seq, why);
+	if (gg_spool_mark_failed(pub->spool, seq, why, &err) != 0)
+		gg_log_warnx("publisher: spool: %s", err.msg);
+	atomic_fetch_add(&pub->pipeline->counters.publish_refused, 1);
+	gg_pipeline_notify_room(pub->pipeline);
+}
+
+/* Sends a row, or sets it aside when it is over max_document_size: a spool written before
+ * documents were bounded may hold one, and the controller would close the stream on it. */
+static int publisher_offer(struct gg_publisher *pub, const struct gg_spool_row *row)
+{
+	char why[160];
+
+	if (row->payload_len > pub->max_payload) {
+		snprintf(why, sizeof(why), "document is %zu bytes, over max_document_size %zu: "
+			 "the controller would close the stream on it", row->payload_len,
+			 pub->max_payload);
+		publisher_set_aside(pub, row->seq, why);
+		return 0;
+	}
+	return publisher_send(pub, row);
+}
+
 /* Tops the window up from the spool. */
 static void publisher_fill(struct gg_publisher *pub)
 {
-	size_t window = (size_t)pub->conf->window;
+	size_t window = gg_grid_isolate_window(&pub->iso, (size_t)pub->conf->window);
 	uint64_t generation = atomic_load(&pub->pipeline->spool_generation);
 	struct gg_spool_row rows[256];
 	struct gg_error err;
@@ -162,7 +195,7 @@ static void publisher_fill(struct gg_publisher *pub)
 		}
 		for (int i = 0; i < n; i++) {
 			if (inflight_find(pub, rows[i].seq) < 0 &&
-			    publisher_send(pub, &rows[i]) != 0)
+			    publisher_offer(pub, &rows[i]) != 0)
 				break;
 			pub->cursor = rows[i].seq;
 		}
@@ -190,9 +223,39 @@ static void publisher_check_timeouts(struct gg_publisher *pub)
 
 	for (size_t i = 0; i < pub->n_inflight; i++) {
 		if (now - pub->inflight[i].sent_ms > pub->conf->iq_timeout_ms) {
-			gg_grid_session_drop(pub->session, "publish IQ timed out");
+			gg_grid_session_drop(pub->session, GG_DROP_TRANSPORT,
+					     "publish IQ timed out");
 			return;
 		}
+	}
+}
+
+/* The session ended with items in flight: charge the drop to them (a controller closes the
+ * stream on a stanza it cannot take instead of answering it). Whatever was in flight is then
+ * unknown and is resent from the spool, one at a time while the culprit is looked for. */
+static void publisher_charge_drop(struct gg_publisher *pub)
+{
+	int64_t seqs[4096], culprit;
+	const char *why;
+	enum gg_grid_drop_kind kind = gg_grid_session_last_drop(pub->session, &why);
+	size_t n = pub->n_inflight < 4096 ? pub->n_inflight : 4096;
+	char reason[320];
+
+	for (size_t i = 0; i < n; i++)
+		seqs[i] = pub->inflight[i].seq;
+	atomic_fetch_add(&pub->pipeline->counters.publish_retries, n);
+	switch (gg_grid_isolate_drop(&pub->iso, kind, seqs, n, &culprit)) {
+	case GG_ISOLATE_RESEND:
+		break;
+	case GG_ISOLATE_PROBE:
+		gg_log_warnx("publisher: the controller ended the session twice with the same items "
+			     "in flight (%s): sending one at a time to find the one it refuses", why);
+		break;
+	case GG_ISOLATE_REFUSE:
+		snprintf(reason, sizeof(reason), "the controller closed the stream on this item: %s",
+			 why);
+		publisher_set_aside(pub, culprit, reason);
+		break;
 	}
 }
 
@@ -203,7 +266,7 @@ static void publisher_turn(struct gg_publisher *pub)
 	if (!gg_grid_session_is_up(pub->session) ||
 	    gg_grid_session_epoch(pub->session) != pub->ready_epoch) {
 		if (pub->ready) {
-			/* Whatever was in flight is unknown: resend it all from the spool. */
+			publisher_charge_drop(pub);
 			pub->ready = 0;
 			pub->n_inflight = 0;
 			atomic_fetch_add(&pub->pipeline->counters.reconnects, 1);
@@ -217,7 +280,7 @@ static void publisher_turn(struct gg_publisher *pub)
 		pub->service_attr = NULL;
 		if (gg_grid_topic_prepare(pub->session, pub->conf, 1, &pub->topic, &err) != 0) {
 			gg_log_warnx("publisher: %s", err.msg);
-			gg_grid_session_drop(pub->session, "topic not ready");
+			gg_grid_session_drop(pub->session, GG_DROP_SELF, "topic not ready");
 			return;
 		}
 		pub->service_attr = gg_xml_attr_escape(pub->topic.service);
@@ -293,6 +356,7 @@ int gg_publisher_start(struct gg_pipeline *p, struct gg_publisher **out, struct 
 	pub->pipeline = p;
 	pub->conf = conf;
 	pub->retry_backoff_ms = conf->reconnect_min_ms;
+	pub->max_payload = (size_t)p->cfg->global.max_document_size;
 	pub->inflight = calloc((size_t)conf->window, sizeof(*pub->inflight));
 	/* Acks arrive only for what is in flight: the window bounds them. */
 	pub->acked = calloc((size_t)conf->window, sizeof(*pub->acked));

@@ -33,7 +33,86 @@ struct gg_grid_session {
 	xmpp_stanza_t *wait_result;
 	int wait_done;
 	int closing; /* a disconnect we asked for: no warning, no reconnect */
+	int drop_requested; /* gg_grid_session_drop set drop_kind: the handler keeps it */
+	enum gg_grid_drop_kind drop_kind;
+	char drop_why[256];
 };
+
+/* RFC 6120 4.9.3 conditions, and whether each speaks of the stanza we sent or of the server.
+ * Read from the stanza by name: libstrophe 0.12 knows "not-well-formed" only by its RFC 3920
+ * name (xml-not-well-formed) and reports Prosody's as undefined-condition. */
+static const struct {
+	const char *name;
+	enum gg_grid_drop_kind kind;
+} stream_conditions[] = {
+	{ "bad-format", GG_DROP_STANZA },
+	{ "bad-namespace-prefix", GG_DROP_STANZA },
+	{ "conflict", GG_DROP_SERVER },
+	{ "connection-timeout", GG_DROP_SERVER },
+	{ "host-gone", GG_DROP_SERVER },
+	{ "host-unknown", GG_DROP_SERVER },
+	{ "improper-addressing", GG_DROP_STANZA },
+	/* A module that crashed on an item looks like this too: charged, twice to convict. */
+	{ "internal-server-error", GG_DROP_TRANSPORT },
+	{ "invalid-from", GG_DROP_STANZA },
+	{ "invalid-id", GG_DROP_STANZA },
+	{ "invalid-namespace", GG_DROP_STANZA },
+	{ "invalid-xml", GG_DROP_STANZA },
+	{ "not-authorized", GG_DROP_SERVER },
+	{ "not-well-formed", GG_DROP_STANZA },
+	{ "xml-not-well-formed", GG_DROP_STANZA },
+	{ "policy-violation", GG_DROP_STANZA },
+	{ "remote-connection-failed", GG_DROP_SERVER },
+	{ "reset", GG_DROP_SERVER },
+	{ "resource-constraint", GG_DROP_SERVER },
+	{ "restricted-xml", GG_DROP_STANZA },
+	{ "see-other-host", GG_DROP_SERVER },
+	{ "system-shutdown", GG_DROP_SERVER },
+	{ "undefined-condition", GG_DROP_TRANSPORT },
+	{ "unsupported-encoding", GG_DROP_STANZA },
+	{ "unsupported-stanza-type", GG_DROP_STANZA },
+	{ "unsupported-version", GG_DROP_SERVER },
+};
+
+/* The condition element's name of a <stream:error/>, or NULL. */
+static const char *stream_condition(xmpp_stanza_t *error)
+{
+	for (xmpp_stanza_t *c = error ? xmpp_stanza_get_children(error) : NULL; c != NULL;
+	     c = xmpp_stanza_get_next(c)) {
+		const char *name = xmpp_stanza_get_name(c);
+
+		if (xmpp_stanza_is_tag(c) && name != NULL && strcmp(name, "text") != 0)
+			return name;
+	}
+	return NULL;
+}
+
+/* Notes why an established session ended, unless we ended it and said why already. */
+static void session_note_drop(struct gg_grid_session *s, int error,
+			      const xmpp_stream_error_t *stream_error)
+{
+	const char *condition;
+
+	if (s->drop_requested)
+		return;
+	s->drop_kind = GG_DROP_TRANSPORT;
+	if (stream_error == NULL) {
+		snprintf(s->drop_why, sizeof(s->drop_why), "connection closed%s%s",
+			 error ? ": " : " by the controller", error ? strerror(error) : "");
+		return;
+	}
+	condition = stream_condition(stream_error->stanza);
+	snprintf(s->drop_why, sizeof(s->drop_why), "stream error %s%s%s",
+		 condition ? condition : "(no condition)", stream_error->text ? ": " : "",
+		 stream_error->text ? stream_error->text : "");
+	for (size_t i = 0; condition != NULL && i < sizeof(stream_conditions) /
+						    sizeof(stream_conditions[0]); i++) {
+		if (strcmp(stream_conditions[i].name, condition) == 0) {
+			s->drop_kind = stream_conditions[i].kind;
+			break;
+		}
+	}
+}
 
 int64_t gg_now_ms(void)
 {
@@ -112,6 +191,7 @@ static void session_conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t event, int
 		}
 		s->state = SESSION_UP;
 		s->epoch++;
+		s->drop_requested = 0;
 		s->backoff_ms = s->conf->reconnect_min_ms;
 		xmpp_handler_add(conn, session_iq_handler, NULL, "iq", NULL, s);
 		gg_log_info("xmpp: connected to %s as %s", s->conf->host ? s->conf->host
@@ -122,15 +202,16 @@ static void session_conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t event, int
 		s->state = SESSION_DOWN;
 		return;
 	}
-	if (s->state == SESSION_UP)
-		gg_log_warnx("xmpp: disconnected%s%s", error ? ": " : "",
-			     error ? strerror(error) : "");
-	else
+	if (s->state == SESSION_UP) {
+		session_note_drop(s, error, stream_error);
+		gg_log_warnx("xmpp: disconnected: %s", s->drop_why);
+	} else {
 		/* libstrophe reports failed authentication as a disconnect with error 0. */
 		gg_log_warnx("xmpp: connection failed%s%s", error ? ": " : " (authentication?)",
 			     error ? strerror(error) : "");
-	if (stream_error != NULL && stream_error->text != NULL)
-		gg_log_warnx("xmpp: stream error: %s", stream_error->text);
+		if (stream_error != NULL && stream_error->text != NULL)
+			gg_log_warnx("xmpp: stream error: %s", stream_error->text);
+	}
 	s->state = SESSION_DOWN;
 	session_schedule_reconnect(s);
 }
@@ -240,12 +321,23 @@ uint64_t gg_grid_session_epoch(const struct gg_grid_session *s)
 	return s->epoch;
 }
 
-void gg_grid_session_drop(struct gg_grid_session *s, const char *why)
+void gg_grid_session_drop(struct gg_grid_session *s, enum gg_grid_drop_kind kind,
+			  const char *why)
 {
 	if (s->conn == NULL || s->state == SESSION_DOWN)
 		return;
 	gg_log_warnx("xmpp: dropping the connection: %s", why);
+	s->drop_requested = 1;
+	s->drop_kind = kind;
+	snprintf(s->drop_why, sizeof(s->drop_why), "%s", why);
 	xmpp_disconnect(s->conn);
+}
+
+enum gg_grid_drop_kind gg_grid_session_last_drop(const struct gg_grid_session *s,
+						 const char **why)
+{
+	*why = s->drop_why;
+	return s->drop_kind;
 }
 
 int gg_grid_session_wait_up(struct gg_grid_session *s, int64_t timeout_ms)

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "grid_isolate.h"
 
 struct gg_grid_session;
 
@@ -33,8 +34,14 @@ void gg_grid_session_pump(struct gg_grid_session *s, unsigned long timeout_ms);
 int gg_grid_session_is_up(const struct gg_grid_session *s);
 /* Bumped at every established connection, so callers notice a reconnect in between. */
 uint64_t gg_grid_session_epoch(const struct gg_grid_session *s);
-/* Closes the connection (e.g. after an IQ timeout); the backoff then reconnects. */
-void gg_grid_session_drop(struct gg_grid_session *s, const char *why);
+/* Closes the connection; the backoff then reconnects. kind is what the drop says about what
+ * was in flight: GG_DROP_TRANSPORT for an IQ that timed out, GG_DROP_SELF otherwise. */
+void gg_grid_session_drop(struct gg_grid_session *s, enum gg_grid_drop_kind kind,
+			  const char *why);
+/* Why the last established connection ended: its kind, and a text such as
+ * "stream error policy-violation: XML stanza is too big" (valid until the next drop). */
+enum gg_grid_drop_kind gg_grid_session_last_drop(const struct gg_grid_session *s,
+						 const char **why);
 /* Waits (pumping) up to timeout_ms for the session to come up. 0 when up. */
 int gg_grid_session_wait_up(struct gg_grid_session *s, int64_t timeout_ms);
 

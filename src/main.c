@@ -23,7 +23,7 @@ static const struct command {
 	{ "check-config", gg_cmd_check_config, "load the configuration and schemas, report" },
 	{ "validate", gg_cmd_validate, "validate IODEF documents: validate FILE..." },
 	{ "topics", gg_cmd_topics, "inspect the topic: topics check | topics items [--out DIR]" },
-	{ "spool", gg_cmd_spool, "inspect the spool: spool stats" },
+	{ "spool", gg_cmd_spool, "inspect the spool: spool stats, spool refused [MAX]" },
 	{ "map", gg_cmd_map, "run mappings on log lines: map -m MAPPING [--explain] [FILE...]" },
 };
 

@@ -373,3 +373,145 @@ int gg_ingest_built(struct gg_ingest *ing, xmlDocPtr doc, const char *id, struct
 		return gg_error_set(why, -ENOMEM, "out of memory");
 	return 0;
 }
+
+/* Files read in several commits (in_filedrop). A file's records must reach the queue all at
+ * once or not at all, yet a large file cannot wait in memory: its slices go to the spool's
+ * staging rows, which the publisher never reads. Staged entries before `from` belong to files
+ * whose outcome is already decided and go to the queue as gg_ingest_commit would send them. */
+
+/* Writes entries [lo, hi) inside the open transaction: quarantine entries to the quarantine,
+ * records to the queue (file NULL) or to file's staging rows; adds to the counts. */
+static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const char *file,
+			      uint64_t counts[3], struct gg_error *err)
+{
+	const char *topic = ing->pipeline->cfg->xmpp.topic;
+	struct gg_spool_stage_row *rows = NULL;
+	size_t n_rows = 0;
+	int r = 0;
+
+	if (file != NULL && hi > lo && (rows = calloc(hi - lo, sizeof(*rows))) == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = lo; i < hi && r >= 0; i++) {
+		struct staged *s = &ing->staged[i];
+
+		if (s->quarantine) {
+			r = gg_spool_quarantine(ing->spool, s->id, ing->input_name, s->reason,
+						s->line, s->column, s->payload ? s->payload : "",
+						s->len, err);
+			counts[2] += r == 0;
+		} else if (file != NULL) {
+			/* rows borrow the entries' strings; they outlive the put below. */
+			rows[n_rows++] = (struct gg_spool_stage_row){ s->id, s->payload, s->len };
+		} else {
+			r = gg_spool_put(ing->spool, s->id, topic, ing->input_name, s->payload,
+					 s->len, err);
+			counts[0] += r == 0;
+			counts[1] += r == 1;
+		}
+	}
+	if (r >= 0 && n_rows > 0)
+		r = gg_spool_stage_put(ing->spool, ing->input_name, file, topic, rows, n_rows, err);
+	free(rows);
+	return r < 0 ? r : 0;
+}
+
+/* Commits the open transaction, or rolls it back; either way the staged entries are gone, as
+ * after gg_ingest_commit. counts: added to the queue, duplicates, quarantined. */
+static int ingest_finish(struct gg_ingest *ing, int r, const uint64_t counts[3],
+			 struct gg_error *err)
+{
+	struct gg_counters *c = &ing->pipeline->counters;
+
+	if (r != 0 || (r = gg_spool_commit(ing->spool, err)) != 0) {
+		gg_spool_rollback(ing->spool);
+		ingest_clear(ing);
+		return r;
+	}
+	ingest_clear(ing);
+	atomic_fetch_add(&c->accepted, counts[0]);
+	atomic_fetch_add(&c->duplicates, counts[1]);
+	atomic_fetch_add(&c->quarantined, counts[2]);
+	if (counts[0] > 0)
+		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
+	return 0;
+}
+
+int gg_ingest_stage_init(struct gg_ingest *ing, int64_t *removed, struct gg_error *err)
+{
+	return gg_spool_stage_init(ing->spool, ing->input_name, removed, err);
+}
+
+int gg_ingest_commit_slice(struct gg_ingest *ing, size_t from, const char *file, int first,
+			   struct gg_error *err)
+{
+	uint64_t counts[3] = { 0, 0, 0 };
+	int r;
+
+	if (from > ing->n_staged)
+		from = ing->n_staged;
+	if ((r = gg_spool_begin(ing->spool, err)) != 0) {
+		ingest_clear(ing);
+		return r;
+	}
+	/* Rows of an earlier, abandoned reading of the same file must not join this one. */
+	if (first)
+		r = gg_spool_stage_drop(ing->spool, ing->input_name, file, NULL, err);
+	if (r == 0)
+		r = ingest_write_range(ing, 0, from, NULL, counts, err);
+	if (r == 0)
+		r = ingest_write_range(ing, from, ing->n_staged, file, counts, err);
+	return ingest_finish(ing, r, counts, err);
+}
+
+int gg_ingest_commit_file(struct gg_ingest *ing, size_t from, const char *file,
+			  struct gg_error *err)
+{
+	uint64_t counts[3] = { 0, 0, 0 };
+	int64_t added = 0, duplicates = 0;
+	int r;
+
+	if (from > ing->n_staged)
+		from = ing->n_staged;
+	if ((r = gg_spool_begin(ing->spool, err)) != 0) {
+		ingest_clear(ing);
+		return r;
+	}
+	/* Queue order follows the files and, within the file, its lines: earlier files, the
+	 * file's staged slices, then its last slice still in memory. */
+	r = ingest_write_range(ing, 0, from, NULL, counts, err);
+	if (r == 0)
+		r = gg_spool_stage_publish(ing->spool, ing->input_name, file, &added, &duplicates,
+					   err);
+	counts[0] += (uint64_t)added;
+	counts[1] += (uint64_t)duplicates;
+	if (r == 0)
+		r = ingest_write_range(ing, from, ing->n_staged, NULL, counts, err);
+	return ingest_finish(ing, r, counts, err);
+}
+
+size_t gg_ingest_drop_records(struct gg_ingest *ing, size_t from)
+{
+	size_t kept = from, dropped = 0;
+
+	for (size_t i = from; i < ing->n_staged; i++) {
+		struct staged *s = &ing->staged[i];
+
+		if (s->quarantine) {
+			if (kept != i)
+				ing->staged[kept] = *s;
+			kept++;
+			continue;
+		}
+		free(s->payload);
+		free(s->reason);
+		dropped++;
+	}
+	if (kept < ing->n_staged)
+		ing->n_staged = kept;
+	return dropped;
+}
+
+int gg_ingest_discard_file(struct gg_ingest *ing, const char *file, struct gg_error *err)
+{
+	return gg_spool_stage_drop(ing->spool, ing->input_name, file, NULL, err);
+}

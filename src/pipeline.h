@@ -84,4 +84,25 @@ int gg_ingest_built(struct gg_ingest *ing, xmlDocPtr doc, const char *id, struct
 int gg_ingest_reject(struct gg_ingest *ing, const char *id, const char *bytes, size_t len,
 		     const struct gg_error *why, struct gg_error *err);
 
+/* A file whose records must reach the queue all at once or not at all (in_filedrop), read in
+ * slices so that it never has to fit in memory. `from` is gg_ingest_staged() when the file
+ * began: entries before it belong to earlier files and are committed as usual. */
+/* At start: creates the spool's staging table if missing and deletes what this input left
+ * staged (files it had not finished; they are still in place and are read again). */
+int gg_ingest_stage_init(struct gg_ingest *ing, int64_t *removed, struct gg_error *err);
+/* Commits entries before from to the queue and the file's records since from to its staging
+ * rows, which no output reads; first deletes rows left by an earlier, abandoned reading of the
+ * file. Quarantine entries are written either way. Entries are cleared, as by a commit. */
+int gg_ingest_commit_slice(struct gg_ingest *ing, size_t from, const char *file, int first,
+			   struct gg_error *err);
+/* The file ended well: its staging rows and every staged entry enter the queue in one
+ * transaction. On failure nothing is written (staging rows stay, the file is read again). */
+int gg_ingest_commit_file(struct gg_ingest *ing, size_t from, const char *file,
+			  struct gg_error *err);
+/* The file failed: forgets its records staged in memory since from (quarantine entries stay,
+ * to be committed with the batch) and returns how many. */
+size_t gg_ingest_drop_records(struct gg_ingest *ing, size_t from);
+/* The file failed after slices: deletes its staging rows (its own short transaction). */
+int gg_ingest_discard_file(struct gg_ingest *ing, const char *file, struct gg_error *err);
+
 #endif

@@ -730,6 +730,42 @@ int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_er
 	return 0;
 }
 
+int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, void *arg,
+			 struct gg_error *err)
+{
+	static const char sql[] = "SELECT seq, id, source, attempts, updated, reason FROM records"
+				  " WHERE state = 2 ORDER BY seq DESC LIMIT ?1";
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	/* Prepared here, not kept: only the CLI asks, once. */
+	rc = sqlite3_prepare_v2(sp->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 1, max);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gg_spool_failed row = {
+			.seq = sqlite3_column_int64(st, 0),
+			.id = (const char *)sqlite3_column_text(st, 1),
+			.source = (const char *)sqlite3_column_text(st, 2),
+			.attempts = sqlite3_column_int(st, 3),
+			.updated = sqlite3_column_int64(st, 4),
+			.reason = (const char *)sqlite3_column_text(st, 5),
+		};
+
+		fn(arg, &row);
+		n++;
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE) {
+		int ret = spool_fail(sp, err, rc, "list refused");
+
+		sqlite3_finalize(st);
+		return ret;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
 /* Age counts from when a row was marked done: a row stays as long as max_age_s after its
  * acknowledgement, so a replay of its id within that window is still recognised. */
 int gg_spool_prune_done(struct gg_spool *sp, int64_t max_age_s, struct gg_error *err)

@@ -72,6 +72,18 @@ int gg_spool_synchronous(struct gg_spool *sp);
 /* 1 when pending records reached max_pending (inputs must wait), else 0. */
 int gg_spool_is_full(struct gg_spool *sp);
 int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_error *err);
+/* A row the far side refused for good (state failed), as gg_spool_list_failed shows it; the
+ * strings live until fn returns. */
+struct gg_spool_failed {
+	int64_t seq;
+	const char *id, *source, *reason;
+	int attempts;
+	int64_t updated; /* UTC seconds when it was refused */
+};
+typedef void (*gg_spool_failed_fn)(void *arg, const struct gg_spool_failed *row);
+/* Calls fn for up to max refused rows, newest first. Returns how many, or <0. */
+int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, void *arg,
+			 struct gg_error *err);
 /* Deletes done rows older than max_age_s, keeping the file from growing without end. */
 int gg_spool_prune_done(struct gg_spool *sp, int64_t max_age_s, struct gg_error *err);
 
