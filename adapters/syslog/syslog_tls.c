@@ -60,15 +60,15 @@ int gg_syslog_tls_new(const struct gg_syslog_tls_conf *conf, struct gg_syslog_tl
 	/* RFC 5425 allows TLS 1.0, but RFC 8996 retired 1.0 and 1.1. Renegotiation is a way for
 	 * a client to make the server compute, not something syslog needs; tickets and a session
 	 * cache would be state that a one-connection-per-sender protocol never uses. A peer that
-	 * closes without close_notify is ending the stream, as most syslog senders do. */
+	 * closes without close_notify (RFC 5425 section 4.4 says it MUST send one) is an
+	 * abortive end: tls_read says -ECONNRESET, and the stream drops the frame it cut. */
 	if (SSL_CTX_set_min_proto_version(tls->ctx, TLS1_2_VERSION) != 1) {
 		ssl_reason(why, sizeof(why));
 		r = gg_error_set(err, -EINVAL, "tls: minimum version: %s", why);
 		goto fail;
 	}
 	SSL_CTX_set_options(tls->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
-				      SSL_OP_CIPHER_SERVER_PREFERENCE |
-				      SSL_OP_IGNORE_UNEXPECTED_EOF);
+				      SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_num_tickets(tls->ctx, 0);
 	SSL_CTX_set_session_cache_mode(tls->ctx, SSL_SESS_CACHE_OFF);
 	/* Idle connections give their 34 KB of record buffers back. */
@@ -190,6 +190,12 @@ static int ssl_outcome(struct gg_syslog_tls_session *s, int ret, const char *wha
 		return gg_error_set(err, -EIO, "%s: %s", what, why);
 	default:
 		s->failed = 1;
+		if (e == SSL_ERROR_SSL &&
+		    ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			ERR_clear_error();
+			return gg_error_set(err, -ECONNRESET, "%s: peer closed the connection "
+					    "without close_notify", what);
+		}
 		ssl_reason(why, sizeof(why));
 		vr = SSL_get_verify_result(s->ssl);
 		if (vr != X509_V_OK)

@@ -39,8 +39,9 @@ int gg_syslog_tls_handshake(struct gg_syslog_tls_session *s, enum gg_syslog_tls_
 /* After the handshake: one line on the protocol, cipher and the client's certificate. */
 void gg_syslog_tls_describe(const struct gg_syslog_tls_session *s, char *out, size_t size);
 
-/* Like recv(): >0 bytes, 0 at the end of the stream (close_notify or a plain close), -EAGAIN
- * with *want set when nothing can be read now, other <0 for errors (err says which). */
+/* Like recv(): >0 bytes, 0 at the end of the stream (close_notify), -EAGAIN
+ * with *want set when nothing can be read now, other <0 for errors (err says which):
+ * -ECONNRESET for a close without close_notify, which may have cut the stream. */
 ssize_t gg_syslog_tls_read(struct gg_syslog_tls_session *s, void *buf, size_t len,
 			   enum gg_syslog_tls_want *want, struct gg_error *err);
 /* Bytes OpenSSL holds that the socket no longer shows: epoll does not wake for them, so the
