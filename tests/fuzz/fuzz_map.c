@@ -1,7 +1,9 @@
 /* fuzz_map.c: libFuzzer target for the mapping engine: one log line through every shipped
  * mapping (syslog header parse, CEF/LEEF/kv/JSON payloads, regexes under their limits,
- * transforms, slot checks, IODEF build). The engine's promise is checked too: whatever a
- * mapping makes of a line validates against the IODEF 2.0 schema. */
+ * transforms, slot checks, IODEF build). The engine's promises are checked too: whatever a
+ * mapping makes of a line validates against the IODEF 2.0 schema, and once fitted it is never
+ * over the document size bound and still valid (small bounds, so fuzz-sized lines reach the
+ * cut). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "error.h"
 #include "iodef.h"
+#include "iodef_fit.h"
 #include "map.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -20,6 +23,13 @@ static struct gg_schema *schema;
 static struct gg_validator *validator;
 static struct gg_mapset *mappings;
 static struct gg_map_ctx *ctx;
+
+/* A mapped line's document without its record and long texts is about 2 KB. */
+static const struct gg_fit_limits fit = {
+	.max_bytes = 6144,
+	.max_record_item = 512,
+	.max_text = 256,
+};
 
 static const struct gg_iodef_defaults defaults = {
 	.csirt_name = "csirt.example.org",
@@ -70,10 +80,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    verdict == GG_MAP_MAPPED) {
 		if (doc == NULL)
 			finding("mapped without a document", NULL);
+		char *text = NULL;
+		size_t len = 0;
+		int cut = 0;
+
 		if (gg_validator_check(validator, doc, &err) != 0) {
 			fprintf(stderr, "fuzz_map: %s/%s\n", mapping, rule);
 			finding("mapped document is invalid", &err);
 		}
+		if (gg_iodef_fit(doc, &fit, &text, &len, &cut, &err) != 0 || len > fit.max_bytes) {
+			fprintf(stderr, "fuzz_map: %s/%s\n", mapping, rule);
+			finding("mapped document does not fit", &err);
+		}
+		if (cut && gg_validator_check(validator, doc, &err) != 0) {
+			fprintf(stderr, "fuzz_map: %s/%s\n%s\n", mapping, rule, text);
+			finding("cut document is invalid", &err);
+		}
+		free(text);
 	}
 	xmlFreeDoc(doc);
 	free(line);
