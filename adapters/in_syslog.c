@@ -312,10 +312,24 @@ static size_t source_key(const struct sockaddr_storage *sa, unsigned char key[GG
 /* Reads up to a burst of datagrams. UDP senders cannot be slowed down, so while the spool is
  * full, or a source is over its rate, datagrams are read and dropped (and counted) rather
  * than left to overflow the kernel buffer unseen. */
+/* Records the spool takes before it is full. A burst stages up to SYSLOG_BURST datagrams in
+ * one transaction: checking "full" once per burst let a flood pass max_pending by a burst. */
+static int64_t syslog_udp_room(struct syslog_in *st)
+{
+	int64_t max = st->input->pipeline->cfg->spool.max_pending, pending = 0;
+
+	if (max <= 0)
+		return INT64_MAX;
+	if (gg_spool_pending_count(st->spool, &pending) != 0)
+		return 0; /* unknown: hold back rather than accept what may not be kept */
+	return pending < max ? max - pending : 0;
+}
+
 static void syslog_udp_burst(struct syslog_in *st)
 {
 	size_t cap = (size_t)st->conf->max_message_size;
-	int full = gg_spool_is_full(st->spool), open = 0;
+	int64_t room = syslog_udp_room(st);
+	int open = 0;
 
 	for (int i = 0; i < SYSLOG_BURST; i++) {
 		struct sockaddr_storage sa;
@@ -330,7 +344,7 @@ static void syslog_udp_burst(struct syslog_in *st)
 				gg_log_warn("%s: recvfrom", st->input->name);
 			break;
 		}
-		if (full) {
+		if (room <= 0) {
 			st->udp_dropped++;
 			continue;
 		}
@@ -354,6 +368,7 @@ static void syslog_udp_burst(struct syslog_in *st)
 			gg_ingest_rollback(st->ingest);
 			return;
 		}
+		room--;
 	}
 	if (open)
 		syslog_commit(st);

@@ -3,15 +3,12 @@
 # max_pending the input reads datagrams and drops them, counted as udp_dropped, instead of
 # ingesting past the bound. The controller is a closed loopback port: nothing is published
 # and the spool fills.
-# The bound is checked once per read burst (SYSLOG_BURST, 64 datagrams, in in_syslog.c), which
-# is then staged whole: pending can pass max_pending by up to one burst, as the file drop and
-# TCP pass it by up to one batch. Tighten "slack" to 0 once the UDP input stages no more than
-# the room left.
+# Each read burst stages no more than the room left, so with one writer the bound is exact.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syslog_lib.sh"
 
 udp_port=$(free_port) && dead_port=$(free_port) || fail "no free port"
-max=20 slack=64
+max=20 slack=0
 GG_SPOOL_EXTRA="max_pending = $max" gg_config
 sed -i "s/^port = .*/port = $dead_port/" "$work/gridgate.conf"
 grep -q "^port = $dead_port\$" "$work/gridgate.conf" || fail "could not point [xmpp] at $dead_port"
