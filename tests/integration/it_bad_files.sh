@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Invalid, oversized, XXE, billion-laughs, unknown-namespace and garbage files end in failed/
-# with a .reason, are quarantined and counted; the good files beside them are published.
+# with a .reason, are quarantined and counted; the good files beside them are published, and an
+# NDJSON file with a few refused lines is done/ with a .report naming them.
 . "$(dirname "$0")/lib.sh"
 
 GG_MAX_FILE_SIZE=64k gg_config
@@ -29,7 +30,7 @@ printf '<?xml version="1.0" encoding="ISO-2022-JP"?>\n<IODEF-Document xmlns="urn
 printf '{"src_ip": "192.0.2.1"}\n{"src_ip": "not-an-ip"}\nnot json\n' > "$d/mixed.ndjson"
 for i in 1 2 3; do iodef2_doc "good-$i" > "$d/good-$i.xml"; done
 bad=(01-wrong-namespace.xml 02-missing-incidentid.xml 03-bad-enum-purpose.xml 04-bad-datetime.xml
-	05-v1-bad-enum-purpose.xml 06-v1-missing-incidentid.xml 10-truncated.xml xxe.xml laughs.xml oversized.xml garbage.txt encoding.xml mixed.ndjson)
+	05-v1-bad-enum-purpose.xml 06-v1-missing-incidentid.xml 10-truncated.xml xxe.xml laughs.xml oversized.xml garbage.txt encoding.xml)
 
 gg_start
 wait_for 60 no_files_left || fail "files still waiting: $(files_left)"
@@ -41,8 +42,9 @@ done
 grep -qi 'doctype\|dtd\|entit' "$d/failed/xxe.xml.reason" || fail "xxe reason: $(cat "$d/failed/xxe.xml.reason")"
 grep -qi 'doctype\|dtd\|entit' "$d/failed/laughs.xml.reason" || fail "laughs reason"
 grep -q 'max_file_size' "$d/failed/oversized.xml.reason" || fail "oversized reason"
-grep -q '^line 2: ' "$d/failed/mixed.ndjson.reason" || fail "ndjson reason lacks line 2"
-grep -q '^line 3: ' "$d/failed/mixed.ndjson.reason" || fail "ndjson reason lacks line 3"
+[ -f "$d/done/mixed.ndjson" ] || fail "mixed.ndjson not in done/"
+grep -q '^line 2: ' "$d/done/mixed.ndjson.report" || fail "ndjson report lacks line 2"
+grep -q '^line 3: ' "$d/done/mixed.ndjson.report" || fail "ndjson report lacks line 3"
 grep -qi 'line [0-9]' "$d/failed/03-bad-enum-purpose.xml.reason" || fail "schema reason lacks a line"
 if grep -rq 'root:' "$work/state" "$d/failed" 2>/dev/null; then fail "/etc/passwd content leaked"; fi
 for i in 1 2 3; do [ -f "$d/done/good-$i.xml" ] || fail "good-$i.xml not in done/"; done
