@@ -10,15 +10,11 @@
 #include <string.h>
 
 #include "grid.h"
+#include "grid_window.h"
 #include "log.h"
 #include "pipeline.h"
 
 #define PUBLISH_ID_PREFIX "gg-p-"
-
-struct inflight {
-	int64_t seq;
-	int64_t sent_ms;
-};
 
 struct gg_publisher {
 	struct gg_pipeline *pipeline;
@@ -31,93 +27,91 @@ struct gg_publisher {
 	atomic_int stop;
 	int ready;
 	uint64_t ready_epoch;
-	struct inflight *inflight;
-	size_t n_inflight;
-	int64_t cursor;            /* highest seq sent in this session */
-	uint64_t seen_generation;  /* spool generation when the cursor last caught up */
+	struct gg_grid_window window; /* what is in flight and what each answer does */
+	uint64_t seen_generation;     /* spool generation when the cursor last caught up */
 	int caught_up;
-	int64_t *acked;            /* seqs acknowledged, not yet marked done */
-	size_t n_acked;
-	struct gg_grid_isolate iso;
-	size_t max_payload;        /* max_document_size: a row over it would kill the stream */
-	int64_t retry_at_ms;       /* a retryable refusal: resend from the start then */
-	int64_t retry_backoff_ms;
+	size_t max_payload;           /* max_document_size: a row over it would kill the stream */
 	int64_t next_prune_ms;
 };
 
-static ssize_t inflight_find(const struct gg_publisher *pub, int64_t seq)
+/* Takes a row out of the queue for good, with the reason `gridgate spool refused` shows. */
+static void publisher_set_aside(struct gg_publisher *pub, int64_t seq, const char *why)
 {
-	for (size_t i = 0; i < pub->n_inflight; i++)
-		if (pub->inflight[i].seq == seq)
-			return (ssize_t)i;
-	return -1;
+	struct gg_error err;
+
+	gg_log_warnx("publisher: record seq %" PRId64 " set aside: %s", seq, why);
+	if (gg_spool_mark_failed(pub->spool, seq, why, &err) != 0)
+		gg_log_warnx("publisher: spool: %s", err.msg);
+	atomic_fetch_add(&pub->pipeline->counters.publish_refused, 1);
+	gg_pipeline_notify_room(pub->pipeline);
 }
 
-static void inflight_remove(struct gg_publisher *pub, size_t i)
+/* Starts over from the oldest pending row (after a reconnect or a retryable refusal). */
+static void publisher_rewind(struct gg_publisher *pub)
 {
-	pub->inflight[i] = pub->inflight[--pub->n_inflight];
+	gg_grid_window_rewind(&pub->window);
+	pub->caught_up = 0;
+}
+
+static enum gg_grid_answer publisher_answer(xmpp_stanza_t *stanza, char *why, size_t why_len)
+{
+	if (strcmp(xmpp_stanza_get_type(stanza), "result") == 0)
+		return GG_ANSWER_RESULT;
+	switch (gg_grid_classify_error(stanza, why, why_len)) {
+	case GG_GRID_REFUSED:
+		return GG_ANSWER_REFUSED;
+	case GG_GRID_TOPIC_GONE:
+		return GG_ANSWER_TOPIC_GONE;
+	case GG_GRID_RETRY:
+		break;
+	}
+	return GG_ANSWER_RETRY;
 }
 
 /* IQ answers for publishes: results are acknowledgements; errors are retried or refused. */
 static void publisher_on_iq(void *arg, const char *id, xmpp_stanza_t *stanza)
 {
 	struct gg_publisher *pub = arg;
-	struct gg_counters *c = &pub->pipeline->counters;
-	const char *type = xmpp_stanza_get_type(stanza);
 	int64_t seq = strtoll(id + strlen(PUBLISH_ID_PREFIX), NULL, 10);
-	ssize_t i = inflight_find(pub, seq);
-	char why[512];
-	enum gg_grid_verdict verdict;
+	char why[512] = "";
 
-	if (i < 0)
-		return; /* an answer from before a reconnect: its row is resent or done already */
-	inflight_remove(pub, (size_t)i);
-	gg_grid_isolate_answered(&pub->iso, seq);
-	if (strcmp(type, "result") == 0) {
-		pub->acked[pub->n_acked++] = seq;
+	switch (gg_grid_window_answer(&pub->window, seq, publisher_answer(stanza, why, sizeof(why)),
+				      gg_now_ms())) {
+	case GG_STEP_STALE:
+	case GG_STEP_ACKED:
 		return;
-	}
-	verdict = gg_grid_classify_error(stanza, why, sizeof(why));
-	if (verdict == GG_GRID_REFUSED) {
-		struct gg_error err;
-
-		gg_log_warnx("publisher: record seq %" PRId64 " refused by the controller: %s", seq,
-			     why);
-		if (gg_spool_mark_failed(pub->spool, seq, why, &err) != 0)
-			gg_log_warnx("publisher: spool: %s", err.msg);
-		atomic_fetch_add(&c->publish_refused, 1);
+	case GG_STEP_REFUSE:
+		publisher_set_aside(pub, seq, why);
 		return;
-	}
-	gg_log_warnx("publisher: record seq %" PRId64 " not accepted yet, will retry: %s", seq, why);
-	atomic_fetch_add(&c->publish_retries, 1);
-	if (verdict == GG_GRID_TOPIC_GONE) {
+	case GG_STEP_TOPIC_GONE:
 		/* The topic vanished: a new session prepares (re-creates) it. */
 		gg_grid_session_drop(pub->session, GG_DROP_SELF, "topic gone");
-		return;
+		break;
+	case GG_STEP_RETRY:
+		break;
 	}
-	if (pub->retry_at_ms == 0) {
-		pub->retry_at_ms = gg_now_ms() + pub->retry_backoff_ms;
-		pub->retry_backoff_ms = pub->retry_backoff_ms * 2 > pub->conf->reconnect_max_ms
-						? pub->conf->reconnect_max_ms
-						: pub->retry_backoff_ms * 2;
-	}
+	gg_log_warnx("publisher: record seq %" PRId64 " not accepted yet, will retry: %s", seq, why);
+	atomic_fetch_add(&pub->pipeline->counters.publish_retries, 1);
 }
 
 static void publisher_flush_acks(struct gg_publisher *pub)
 {
+	size_t n;
+	const int64_t *acked = gg_grid_window_acks(&pub->window, &n);
 	struct gg_error err;
+	int ok;
 
-	if (pub->n_acked == 0)
+	if (n == 0)
 		return;
-	if (gg_spool_mark_done(pub->spool, pub->acked, pub->n_acked, &err) != 0) {
+	ok = gg_spool_mark_done(pub->spool, acked, n, &err) == 0;
+	if (!ok) {
 		/* Left pending, they are published again with the same ids: harmless. */
 		gg_log_warnx("publisher: spool: %s", err.msg);
 	} else {
-		atomic_fetch_add(&pub->pipeline->counters.published, pub->n_acked);
-		pub->retry_backoff_ms = pub->conf->reconnect_min_ms;
+		atomic_fetch_add(&pub->pipeline->counters.published, n);
 		gg_pipeline_notify_room(pub->pipeline);
 	}
-	pub->n_acked = 0;
+	gg_grid_window_acks_flushed(&pub->window, ok);
 }
 
 static int publisher_send(struct gg_publisher *pub, const struct gg_spool_row *row)
@@ -138,22 +132,8 @@ static int publisher_send(struct gg_publisher *pub, const struct gg_spool_row *r
 	gg_grid_send_raw(pub->session, row->payload, row->payload_len);
 	gg_grid_send_raw(pub->session, tail, sizeof(tail) - 1);
 	free(head);
-	pub->inflight[pub->n_inflight].seq = row->seq;
-	pub->inflight[pub->n_inflight].sent_ms = gg_now_ms();
-	pub->n_inflight++;
+	gg_grid_window_sent(&pub->window, row->seq, gg_now_ms());
 	return 0;
-}
-
-/* Takes a row out of the queue for good, with the reason `gridgate spool` shows. */
-static void publisher_set_aside(struct gg_publisher *pub, int64_t seq, const char *why)
-{
-	struct gg_error err;
-
-	gg_log_warnx("publisher: record seq %" PRId64 " set aside: %s", seq, why);
-	if (gg_spool_mark_failed(pub->spool, seq, why, &err) != 0)
-		gg_log_warnx("publisher: spool: %s", err.msg);
-	atomic_fetch_add(&pub->pipeline->counters.publish_refused, 1);
-	gg_pipeline_notify_room(pub->pipeline);
 }
 
 /* Sends a row, or sets it aside when it is over max_document_size: a spool written before
@@ -167,6 +147,7 @@ static int publisher_offer(struct gg_publisher *pub, const struct gg_spool_row *
 			 "the controller would close the stream on it", row->payload_len,
 			 pub->max_payload);
 		publisher_set_aside(pub, row->seq, why);
+		gg_grid_window_skip(&pub->window, row->seq);
 		return 0;
 	}
 	return publisher_send(pub, row);
@@ -175,29 +156,28 @@ static int publisher_offer(struct gg_publisher *pub, const struct gg_spool_row *
 /* Tops the window up from the spool. */
 static void publisher_fill(struct gg_publisher *pub)
 {
-	size_t window = gg_grid_isolate_window(&pub->iso, (size_t)pub->conf->window);
 	uint64_t generation = atomic_load(&pub->pipeline->spool_generation);
 	struct gg_spool_row rows[256];
 	struct gg_error err;
+	size_t room;
 	int n;
 
 	if (pub->caught_up && generation == pub->seen_generation)
 		return;
-	while (pub->n_inflight < window) {
-		int want = (int)(window - pub->n_inflight);
+	while ((room = gg_grid_window_room(&pub->window, gg_now_ms())) > 0) {
+		int want = room < sizeof(rows) / sizeof(rows[0]) ? (int)room
+								 : (int)(sizeof(rows) / sizeof(rows[0]));
 
-		if (want > (int)(sizeof(rows) / sizeof(rows[0])))
-			want = (int)(sizeof(rows) / sizeof(rows[0]));
-		n = gg_spool_fetch_pending(pub->spool, pub->cursor, want, rows, &err);
+		n = gg_spool_fetch_pending(pub->spool, pub->window.cursor, want, rows, &err);
 		if (n < 0) {
 			gg_log_warnx("publisher: spool: %s", err.msg);
 			return;
 		}
 		for (int i = 0; i < n; i++) {
-			if (inflight_find(pub, rows[i].seq) < 0 &&
-			    publisher_offer(pub, &rows[i]) != 0)
+			if (gg_grid_window_in_flight(&pub->window, rows[i].seq))
+				gg_grid_window_skip(&pub->window, rows[i].seq);
+			else if (publisher_offer(pub, &rows[i]) != 0)
 				break;
-			pub->cursor = rows[i].seq;
 		}
 		gg_spool_rows_free(rows, n);
 		if (n < want) {
@@ -210,41 +190,18 @@ static void publisher_fill(struct gg_publisher *pub)
 	pub->caught_up = 0;
 }
 
-/* Starts over from the oldest pending row (after a reconnect or a retryable refusal). */
-static void publisher_rewind(struct gg_publisher *pub)
-{
-	pub->cursor = 0;
-	pub->caught_up = 0;
-}
-
-static void publisher_check_timeouts(struct gg_publisher *pub)
-{
-	int64_t now = gg_now_ms();
-
-	for (size_t i = 0; i < pub->n_inflight; i++) {
-		if (now - pub->inflight[i].sent_ms > pub->conf->iq_timeout_ms) {
-			gg_grid_session_drop(pub->session, GG_DROP_TRANSPORT,
-					     "publish IQ timed out");
-			return;
-		}
-	}
-}
-
 /* The session ended with items in flight: charge the drop to them (a controller closes the
  * stream on a stanza it cannot take instead of answering it). Whatever was in flight is then
  * unknown and is resent from the spool, one at a time while the culprit is looked for. */
-static void publisher_charge_drop(struct gg_publisher *pub)
+static void publisher_lost(struct gg_publisher *pub)
 {
-	int64_t seqs[4096], culprit;
 	const char *why;
 	enum gg_grid_drop_kind kind = gg_grid_session_last_drop(pub->session, &why);
-	size_t n = pub->n_inflight < 4096 ? pub->n_inflight : 4096;
 	char reason[320];
+	int64_t culprit;
+	size_t lost;
 
-	for (size_t i = 0; i < n; i++)
-		seqs[i] = pub->inflight[i].seq;
-	atomic_fetch_add(&pub->pipeline->counters.publish_retries, n);
-	switch (gg_grid_isolate_drop(&pub->iso, kind, seqs, n, &culprit)) {
+	switch (gg_grid_window_lost(&pub->window, kind, &lost, &culprit)) {
 	case GG_ISOLATE_RESEND:
 		break;
 	case GG_ISOLATE_PROBE:
@@ -257,6 +214,8 @@ static void publisher_charge_drop(struct gg_publisher *pub)
 		publisher_set_aside(pub, culprit, reason);
 		break;
 	}
+	pub->caught_up = 0;
+	atomic_fetch_add(&pub->pipeline->counters.publish_retries, lost);
 }
 
 static void publisher_turn(struct gg_publisher *pub)
@@ -266,9 +225,8 @@ static void publisher_turn(struct gg_publisher *pub)
 	if (!gg_grid_session_is_up(pub->session) ||
 	    gg_grid_session_epoch(pub->session) != pub->ready_epoch) {
 		if (pub->ready) {
-			publisher_charge_drop(pub);
+			publisher_lost(pub);
 			pub->ready = 0;
-			pub->n_inflight = 0;
 			atomic_fetch_add(&pub->pipeline->counters.reconnects, 1);
 		}
 		if (!gg_grid_session_is_up(pub->session))
@@ -290,13 +248,11 @@ static void publisher_turn(struct gg_publisher *pub)
 		pub->ready_epoch = gg_grid_session_epoch(pub->session);
 		publisher_rewind(pub);
 	}
-	if (pub->retry_at_ms != 0 && gg_now_ms() >= pub->retry_at_ms) {
-		pub->retry_at_ms = 0;
-		publisher_rewind(pub);
-	}
-	if (pub->retry_at_ms == 0)
-		publisher_fill(pub);
-	publisher_check_timeouts(pub);
+	if (gg_grid_window_retry_due(&pub->window, gg_now_ms()))
+		pub->caught_up = 0;
+	publisher_fill(pub);
+	if (gg_grid_window_expired(&pub->window, gg_now_ms(), pub->conf->iq_timeout_ms))
+		gg_grid_session_drop(pub->session, GG_DROP_TRANSPORT, "publish IQ timed out");
 }
 
 static void *publisher_main(void *arg)
@@ -308,7 +264,7 @@ static void *publisher_main(void *arg)
 	while (!atomic_load(&pub->stop)) {
 		/* libstrophe's select loop cannot watch our descriptors, so a short timeout bounds
 		 * the latency between a spool commit and its publish. */
-		gg_grid_session_pump(pub->session, pub->n_inflight > 0 ? 2 : 10);
+		gg_grid_session_pump(pub->session, pub->window.n_inflight > 0 ? 2 : 10);
 		publisher_flush_acks(pub);
 		publisher_turn(pub);
 		if (gg_now_ms() >= pub->next_prune_ms) {
@@ -319,7 +275,8 @@ static void *publisher_main(void *arg)
 	}
 	/* Collect the answers to what is in flight so a clean stop re-sends nothing. */
 	for (int64_t until = gg_now_ms() + 2000;
-	     pub->n_inflight > 0 && gg_grid_session_is_up(pub->session) && gg_now_ms() < until;)
+	     pub->window.n_inflight > 0 && gg_grid_session_is_up(pub->session) &&
+	     gg_now_ms() < until;)
 		gg_grid_session_pump(pub->session, 20);
 	publisher_flush_acks(pub);
 	return NULL;
@@ -334,8 +291,7 @@ static void publisher_free(struct gg_publisher *pub)
 	gg_grid_topic_clear(&pub->topic);
 	free(pub->service_attr);
 	free(pub->topic_attr);
-	free(pub->inflight);
-	free(pub->acked);
+	gg_grid_window_free(&pub->window);
 	free(pub);
 }
 
@@ -355,13 +311,11 @@ int gg_publisher_start(struct gg_pipeline *p, struct gg_publisher **out, struct 
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	pub->pipeline = p;
 	pub->conf = conf;
-	pub->retry_backoff_ms = conf->reconnect_min_ms;
 	pub->max_payload = (size_t)p->cfg->global.max_document_size;
-	pub->inflight = calloc((size_t)conf->window, sizeof(*pub->inflight));
-	/* Acks arrive only for what is in flight: the window bounds them. */
-	pub->acked = calloc((size_t)conf->window, sizeof(*pub->acked));
 	pub->topic_attr = gg_xml_attr_escape(conf->topic);
-	if (pub->inflight == NULL || pub->acked == NULL || pub->topic_attr == NULL) {
+	if (gg_grid_window_init(&pub->window, (size_t)conf->window, conf->reconnect_min_ms,
+				conf->reconnect_max_ms) != 0 ||
+	    pub->topic_attr == NULL) {
 		r = gg_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
