@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "iodef.h"
-#include "map.h"
-#include "xmlsafe.h"
+#include "iodef/iodef.h"
+#include "map/map.h"
+#include "iodef/xmlsafe.h"
 
 struct line {
 	char *text;

@@ -4,7 +4,7 @@
 
 #define FUZZ_NAME "fuzz_cef"
 #include "fuzz_payload.h"
-#include "payload/cef.h"
+#include "formats/cef.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

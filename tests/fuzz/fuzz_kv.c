@@ -4,7 +4,7 @@
 
 #define FUZZ_NAME "fuzz_kv"
 #include "fuzz_payload.h"
-#include "payload/kv.h"
+#include "formats/kv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 
 #define FUZZ_NAME "fuzz_leef"
 #include "fuzz_payload.h"
-#include "payload/leef.h"
+#include "formats/leef.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,10 +11,10 @@
 
 #include <libxml/tree.h>
 
-#include "error.h"
-#include "iodef.h"
-#include "iodef_fit.h"
-#include "map.h"
+#include "base/error.h"
+#include "iodef/iodef.h"
+#include "iodef/iodef_fit.h"
+#include "map/map.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "payload/kv.h"
+#include "formats/kv.h"
 
 /* A broken promise is no sanitizer error, so it is made a crash libFuzzer records. */
 static void finding(const char *what)

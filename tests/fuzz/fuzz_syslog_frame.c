@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "syslog/syslog_frame.h"
-#include "syslog/syslog_parse.h"
+#include "base/error.h"
+#include "formats/syslog_frame.h"
+#include "formats/syslog_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

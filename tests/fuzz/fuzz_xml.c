@@ -10,10 +10,10 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 
-#include "error.h"
-#include "iodef.h"
-#include "log.h"
-#include "xmlsafe.h"
+#include "base/error.h"
+#include "iodef/iodef.h"
+#include "base/log.h"
+#include "iodef/xmlsafe.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "payload/cef.h"
+#include "formats/cef.h"
 #include "test_util.h"
 
 static struct gg_cef *parse_ok(const char *s)

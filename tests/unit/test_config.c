@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "adapter.h"
-#include "config.h"
+#include "engine/adapter.h"
+#include "engine/config.h"
 
 static char *write_conf(const char *text)
 {

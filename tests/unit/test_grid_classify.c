@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "grid.h"
+#include "grid/grid.h"
 
 static enum gg_grid_verdict classify(const char *text, char *why, size_t why_len)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "grid_isolate.h"
+#include "out_grid/grid_isolate.h"
 
 static enum gg_isolate_action drop(struct gg_grid_isolate *iso, enum gg_grid_drop_kind kind,
 				   const int64_t *seqs, size_t n, int64_t *culprit)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "grid_window.h"
+#include "out_grid/grid_window.h"
 
 #define MIN_MS 500
 #define MAX_MS 2000

@@ -6,8 +6,8 @@
 
 #include <openssl/evp.h>
 
-#include "iodef_fit.h"
-#include "syslog/syslog_parse.h"
+#include "iodef/iodef_fit.h"
+#include "formats/syslog_parse.h"
 
 static const struct gg_iodef_defaults defaults = { .csirt_name = "csirt.example.org" };
 static const struct gg_fit_limits limits = {

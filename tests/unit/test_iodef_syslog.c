@@ -7,7 +7,7 @@
 
 #include <openssl/evp.h>
 
-#include "syslog/syslog_parse.h"
+#include "formats/syslog_parse.h"
 
 struct fixture {
 	struct gg_schema *schema;

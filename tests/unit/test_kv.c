@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "payload/kv.h"
+#include "formats/kv.h"
 #include "test_util.h"
 
 static struct gg_kv_list *parse_ok(const char *s)

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "payload/leef.h"
+#include "formats/leef.h"
 #include "test_util.h"
 
 static struct gg_leef *parse_ok(const char *s)

@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "map.h"
-#include "map_input.h"
-#include "map_internal.h"
+#include "engine/config.h"
+#include "map/map.h"
+#include "engine/map_input.h"
+#include "map/map_internal.h"
 
 /* 2026-01-15T12:00:00Z, the receive time tests/mappings/regen uses. */
 #define VECTOR_NOW ((time_t)1768478400)

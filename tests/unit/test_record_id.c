@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "record_id.h"
+#include "base/record_id.h"
 
 static void test_stable_and_distinct(void **state)
 {

@@ -18,9 +18,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "spool.h"
+#include "engine/config.h"
+#include "engine/pipeline.h"
+#include "engine/spool.h"
 
 #define THREAD_ROWS 5000
 #define THREAD_BATCH 100

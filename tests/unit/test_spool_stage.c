@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "spool.h"
+#include "engine/spool.h"
 
 struct fixture {
 	char dir[64];

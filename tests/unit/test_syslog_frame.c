@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "syslog/syslog_frame.h"
-#include "syslog/syslog_parse.h"
+#include "formats/syslog_frame.h"
+#include "formats/syslog_parse.h"
 #include "test_util.h"
 
 /* What came out, as text: frames separated by '|', bytes outside printable ASCII as \xNN,

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "syslog/syslog_parse.h"
+#include "formats/syslog_parse.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------ helpers */

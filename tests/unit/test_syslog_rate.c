@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "syslog/syslog_rate.h"
+#include "in_syslog/syslog_rate.h"
 
 #define S 1000000000ull
 #define MS 1000000ull

@@ -16,8 +16,8 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
-#include "iodef.h"
-#include "xmlsafe.h"
+#include "iodef/iodef.h"
+#include "iodef/xmlsafe.h"
 
 /* The directory named by env; a test run without it cannot find its data and must fail
  * loudly rather than skip. */

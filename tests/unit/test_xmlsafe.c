@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "xmlsafe.h"
+#include "iodef/xmlsafe.h"
 
 static int parse_str(const char *s, const struct gg_xml_limits *lim, xmlDocPtr *doc,
 		     struct gg_error *err)

@@ -1,0 +1,643 @@
+/* in_syslog.c: listens for syslog over UDP (one datagram, one message), TCP (RFC 6587 octet
+ * counting or LF framing) or TLS (RFC 5425) and turns each message into an IODEF 2.0 incident
+ * (through the input's mappings, or the generic incident), with per-source rate limits: UDP
+ * drops over the limit, TCP and TLS stop reading. This file holds the options, the lifecycle,
+ * the message path and the UDP loop; syslog/syslog_stream.c serves TCP and TLS connections. */
+#include "in_syslog/in_syslog.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/input_thread.h"
+#include "base/log.h"
+#include "engine/map_input.h"
+#include "engine/pipeline.h"
+#include "base/record_id.h"
+#include "formats/syslog_parse.h"
+#include "in_syslog/syslog_rate.h"
+#include "in_syslog/syslog_stream.h"
+#include "in_syslog/syslog_tls.h"
+
+struct syslog_conf {
+	char *listen;
+	char *protocol;
+	int64_t max_message_size;
+	int64_t max_connections;
+	int64_t rate_limit;
+	int64_t rate_burst;
+	int64_t rate_sources;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_client_ca;
+	int tls_require_client_cert;
+	int64_t tls_handshake_timeout_ms;
+};
+
+static const struct gg_option syslog_options[] = {
+	{ "listen", GG_OPT_STRING, "127.0.0.1:5514", offsetof(struct syslog_conf, listen),
+	  "address and port to listen on: host:port, [ipv6]:port (RFC 5425's port for tls: 6514)" },
+	{ "protocol", GG_OPT_STRING, "udp", offsetof(struct syslog_conf, protocol),
+	  "udp (one datagram per message), tcp (RFC 6587 octet counting or LF framing) or tls "
+	  "(RFC 5425: TLS 1.2 or later, then the same framing)" },
+	{ "max_message_size", GG_OPT_SIZE, "64k", offsetof(struct syslog_conf, max_message_size),
+	  "longer messages are counted and dropped" },
+	{ "max_connections", GG_OPT_INT, "256", offsetof(struct syslog_conf, max_connections),
+	  "tcp, tls: connections beyond this are closed at once (and counted)" },
+	{ "rate_limit", GG_OPT_INT, "0", offsetof(struct syslog_conf, rate_limit),
+	  "messages per second per source, 0: unlimited; udp: per address, datagrams over it are "
+	  "dropped and counted; tcp, tls: per connection, reading pauses (backpressure)" },
+	{ "rate_burst", GG_OPT_INT, "0", offsetof(struct syslog_conf, rate_burst),
+	  "messages a quiet source may send at once beyond rate_limit; 0: one second's worth" },
+	{ "rate_sources", GG_OPT_INT, "4096", offsetof(struct syslog_conf, rate_sources),
+	  "udp: source addresses whose rate is tracked; a new one takes the idlest one's place" },
+	{ "tls_cert", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_cert),
+	  "tls: the server certificate (PEM, chain after it), required" },
+	{ "tls_key", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_key),
+	  "tls: the server certificate's private key (PEM), required" },
+	{ "tls_client_ca", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_client_ca),
+	  "tls: CA certificates (PEM) that client certificates must chain to; a client "
+	  "certificate is asked for, and one that does not verify is refused" },
+	{ "tls_require_client_cert", GG_OPT_BOOL, "no",
+	  offsetof(struct syslog_conf, tls_require_client_cert),
+	  "tls: refuse clients without a certificate (needs tls_client_ca)" },
+	{ "tls_handshake_timeout", GG_OPT_DURATION, "10s",
+	  offsetof(struct syslog_conf, tls_handshake_timeout_ms),
+	  "tls: a handshake not done by then is dropped and counted, freeing its connection" },
+	GG_OPTIONS_END,
+};
+
+/* Largest max_message_size: the framer's octet count and the base64 RecordItem stay far from
+ * int limits; a document over max_document_size is cut to fit by the ingest path. */
+#define SYSLOG_MAX_SIZE_LIMIT (16 * 1024 * 1024)
+/* Datagrams handled before the batch is committed and the stop is checked. */
+#define SYSLOG_BURST 64
+
+struct syslog_in {
+	struct gg_input *input;
+	const struct syslog_conf *conf;
+	struct gg_ingest *ingest;
+	struct gg_spool *spool; /* UDP only: asks whether the spool is full without blocking */
+	struct gg_syslog_tls *tls; /* protocol tls */
+	struct gg_rate_limit rate;
+	struct gg_rate_table *sources; /* UDP with a rate limit */
+	int tcp; /* a stream: tcp or tls */
+	struct gg_syslog_stream *stream; /* tcp, tls */
+	int sock_fd;
+	struct gg_input_thread thread;
+	char *scratch; /* unescaped SD values, max_message_size bytes */
+	char *dgram;   /* UDP receive buffer, max_message_size bytes */
+	/* The parsed message: 160 SD slots, too big for a thread's stack frame, reused. */
+	struct gg_syslog_msg *msg;
+	struct gg_map_ctx *map_ctx; /* when the input has mappings */
+	/* Written by the input's thread, read by the main thread's counter log; tcp and tls
+	 * count the rest in the stream. */
+	atomic_uint_fast64_t udp_dropped;  /* udp: spool full */
+	atomic_uint_fast64_t rate_limited; /* udp: datagrams over rate_limit, dropped */
+	atomic_uint_fast64_t oversized;    /* udp */
+	atomic_uint_fast64_t malformed;
+};
+
+/* Numbers the messages of this process: with the peer it makes each message's origin, so
+ * two identical lines from one sender are two records, not a replay. */
+static atomic_uint_fast64_t syslog_seq;
+
+/* Splits "host:port" or "[v6]:port" into its parts (host may be empty: any address). */
+static int split_listen(const char *s, char *host, size_t host_size, char *port,
+			size_t port_size)
+{
+	const char *colon = strrchr(s, ':');
+	const char *h = s;
+	size_t hlen;
+
+	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) >= port_size)
+		return -EINVAL;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		h = s + 1;
+		hlen -= 2;
+	} else if (memchr(s, ':', hlen) != NULL) {
+		return -EINVAL; /* an IPv6 address must be in brackets */
+	}
+	if (hlen >= host_size)
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	strcpy(port, colon + 1);
+	if (strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 || atoi(port) > 65535)
+		return -EINVAL;
+	return 0;
+}
+
+static int syslog_tls_conf(const struct syslog_conf *conf, struct gg_syslog_tls_conf *out)
+{
+	*out = (struct gg_syslog_tls_conf){
+		.cert = conf->tls_cert,
+		.key = conf->tls_key,
+		.client_ca = conf->tls_client_ca,
+		.require_client_cert = conf->tls_require_client_cert,
+	};
+	return strcmp(conf->protocol, "tls") == 0;
+}
+
+static int syslog_check(const void *conf_ptr, struct gg_error *err)
+{
+	const struct syslog_conf *conf = conf_ptr;
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+	struct gg_syslog_tls_conf tc;
+	struct gg_syslog_tls *tls;
+
+	if (conf->listen == NULL ||
+	    split_listen(conf->listen, host, sizeof(host), port, sizeof(port)) != 0)
+		return gg_error_set(err, -EINVAL,
+				    "listen must be host:port or [ipv6]:port, port 1-65535");
+	if (conf->protocol == NULL ||
+	    (strcmp(conf->protocol, "udp") != 0 && strcmp(conf->protocol, "tcp") != 0 &&
+	     strcmp(conf->protocol, "tls") != 0))
+		return gg_error_set(err, -EINVAL, "protocol must be udp, tcp or tls");
+	if (conf->max_message_size < 480 || conf->max_message_size > SYSLOG_MAX_SIZE_LIMIT)
+		return gg_error_set(err, -EINVAL, "max_message_size must be from 480 (the "
+				    "RFC 5424 minimum) to 16M");
+	if (conf->max_connections < 1)
+		return gg_error_set(err, -EINVAL, "max_connections must be positive");
+	if (conf->rate_limit < 0 || conf->rate_limit > 1000000000 || conf->rate_burst < 0 ||
+	    conf->rate_burst > 1000000000)
+		return gg_error_set(err, -EINVAL, "rate_limit and rate_burst must be from 0 to 1e9");
+	if (conf->rate_sources < 1 || conf->rate_sources > (1 << 24))
+		return gg_error_set(err, -EINVAL, "rate_sources must be from 1 to 16777216");
+	if (conf->tls_handshake_timeout_ms < 1)
+		return gg_error_set(err, -EINVAL, "tls_handshake_timeout must be positive");
+	if (!syslog_tls_conf(conf, &tc)) {
+		if (tc.cert != NULL || tc.key != NULL || tc.client_ca != NULL ||
+		    tc.require_client_cert)
+			return gg_error_set(err, -EINVAL, "tls_* options need protocol = tls");
+		return 0;
+	}
+	/* Loading them here makes check-config find a bad certificate or key, not the start. */
+	if (gg_syslog_tls_new(&tc, &tls, err) != 0)
+		return -EINVAL;
+	gg_syslog_tls_free(tls);
+	return 0;
+}
+
+/* The incident a parsed message becomes: its mapping's, or (unmatched under the generic
+ * policy, or no mappings) the generic unclassified incident. *doc stays NULL when the message
+ * is dropped on purpose or by the policy. */
+static int syslog_incident(struct syslog_in *st, const char *peer, const char *data, size_t len,
+			   const char *id, xmlDocPtr *doc, struct gg_error *why)
+{
+	struct gg_pipeline *p = st->input->pipeline;
+	struct gg_mapper *mapper = st->input->mapper;
+	time_t now = time(NULL);
+
+	*doc = NULL;
+	if (mapper != NULL) {
+		struct gg_map_record rec = { .input = st->input->name, .peer = peer, .raw = data,
+					     .raw_len = len, .syslog = st->msg, .record_id = id,
+					     .now = now };
+		struct gg_mapset *set = gg_mapper_acquire(mapper);
+		enum gg_map_verdict verdict;
+		struct gg_error map_err;
+		int r;
+
+		gg_error_clear(&map_err);
+		r = gg_map_apply(st->map_ctx, set, &rec, &p->iodef_defaults, &verdict, doc, NULL,
+				 NULL, &map_err);
+		gg_mapset_unref(set);
+		if (gg_mapper_outcome(mapper, st->input->name, r, verdict, &map_err) !=
+		    GG_OUTCOME_GENERIC)
+			return 0; /* the mapped incident, or dropped (*doc NULL) */
+	}
+	return gg_iodef_from_syslog(st->msg, data, len, id, &p->iodef_defaults, now, doc, why);
+}
+
+/* Parses, maps and stages one message; quarantines what cannot become an incident. Returns
+ * <0 only for spool errors. */
+static int syslog_message(struct syslog_in *st, const char *peer, const char *data, size_t len)
+{
+	struct gg_syslog_limits limits = {
+		.max_size = (size_t)st->conf->max_message_size,
+		.max_sd_elements = GG_SYSLOG_MAX_SD_ELEMENTS,
+		.max_sd_params = GG_SYSLOG_MAX_SD_PARAMS,
+	};
+	char origin[GG_SYSLOG_PEER_MAX + 24];
+	char id[GG_RECORD_ID_LEN];
+	struct gg_error why, err;
+	xmlDocPtr doc = NULL;
+	int r;
+
+	snprintf(origin, sizeof(origin), "%s:%llu", peer,
+		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
+	gg_record_id(st->input->name, origin, 0, data, len, id);
+	gg_error_clear(&why);
+	r = gg_syslog_parse(data, len, &limits, st->scratch, (size_t)st->conf->max_message_size,
+			    st->msg, &why);
+	if (r == 0) {
+		r = syslog_incident(st, peer, data, len, id, &doc, &why);
+		if (r == 0 && doc == NULL)
+			return 0;
+	}
+	if (r != 0) {
+		st->malformed++;
+		gg_log_debug("%s: %s: %s", st->input->name, peer, why.msg);
+		if (gg_ingest_reject(st->ingest, id, data, len, &why, &err) != 0) {
+			gg_log_warnx("%s: quarantine: %s", st->input->name, err.msg);
+			return -EIO;
+		}
+		return 0;
+	}
+	r = gg_ingest_built(st->ingest, doc, id, &why);
+	xmlFreeDoc(doc);
+	if (r == -EINVAL)
+		return 0; /* quarantined by gg_ingest_built */
+	if (r < 0) {
+		gg_log_warnx("%s: %s: %s", st->input->name, peer, why.msg);
+		return r;
+	}
+	return 0;
+}
+
+static int syslog_begin(struct syslog_in *st)
+{
+	struct gg_error err;
+
+	if (gg_ingest_begin(st->ingest, &err) != 0) {
+		gg_log_warnx("%s: spool: %s", st->input->name, err.msg);
+		/* The sockets stay readable: without a pause a broken spool spins the loop. */
+		poll(NULL, 0, 1000);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void syslog_commit(struct syslog_in *st)
+{
+	struct gg_error err;
+
+	if (gg_ingest_commit(st->ingest, &err) != 0) {
+		/* Syslog has no acknowledgement and no retransmission: what was staged is lost. */
+		gg_log_warnx("%s: spool commit: %s; %zu messages lost", st->input->name, err.msg,
+			     gg_ingest_staged(st->ingest));
+		gg_ingest_rollback(st->ingest);
+	}
+}
+
+/* The rate-limit key of a datagram's source: its address without the port, so that a sender
+ * cannot earn a fresh bucket by changing ports. */
+static size_t source_key(const struct sockaddr_storage *sa, unsigned char key[GG_RATE_KEY_MAX])
+{
+	if (sa->ss_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 5;
+	}
+	if (sa->ss_family == AF_INET6) {
+		key[0] = 6;
+		memcpy(key + 1, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return 17;
+	}
+	key[0] = 0;
+	return 1;
+}
+
+/* Reads up to a burst of datagrams. UDP senders cannot be slowed down, so while the spool is
+ * full, or a source is over its rate, datagrams are read and dropped (and counted) rather
+ * than left to overflow the kernel buffer unseen. */
+/* Records the spool takes before it is full. A burst stages up to SYSLOG_BURST datagrams in
+ * one transaction: checking "full" once per burst let a flood pass max_pending by a burst. */
+static int64_t syslog_udp_room(struct syslog_in *st)
+{
+	int64_t max = st->input->pipeline->cfg->spool.max_pending, pending = 0;
+
+	if (max <= 0)
+		return INT64_MAX;
+	if (gg_spool_pending_count(st->spool, &pending) != 0)
+		return 0; /* unknown: hold back rather than accept what may not be kept */
+	return pending < max ? max - pending : 0;
+}
+
+static void syslog_udp_burst(struct syslog_in *st)
+{
+	size_t cap = (size_t)st->conf->max_message_size;
+	int64_t room = syslog_udp_room(st);
+	int open = 0;
+
+	for (int i = 0; i < SYSLOG_BURST; i++) {
+		struct sockaddr_storage sa;
+		socklen_t salen = sizeof(sa);
+		char peer[GG_SYSLOG_PEER_MAX];
+		unsigned char key[GG_RATE_KEY_MAX];
+		ssize_t n = recvfrom(st->sock_fd, st->dgram, cap, MSG_TRUNC | MSG_DONTWAIT,
+				     (struct sockaddr *)&sa, &salen);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				gg_log_warn("%s: recvfrom", st->input->name);
+			break;
+		}
+		if (room <= 0) {
+			st->udp_dropped++;
+			continue;
+		}
+		if (st->sources != NULL &&
+		    !gg_rate_table_take(st->sources, &st->rate, key, source_key(&sa, key),
+					gg_syslog_now_ns())) {
+			st->rate_limited++;
+			continue;
+		}
+		if ((size_t)n > cap) {
+			st->oversized++;
+			continue;
+		}
+		if (!open) {
+			if (syslog_begin(st) != 0)
+				return;
+			open = 1;
+		}
+		gg_syslog_peer_name(&sa, salen, peer, sizeof(peer));
+		if (syslog_message(st, peer, st->dgram, (size_t)n) < 0) {
+			gg_ingest_rollback(st->ingest);
+			return;
+		}
+		room--;
+	}
+	if (open)
+		syslog_commit(st);
+}
+
+static void *syslog_udp_main(void *arg)
+{
+	struct syslog_in *st = arg;
+
+	for (;;) {
+		int r = gg_input_thread_wait(&st->thread, st->sock_fd, -1);
+
+		if (r < 0 && r != -ECANCELED)
+			gg_log_warnx("%s: poll: %s", st->input->name, strerror(-r));
+		if (r < 0 || atomic_load(&st->input->pipeline->stopping))
+			break;
+		if (r == 1)
+			syslog_udp_burst(st);
+	}
+	return NULL;
+}
+
+/* The stream's batches are the spool transactions of syslog_begin and syslog_commit. */
+static int stream_begin(void *ctx)
+{
+	struct syslog_in *st = ctx;
+
+	if (gg_ingest_wait_room(st->ingest) != 0)
+		return -ECANCELED;
+	return syslog_begin(st) != 0 ? 1 : 0;
+}
+
+static int stream_message(void *ctx, const char *peer, const char *data, size_t len)
+{
+	return syslog_message(ctx, peer, data, len);
+}
+
+/* The spool's batch size bounds what a stream pass stages: one pass over many connections
+ * can read far more than one batch. */
+static int stream_full(void *ctx)
+{
+	struct syslog_in *st = ctx;
+
+	return gg_ingest_staged(st->ingest) >= (size_t)st->input->pipeline->cfg->spool.batch;
+}
+
+static void stream_end(void *ctx, int commit)
+{
+	struct syslog_in *st = ctx;
+
+	if (commit)
+		syslog_commit(st);
+	else
+		gg_ingest_rollback(st->ingest);
+}
+
+static void *syslog_tcp_main(void *arg)
+{
+	struct syslog_in *st = arg;
+
+	gg_syslog_stream_run(st->stream);
+	return NULL;
+}
+
+static void syslog_free(struct syslog_in *st)
+{
+	if (st == NULL)
+		return;
+	gg_input_thread_close(&st->thread);
+	gg_syslog_stream_free(st->stream);
+	gg_ingest_free(st->ingest);
+	if (st->spool != NULL)
+		gg_spool_close(st->spool);
+	gg_syslog_tls_free(st->tls);
+	gg_rate_table_free(st->sources);
+	if (st->sock_fd >= 0)
+		close(st->sock_fd);
+	free(st->scratch);
+	free(st->dgram);
+	free(st->msg);
+	gg_map_ctx_free(st->map_ctx);
+	free(st);
+}
+
+static int syslog_socket(struct syslog_in *st, struct gg_error *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL, *ai;
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+	int one = 1, r, saved = 0;
+
+	split_listen(st->conf->listen, host, sizeof(host), port, sizeof(port));
+	hints.ai_socktype = st->tcp ? SOCK_STREAM : SOCK_DGRAM;
+	r = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (r != 0)
+		return gg_error_set(err, -EINVAL, "listen %s: %s", st->conf->listen,
+				    gai_strerror(r));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		st->sock_fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				     ai->ai_protocol);
+		if (st->sock_fd < 0) {
+			saved = errno;
+			continue;
+		}
+		setsockopt(st->sock_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(st->sock_fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    (!st->tcp || listen(st->sock_fd, 128) == 0))
+			break;
+		saved = errno;
+		close(st->sock_fd);
+		st->sock_fd = -1;
+	}
+	freeaddrinfo(res);
+	if (st->sock_fd < 0)
+		return gg_error_set(err, -saved, "listen %s/%s: %s", st->conf->listen,
+				    st->conf->protocol, strerror(saved));
+	return 0;
+}
+
+/* The rate limit and, for UDP, the table of sources it is kept for. */
+static int syslog_rate_setup(struct syslog_in *st, struct gg_error *err)
+{
+	const struct syslog_conf *conf = st->conf;
+	uint64_t seed = 0;
+
+	if (gg_rate_limit_init(&st->rate, (uint64_t)conf->rate_limit,
+			       (uint64_t)conf->rate_burst) != 0)
+		return gg_error_set(err, -EINVAL, "rate_limit %lld with rate_burst %lld is out of "
+				    "range", (long long)conf->rate_limit,
+				    (long long)conf->rate_burst);
+	if (st->tcp || gg_rate_unlimited(&st->rate))
+		return 0;
+	/* The hash seed only has to be unknown to senders; a weak one is no failure. */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = gg_syslog_now_ns() ^ (uint64_t)getpid() << 32;
+	if (gg_rate_table_new((size_t)conf->rate_sources, seed, &st->sources) != 0)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int syslog_start(struct gg_input *in, struct gg_error *err)
+{
+	struct syslog_in *st = calloc(1, sizeof(*st));
+	struct gg_syslog_tls_conf tc;
+	size_t max;
+	int r;
+
+	if (st == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	st->sock_fd = -1;
+	if ((r = gg_input_thread_init(&st->thread, err)) != 0)
+		goto fail;
+	st->input = in;
+	st->conf = in->conf;
+	st->tcp = strcmp(st->conf->protocol, "udp") != 0;
+	max = (size_t)st->conf->max_message_size;
+	st->scratch = malloc(max);
+	st->msg = malloc(sizeof(*st->msg));
+	if (st->scratch == NULL || st->msg == NULL ||
+	    (!st->tcp && (st->dgram = malloc(max)) == NULL)) {
+		r = gg_error_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((r = syslog_rate_setup(st, err)) != 0)
+		goto fail;
+	if (in->mapper != NULL && (r = gg_mapper_ctx_new(in->mapper, &st->map_ctx, err)) != 0)
+		goto fail;
+	/* Certificate and key are read before the socket opens (and any privilege drop). */
+	if (syslog_tls_conf(st->conf, &tc) && (r = gg_syslog_tls_new(&tc, &st->tls, err)) != 0)
+		goto fail;
+	if ((r = syslog_socket(st, err)) != 0)
+		goto fail;
+	if (st->tcp) {
+		struct gg_syslog_stream_conf sc = {
+			.name = in->name,
+			.listen_fd = st->sock_fd,
+			.stop_fd = st->thread.stop_fd,
+			.stopping = &in->pipeline->stopping,
+			.tls = st->tls,
+			.rate = &st->rate,
+			.max_message_size = max,
+			.max_connections = (size_t)st->conf->max_connections,
+			.handshake_timeout_ms = st->conf->tls_handshake_timeout_ms,
+		};
+		struct gg_syslog_stream_sink sink = { .ctx = st,
+						      .begin = stream_begin,
+						      .message = stream_message,
+						      .full = stream_full,
+						      .end = stream_end };
+
+		if ((r = gg_syslog_stream_new(&sc, &sink, &st->stream, err)) != 0)
+			goto fail;
+	} else if ((r = gg_pipeline_open_spool(in->pipeline, &st->spool, err)) != 0) {
+		goto fail;
+	}
+	if ((r = gg_ingest_new(in->pipeline, in->name, &st->ingest, err)) != 0)
+		goto fail;
+	if ((r = gg_input_thread_start(&st->thread, st->tcp ? syslog_tcp_main : syslog_udp_main,
+					st, err)) != 0)
+		goto fail;
+	in->state = st;
+	gg_log_info("%s: listening on %s/%s", in->name, st->conf->listen, st->conf->protocol);
+	return 0;
+fail:
+	syslog_free(st);
+	return r;
+}
+
+/* One line of this instance's counters, those of its protocol only. */
+static void syslog_counters(const struct syslog_in *st, char *out, size_t size)
+{
+	const struct gg_syslog_stream_counters *sc;
+	int n;
+
+	if (!st->tcp) {
+		snprintf(out, size,
+			 "oversized=%llu malformed=%llu udp_dropped=%llu rate_limited=%llu",
+			 (unsigned long long)st->oversized, (unsigned long long)st->malformed,
+			 (unsigned long long)st->udp_dropped, (unsigned long long)st->rate_limited);
+		return;
+	}
+	sc = gg_syslog_stream_counters(st->stream);
+	n = snprintf(out, size,
+		     "oversized=%llu truncated=%llu malformed=%llu protocol_errors=%llu "
+		     "rate_paused=%llu connections=%llu connections_refused=%llu "
+		     "log_suppressed=%llu",
+		     (unsigned long long)sc->oversized, (unsigned long long)sc->truncated,
+		     (unsigned long long)st->malformed,
+		     (unsigned long long)sc->protocol_errors, (unsigned long long)sc->rate_paused,
+		     (unsigned long long)sc->connections,
+		     (unsigned long long)sc->connections_refused,
+		     (unsigned long long)sc->log_suppressed);
+	if (st->tls != NULL && n > 0 && (size_t)n < size)
+		snprintf(out + n, size - (size_t)n, " tls_handshake_failed=%llu",
+			 (unsigned long long)sc->tls_handshake_failed);
+}
+
+static void syslog_log_counters(const struct gg_input *in)
+{
+	char line[512];
+
+	if (in->state == NULL)
+		return;
+	syslog_counters(in->state, line, sizeof(line));
+	gg_log_info("%s: counters: %s", in->name, line);
+}
+
+static void syslog_stop(struct gg_input *in)
+{
+	struct syslog_in *st = in->state;
+	char line[512];
+
+	if (st == NULL)
+		return;
+	gg_input_thread_stop(&st->thread);
+	syslog_counters(st, line, sizeof(line));
+	gg_log_info("%s: stopped: %s", in->name, line);
+	syslog_free(st);
+	in->state = NULL;
+}
+
+const struct gg_adapter gg_in_syslog = {
+	.name = "syslog",
+	.desc = "syslog listener: RFC 5424 / RFC 3164 over UDP, TCP with RFC 6587 framing, or "
+		"TLS (RFC 5425)",
+	.options = syslog_options,
+	.conf_size = sizeof(struct syslog_conf),
+	.check = syslog_check,
+	.start = syslog_start,
+	.stop = syslog_stop,
+	.log_counters = syslog_log_counters,
+};

@@ -1,0 +1,24 @@
+/* registry.c: the registration table of plugins. No dlopen: every plugin is linked in and
+ * listed here once; the engine finds them through this table only. */
+#include "engine/adapter.h"
+
+#include <string.h>
+
+#include "in_filedrop/in_filedrop.h"
+#include "in_syslog/in_syslog.h"
+#include "out_grid/out_grid.h"
+
+const struct gg_adapter *const gg_adapters[] = {
+	&gg_in_filedrop,
+	&gg_in_syslog,
+	&gg_out_grid,
+	NULL,
+};
+
+const struct gg_adapter *gg_adapter_find(enum gg_plugin_kind kind, const char *name)
+{
+	for (size_t i = 0; gg_adapters[i] != NULL; i++)
+		if (gg_adapters[i]->kind == kind && strcmp(gg_adapters[i]->name, name) == 0)
+			return gg_adapters[i];
+	return NULL;
+}

@@ -1,0 +1,53 @@
+/* adapter.h: the one interface every input (and later output) implements, and the table that
+ * registers them. Adding an input is one file under adapters/ and one line in adapter.c. */
+#ifndef GG_ADAPTER_H
+#define GG_ADAPTER_H
+
+#include <stddef.h>
+
+#include "engine/config.h"
+#include "base/error.h"
+
+struct gg_pipeline;
+
+/* A running instance (input or output): the core owns it; the adapter keeps its own state in
+ * ->state. */
+struct gg_input {
+	const struct gg_adapter *adapter;
+	const char *name;           /* instance name from [kind:name] */
+	const void *conf;           /* the adapter's option struct, read-only */
+	struct gg_pipeline *pipeline;
+	/* The input's mappings (map_input.h), or NULL when its section names none. Created and
+	 * reloaded (SIGHUP) by the core; the adapter only maps with it. */
+	struct gg_mapper *mapper;
+	void *state;
+};
+
+enum gg_plugin_kind {
+	GG_PLUGIN_INPUT,  /* reads records in: [KIND:NAME] sections */
+	GG_PLUGIN_OUTPUT, /* drains the spool: the XMPP-Grid publisher ([xmpp]) */
+};
+
+struct gg_adapter {
+	const char *name; /* the section kind: [filedrop:NAME] */
+	enum gg_plugin_kind kind;
+	const char *desc;
+	const struct gg_option *options;
+	size_t conf_size;
+	/* Checks a filled option struct beyond what the table can say (optional). */
+	int (*check)(const void *conf, struct gg_error *err);
+	/* Starts the instance's thread(s); returns once it is running. */
+	int (*start)(struct gg_input *in, struct gg_error *err);
+	/* Asks it to stop and joins its thread(s): after stop, nothing of it runs. */
+	void (*stop)(struct gg_input *in);
+	/* Logs its own counters (optional), with the core's: every minute, on SIGUSR1. Runs on
+	 * the main thread while the instance runs, so counters must be atomics. */
+	void (*log_counters)(const struct gg_input *in);
+};
+
+/* The plugin of that kind and name, or NULL. */
+const struct gg_adapter *gg_adapter_find(enum gg_plugin_kind kind, const char *name);
+/* The NULL-terminated registration table. */
+extern const struct gg_adapter *const gg_adapters[];
+
+#endif

@@ -1,0 +1,167 @@
+/* daemon.c: the `run` command's lifecycle: signals are taken synchronously (sigtimedwait) by the
+ * main thread, which also logs the counters; worker threads never see a signal. */
+#include "engine/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/adapter.h"
+#include "base/log.h"
+#include "engine/map_input.h"
+#include "engine/pipeline.h"
+
+/* The core's counters, then those of each running input that keeps its own. */
+static void daemon_log_counters(struct gg_pipeline *p, struct gg_spool *spool,
+				const struct gg_input *inputs, size_t n_inputs)
+{
+	struct gg_counters *c = &p->counters;
+	struct gg_spool_stats st = { 0 };
+	struct gg_error err;
+
+	if (gg_spool_stats(spool, &st, &err) != 0)
+		gg_log_warnx("spool: %s", err.msg);
+	gg_log_info("counters: accepted=%llu duplicates=%llu quarantined=%llu records_cut=%llu "
+		    "published=%llu publish_retries=%llu publish_refused=%llu backpressure_waits=%llu "
+		    "reconnects=%llu files_done=%llu files_failed=%llu spool_pending=%lld",
+		    (unsigned long long)c->accepted, (unsigned long long)c->duplicates,
+		    (unsigned long long)c->quarantined, (unsigned long long)c->records_cut,
+		    (unsigned long long)c->published,
+		    (unsigned long long)c->publish_retries, (unsigned long long)c->publish_refused,
+		    (unsigned long long)c->backpressure_waits, (unsigned long long)c->reconnects,
+		    (unsigned long long)c->files_done, (unsigned long long)c->files_failed,
+		    (long long)st.pending);
+	for (size_t i = 0; i < n_inputs; i++) {
+		if (inputs[i].mapper != NULL) {
+			char line[256];
+
+			gg_mapper_format_counters(inputs[i].mapper, line, sizeof(line));
+			gg_log_info("%s: mapping: %s", inputs[i].name, line);
+		}
+		if (inputs[i].adapter->log_counters != NULL)
+			inputs[i].adapter->log_counters(&inputs[i]);
+	}
+}
+
+/* SIGHUP: every input's mappings are read again. A set that does not load leaves the running
+ * one in place; records in flight finish with the set they started with. */
+static void daemon_reload_mappings(struct gg_input *inputs, size_t n_inputs)
+{
+	for (size_t i = 0; i < n_inputs; i++) {
+		struct gg_error err;
+
+		if (inputs[i].mapper == NULL)
+			continue;
+		if (gg_mapper_reload(inputs[i].mapper, &err) != 0)
+			gg_log_warnx("%s: SIGHUP: mappings not reloaded, the running ones stay: %s",
+				     inputs[i].name, err.msg);
+		else
+			gg_log_info("%s: SIGHUP: %zu mapping(s) reloaded", inputs[i].name,
+				    inputs[i].mapper->n_names);
+	}
+}
+
+int gg_daemon_run(const struct gg_config *cfg)
+{
+	struct gg_pipeline *pipeline = NULL;
+	struct gg_input output = { 0 };
+	struct gg_spool *spool = NULL;
+	struct gg_input *inputs = NULL;
+	size_t started = 0;
+	struct gg_error err;
+	sigset_t sigs;
+	int code = 3;
+
+	/* Blocked before any thread exists, so every thread inherits the mask and only the
+	 * main thread's sigtimedwait takes them. SIGPIPE is ignored: a closed socket is an
+	 * error return, not a death. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (mkdir(cfg->global.state_dir, 0750) != 0 && errno != EEXIST) {
+		gg_log_warn("state_dir %s", cfg->global.state_dir);
+		return 3;
+	}
+	if (gg_pipeline_new(cfg, &pipeline, &err) != 0) {
+		gg_log_warnx("%s", err.msg);
+		return 3;
+	}
+	/* The main thread's own handle creates the spool schema before anyone else uses it. */
+	if (gg_pipeline_open_spool(pipeline, &spool, &err) != 0) {
+		gg_log_warnx("spool: %s", err.msg);
+		goto out;
+	}
+	output.adapter = gg_adapter_find(GG_PLUGIN_OUTPUT, "out_grid");
+	output.name = "publisher";
+	output.conf = &cfg->xmpp;
+	output.pipeline = pipeline;
+	if (output.adapter == NULL || output.adapter->start(&output, &err) != 0) {
+		gg_log_warnx("publisher: %s", output.adapter ? err.msg : "no out_grid plugin");
+		output.adapter = NULL;
+		goto out;
+	}
+	inputs = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof(*inputs));
+	if (inputs == NULL)
+		goto out;
+	for (; started < cfg->n_inputs; started++) {
+		struct gg_input *in = &inputs[started];
+
+		in->adapter = cfg->inputs[started].adapter;
+		in->name = cfg->inputs[started].name;
+		in->conf = cfg->inputs[started].conf;
+		in->pipeline = pipeline;
+		if (gg_mapper_new(cfg, &cfg->inputs[started], &in->mapper, &err) != 0) {
+			gg_log_warnx("%s: %s", in->name, err.msg);
+			goto out;
+		}
+		if (in->adapter->start(in, &err) != 0) {
+			gg_log_warnx("%s: %s", in->name, err.msg);
+			gg_mapper_free(in->mapper);
+			goto out;
+		}
+	}
+	gg_log_info("gridgate running: %zu input(s), topic %s", cfg->n_inputs, cfg->xmpp.topic);
+	for (;;) {
+		struct timespec period = { 60, 0 };
+		int sig = sigtimedwait(&sigs, NULL, &period);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			gg_log_info("signal %d: stopping", sig);
+			break;
+		}
+		if (sig == SIGHUP)
+			daemon_reload_mappings(inputs, started);
+		if (sig == SIGUSR1 || sig < 0)
+			daemon_log_counters(pipeline, spool, inputs, started);
+	}
+	code = 0;
+out:
+	gg_pipeline_stop(pipeline);
+	while (started > 0) {
+		started--;
+		inputs[started].adapter->stop(&inputs[started]);
+		if (inputs[started].mapper != NULL) {
+			char line[256];
+
+			gg_mapper_format_counters(inputs[started].mapper, line, sizeof(line));
+			gg_log_info("%s: stopped: mapping: %s", inputs[started].name, line);
+			gg_mapper_free(inputs[started].mapper);
+		}
+	}
+	free(inputs);
+	if (output.adapter != NULL)
+		output.adapter->stop(&output);
+	/* The inputs are stopped: each logged its counters as it stopped. */
+	if (spool != NULL)
+		daemon_log_counters(pipeline, spool, NULL, 0);
+	gg_spool_close(spool);
+	gg_pipeline_free(pipeline);
+	return code;
+}

@@ -1,0 +1,517 @@
+/* pipeline.c: the ingest path shared by every input: version check, 1.0 upgrade, XSD check,
+ * then spool or quarantine, with counters. Each input thread owns one gg_ingest. */
+#include "engine/pipeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+
+/* A checked record waiting for the batch's commit. */
+struct staged {
+	char id[65];
+	int quarantine;
+	char *payload;
+	size_t len;
+	char *reason;
+	int line, column;
+};
+
+struct gg_ingest {
+	struct gg_pipeline *pipeline;
+	char *input_name;
+	struct gg_spool *spool;
+	struct gg_validator *validator;
+	/* Records are checked as they come and written at commit, so the spool's write lock is
+	 * held for the inserts only, never during parsing and validation. */
+	struct staged *staged;
+	size_t n_staged, cap_staged;
+};
+
+static void ingest_clear(struct gg_ingest *ing)
+{
+	for (size_t i = 0; i < ing->n_staged; i++) {
+		free(ing->staged[i].payload);
+		free(ing->staged[i].reason);
+	}
+	ing->n_staged = 0;
+}
+
+int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struct gg_error *err)
+{
+	struct gg_pipeline *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (p == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	p->cfg = cfg;
+	p->xml_limits.max_bytes = (size_t)cfg->global.max_document_size;
+	p->xml_limits.max_depth = (int)cfg->global.max_depth;
+	p->fit_limits.max_bytes = (size_t)cfg->global.max_document_size;
+	p->fit_limits.max_record_item = (size_t)cfg->global.max_record_size;
+	p->fit_limits.max_text = GG_FIT_MAX_TEXT;
+	p->iodef_defaults.csirt_name = cfg->global.csirt_name;
+	p->iodef_defaults.contact_email = cfg->global.contact_email;
+	pthread_mutex_init(&p->room_lock, NULL);
+	pthread_cond_init(&p->room_cond, NULL);
+	r = gg_schema_load(cfg->global.schema_dir, &p->schema, err);
+	if (r != 0) {
+		gg_pipeline_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+void gg_pipeline_free(struct gg_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	gg_schema_free(p->schema);
+	pthread_mutex_destroy(&p->room_lock);
+	pthread_cond_destroy(&p->room_cond);
+	free(p);
+}
+
+void gg_pipeline_notify_room(struct gg_pipeline *p)
+{
+	pthread_mutex_lock(&p->room_lock);
+	pthread_cond_broadcast(&p->room_cond);
+	pthread_mutex_unlock(&p->room_lock);
+}
+
+void gg_pipeline_stop(struct gg_pipeline *p)
+{
+	atomic_store(&p->stopping, 1);
+	gg_pipeline_notify_room(p);
+}
+
+int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
+			   struct gg_error *err)
+{
+	struct gg_spool_options opts = {
+		.path = p->cfg->spool.path,
+		.synchronous_full = p->cfg->spool.synchronous_full,
+		.max_pending = p->cfg->spool.max_pending,
+		.busy_timeout_ms = 10000,
+	};
+
+	return gg_spool_open(&opts, out, err);
+}
+
+int gg_ingest_new(struct gg_pipeline *p, const char *input_name, struct gg_ingest **out,
+		  struct gg_error *err)
+{
+	struct gg_ingest *ing = calloc(1, sizeof(*ing));
+	int r;
+
+	if (ing == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	ing->pipeline = p;
+	if ((ing->input_name = strdup(input_name)) == NULL) {
+		r = gg_error_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((r = gg_pipeline_open_spool(p, &ing->spool, err)) != 0 ||
+	    (r = gg_validator_new(p->schema, &ing->validator, err)) != 0)
+		goto fail;
+	*out = ing;
+	return 0;
+fail:
+	gg_ingest_free(ing);
+	return r;
+}
+
+void gg_ingest_free(struct gg_ingest *ing)
+{
+	if (ing == NULL)
+		return;
+	ingest_clear(ing);
+	free(ing->staged);
+	gg_validator_free(ing->validator);
+	gg_spool_close(ing->spool);
+	free(ing->input_name);
+	free(ing);
+}
+
+int gg_ingest_wait_room(struct gg_ingest *ing)
+{
+	struct gg_pipeline *p = ing->pipeline;
+	int counted = 0;
+
+	while (gg_spool_is_full(ing->spool)) {
+		struct timespec until;
+
+		if (atomic_load(&p->stopping))
+			return -ECANCELED;
+		if (!counted) {
+			atomic_fetch_add(&p->counters.backpressure_waits, 1);
+			counted = 1;
+		}
+		/* The publisher signals after every acknowledged batch; the timeout only bounds
+		 * how long a missed signal or a stop request can go unnoticed. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&p->room_lock);
+		pthread_cond_timedwait(&p->room_cond, &p->room_lock, &until);
+		pthread_mutex_unlock(&p->room_lock);
+	}
+	return atomic_load(&p->stopping) ? -ECANCELED : 0;
+}
+
+size_t gg_ingest_staged(const struct gg_ingest *ing)
+{
+	return ing->n_staged;
+}
+
+int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err)
+{
+	ingest_clear(ing);
+	return 0;
+}
+
+void gg_ingest_rollback(struct gg_ingest *ing)
+{
+	ingest_clear(ing);
+}
+
+/* Takes ownership of payload. */
+static int ingest_stage(struct gg_ingest *ing, const char *id, char *payload, size_t len,
+			const struct gg_error *why)
+{
+	struct staged *st;
+
+	if (ing->n_staged == ing->cap_staged) {
+		size_t cap = ing->cap_staged ? ing->cap_staged * 2 : 64;
+		struct staged *grown = realloc(ing->staged, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			free(payload);
+			return -ENOMEM;
+		}
+		ing->staged = grown;
+		ing->cap_staged = cap;
+	}
+	st = &ing->staged[ing->n_staged];
+	memset(st, 0, sizeof(*st));
+	snprintf(st->id, sizeof(st->id), "%s", id);
+	st->payload = payload;
+	st->len = len;
+	if (why != NULL) {
+		st->quarantine = 1;
+		st->line = why->line;
+		st->column = why->column;
+		if ((st->reason = strdup(why->msg)) == NULL) {
+			free(payload);
+			return -ENOMEM;
+		}
+	}
+	ing->n_staged++;
+	return 0;
+}
+
+int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
+{
+	struct gg_counters *c = &ing->pipeline->counters;
+	uint64_t added = 0, duplicates = 0, quarantined = 0;
+	int r = 0;
+
+	if (ing->n_staged == 0)
+		return 0;
+	if ((r = gg_spool_begin(ing->spool, err)) != 0) {
+		ingest_clear(ing);
+		return r;
+	}
+	for (size_t i = 0; i < ing->n_staged && r >= 0; i++) {
+		struct staged *st = &ing->staged[i];
+
+		if (st->quarantine) {
+			r = gg_spool_quarantine(ing->spool, st->id, ing->input_name, st->reason,
+						st->line, st->column, st->payload ? st->payload : "",
+						st->len, err);
+			quarantined += r == 0;
+		} else {
+			r = gg_spool_put(ing->spool, st->id, ing->pipeline->cfg->xmpp.topic,
+					 ing->input_name, st->payload, st->len, err);
+			added += r == 0;
+			duplicates += r == 1;
+		}
+	}
+	if (r < 0 || (r = gg_spool_commit(ing->spool, err)) != 0) {
+		gg_spool_rollback(ing->spool);
+		ingest_clear(ing);
+		return r;
+	}
+	ingest_clear(ing);
+	atomic_fetch_add(&c->accepted, added);
+	atomic_fetch_add(&c->duplicates, duplicates);
+	atomic_fetch_add(&c->quarantined, quarantined);
+	if (added > 0)
+		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
+	return 0;
+}
+
+int gg_ingest_reject(struct gg_ingest *ing, const char *id, const char *bytes, size_t len,
+		     const struct gg_error *why, struct gg_error *err)
+{
+	char *copy = malloc(len + 1);
+
+	gg_log_warnx("%s: %s: quarantined: %s", ing->input_name, id, why->msg);
+	if (copy == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	memcpy(copy, bytes, len);
+	copy[len] = '\0';
+	if (ingest_stage(ing, id, copy, len, why) != 0)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Brings doc to a valid IODEF 2.0 document: *checked is doc itself or a new upgraded one. */
+static int ingest_check(struct gg_ingest *ing, xmlDocPtr doc, xmlDocPtr *checked,
+			struct gg_error *why)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	int r;
+
+	*checked = doc;
+	switch (gg_iodef_version_of(doc)) {
+	case GG_IODEF_V2:
+		break;
+	case GG_IODEF_V1:
+		r = gg_iodef_upgrade(doc, checked, why);
+		if (r != 0)
+			return r;
+		break;
+	default:
+		return gg_error_set_at(why, -EINVAL, root ? (int)xmlGetLineNo(root) : 0, 0,
+				       "not an IODEF document: root element '%s' in namespace '%s'",
+				       root ? (const char *)root->name : "(none)",
+				       root && root->ns ? (const char *)root->ns->href : "(none)");
+	}
+	return gg_validator_check(ing->validator, *checked, why);
+}
+
+/* Stages doc for the quarantine: the document as it came, not its upgrade or its cut. */
+static int ingest_quarantine(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
+			     struct gg_error *why)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	gg_log_warnx("%s: %s: quarantined: %s", ing->input_name, id, why->msg);
+	if (gg_xml_serialize(doc, &text, &len) != 0)
+		len = 0;
+	if (ingest_stage(ing, id, text, len, why) != 0)
+		return gg_error_set(why, -ENOMEM, "out of memory");
+	return -EINVAL;
+}
+
+int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
+		       struct gg_error *why)
+{
+	size_t max = ing->pipeline->fit_limits.max_bytes;
+	xmlDocPtr checked = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = ingest_check(ing, doc, &checked, why);
+	if (r != 0) {
+		if (checked != doc)
+			xmlFreeDoc(checked);
+		return ingest_quarantine(ing, doc, id, why);
+	}
+	r = gg_xml_serialize(checked, &text, &len);
+	if (checked != doc)
+		xmlFreeDoc(checked);
+	if (r != 0)
+		return gg_error_set(why, r, "cannot serialize document");
+	if (len > max) {
+		/* An upgrade can make a document that fit on the way in bigger; a sender's
+		 * document is never cut. */
+		free(text);
+		gg_error_set(why, -EFBIG, "document is %zu bytes once serialized, over "
+			     "max_document_size %zu", len, max);
+		return ingest_quarantine(ing, doc, id, why);
+	}
+	if (ingest_stage(ing, id, text, len, NULL) != 0)
+		return gg_error_set(why, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int gg_ingest_built(struct gg_ingest *ing, xmlDocPtr doc, const char *id, struct gg_error *why)
+{
+	struct gg_pipeline *p = ing->pipeline;
+	char *text = NULL;
+	size_t len = 0;
+	int r, cut = 0;
+
+	/* Builders write IODEF 2.0 only: no version to check, no upgrade. */
+	if ((r = gg_validator_check(ing->validator, doc, why)) != 0)
+		return ingest_quarantine(ing, doc, id, why);
+	r = gg_iodef_fit(doc, &p->fit_limits, &text, &len, &cut, why);
+	if (r == -ENOMEM)
+		return r;
+	/* A cut document is checked again: the check, not the cutter, proves it valid. */
+	if (r == 0 && cut && (r = gg_validator_check(ing->validator, doc, why)) != 0)
+		free(text);
+	if (r != 0)
+		return ingest_quarantine(ing, doc, id, why);
+	if (cut) {
+		atomic_fetch_add(&p->counters.records_cut, 1);
+		gg_log_info("%s: %s: record cut to fit max_document_size (%zu bytes)",
+			    ing->input_name, id, len);
+	}
+	if (ingest_stage(ing, id, text, len, NULL) != 0)
+		return gg_error_set(why, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Files read in several commits (in_filedrop). A file's records must reach the queue all at
+ * once or not at all, yet a large file cannot wait in memory: its slices go to the spool's
+ * staging rows, which the publisher never reads. Staged entries before `from` belong to files
+ * whose outcome is already decided and go to the queue as gg_ingest_commit would send them. */
+
+/* Writes entries [lo, hi) inside the open transaction: quarantine entries to the quarantine,
+ * records to the queue (file NULL) or to file's staging rows; adds to the counts. */
+static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const char *file,
+			      uint64_t counts[3], struct gg_error *err)
+{
+	const char *topic = ing->pipeline->cfg->xmpp.topic;
+	struct gg_spool_stage_row *rows = NULL;
+	size_t n_rows = 0;
+	int r = 0;
+
+	if (file != NULL && hi > lo && (rows = calloc(hi - lo, sizeof(*rows))) == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = lo; i < hi && r >= 0; i++) {
+		struct staged *s = &ing->staged[i];
+
+		if (s->quarantine) {
+			r = gg_spool_quarantine(ing->spool, s->id, ing->input_name, s->reason,
+						s->line, s->column, s->payload ? s->payload : "",
+						s->len, err);
+			counts[2] += r == 0;
+		} else if (file != NULL) {
+			/* rows borrow the entries' strings; they outlive the put below. */
+			rows[n_rows++] = (struct gg_spool_stage_row){ s->id, s->payload, s->len };
+		} else {
+			r = gg_spool_put(ing->spool, s->id, topic, ing->input_name, s->payload,
+					 s->len, err);
+			counts[0] += r == 0;
+			counts[1] += r == 1;
+		}
+	}
+	if (r >= 0 && n_rows > 0)
+		r = gg_spool_stage_put(ing->spool, ing->input_name, file, topic, rows, n_rows, err);
+	free(rows);
+	return r < 0 ? r : 0;
+}
+
+/* Commits the open transaction, or rolls it back; either way the staged entries are gone, as
+ * after gg_ingest_commit. counts: added to the queue, duplicates, quarantined. */
+static int ingest_finish(struct gg_ingest *ing, int r, const uint64_t counts[3],
+			 struct gg_error *err)
+{
+	struct gg_counters *c = &ing->pipeline->counters;
+
+	if (r != 0 || (r = gg_spool_commit(ing->spool, err)) != 0) {
+		gg_spool_rollback(ing->spool);
+		ingest_clear(ing);
+		return r;
+	}
+	ingest_clear(ing);
+	atomic_fetch_add(&c->accepted, counts[0]);
+	atomic_fetch_add(&c->duplicates, counts[1]);
+	atomic_fetch_add(&c->quarantined, counts[2]);
+	if (counts[0] > 0)
+		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
+	return 0;
+}
+
+int gg_ingest_stage_init(struct gg_ingest *ing, int64_t *removed, struct gg_error *err)
+{
+	return gg_spool_stage_init(ing->spool, ing->input_name, removed, err);
+}
+
+int gg_ingest_commit_slice(struct gg_ingest *ing, size_t from, const char *file, int first,
+			   struct gg_error *err)
+{
+	uint64_t counts[3] = { 0, 0, 0 };
+	int r;
+
+	if (from > ing->n_staged)
+		from = ing->n_staged;
+	if ((r = gg_spool_begin(ing->spool, err)) != 0) {
+		ingest_clear(ing);
+		return r;
+	}
+	/* Rows of an earlier, abandoned reading of the same file must not join this one. */
+	if (first)
+		r = gg_spool_stage_drop(ing->spool, ing->input_name, file, NULL, err);
+	if (r == 0)
+		r = ingest_write_range(ing, 0, from, NULL, counts, err);
+	if (r == 0)
+		r = ingest_write_range(ing, from, ing->n_staged, file, counts, err);
+	return ingest_finish(ing, r, counts, err);
+}
+
+int gg_ingest_commit_file(struct gg_ingest *ing, size_t from, const char *file,
+			  struct gg_error *err)
+{
+	uint64_t counts[3] = { 0, 0, 0 };
+	int64_t added = 0, duplicates = 0;
+	int r;
+
+	if (from > ing->n_staged)
+		from = ing->n_staged;
+	if ((r = gg_spool_begin(ing->spool, err)) != 0) {
+		ingest_clear(ing);
+		return r;
+	}
+	/* Queue order follows the files and, within the file, its lines: earlier files, the
+	 * file's staged slices, then its last slice still in memory. */
+	r = ingest_write_range(ing, 0, from, NULL, counts, err);
+	if (r == 0)
+		r = gg_spool_stage_publish(ing->spool, ing->input_name, file, &added, &duplicates,
+					   err);
+	counts[0] += (uint64_t)added;
+	counts[1] += (uint64_t)duplicates;
+	if (r == 0)
+		r = ingest_write_range(ing, from, ing->n_staged, NULL, counts, err);
+	return ingest_finish(ing, r, counts, err);
+}
+
+size_t gg_ingest_drop_records(struct gg_ingest *ing, size_t from)
+{
+	size_t kept = from, dropped = 0;
+
+	for (size_t i = from; i < ing->n_staged; i++) {
+		struct staged *s = &ing->staged[i];
+
+		if (s->quarantine) {
+			if (kept != i)
+				ing->staged[kept] = *s;
+			kept++;
+			continue;
+		}
+		free(s->payload);
+		free(s->reason);
+		dropped++;
+	}
+	if (kept < ing->n_staged)
+		ing->n_staged = kept;
+	return dropped;
+}
+
+int gg_ingest_discard_file(struct gg_ingest *ing, const char *file, struct gg_error *err)
+{
+	return gg_spool_stage_drop(ing->spool, ing->input_name, file, NULL, err);
+}

@@ -1,0 +1,117 @@
+/* spool.h: the durable queue between stages (SQLite in WAL mode). Every thread opens its own
+ * handle on the same file. A record's id, given at insert, is its pubsub item id. */
+#ifndef GG_SPOOL_H
+#define GG_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct gg_spool;
+
+struct gg_spool_options {
+	const char *path;
+	int synchronous_full; /* 1: fsync every commit (FULL); 0: NORMAL (WAL is still crash-safe) */
+	int64_t max_pending;  /* backpressure bound on records not yet acknowledged */
+	int busy_timeout_ms;
+};
+
+enum gg_spool_state { GG_SPOOL_PENDING = 0, GG_SPOOL_DONE = 1, GG_SPOOL_FAILED = 2 };
+
+struct gg_spool_row {
+	int64_t seq; /* insertion order, the publisher's cursor */
+	char id[65];
+	char *topic;
+	char *payload;
+	size_t payload_len;
+	int attempts;
+};
+
+struct gg_spool_stats {
+	int64_t pending;
+	int64_t done;
+	int64_t failed;
+	int64_t quarantined;
+};
+
+int gg_spool_open(const struct gg_spool_options *opts, struct gg_spool **out,
+		  struct gg_error *err);
+void gg_spool_close(struct gg_spool *sp);
+
+/* Group commit: wrap many puts in one transaction. */
+int gg_spool_begin(struct gg_spool *sp, struct gg_error *err);
+int gg_spool_commit(struct gg_spool *sp, struct gg_error *err);
+void gg_spool_rollback(struct gg_spool *sp);
+
+/* Inserts a pending record. Returns 0 when inserted, 1 when a record with this id is already
+ * there (a replay after a crash: harmless), negative on error. */
+int gg_spool_put(struct gg_spool *sp, const char *id, const char *topic, const char *source,
+		 const char *payload, size_t len, struct gg_error *err);
+/* Records a document that failed validation, with the reason and its position. */
+int gg_spool_quarantine(struct gg_spool *sp, const char *id, const char *source,
+			const char *reason, int line, int column, const char *payload, size_t len,
+			struct gg_error *err);
+
+/* Up to max pending rows with seq > after_seq, in seq order. Returns the count (>= 0) or a
+ * negative error; rows[i] fields are owned by the caller: free with gg_spool_rows_free. */
+int gg_spool_fetch_pending(struct gg_spool *sp, int64_t after_seq, int max,
+			   struct gg_spool_row *rows, struct gg_error *err);
+void gg_spool_rows_free(struct gg_spool_row *rows, int n);
+
+/* Marks acknowledged rows done, in one transaction. */
+int gg_spool_mark_done(struct gg_spool *sp, const int64_t *seqs, size_t n, struct gg_error *err);
+/* A permanent refusal by the far side: the row leaves the queue with a reason. */
+int gg_spool_mark_failed(struct gg_spool *sp, int64_t seq, const char *reason,
+			 struct gg_error *err);
+
+int gg_spool_pending_count(struct gg_spool *sp, int64_t *out);
+/* This handle's PRAGMA synchronous: 1 NORMAL, 2 FULL (what synchronous_full asked for), or a
+ * negative error. For tests and diagnostics. */
+int gg_spool_synchronous(struct gg_spool *sp);
+/* 1 when pending records reached max_pending (inputs must wait), else 0. */
+int gg_spool_is_full(struct gg_spool *sp);
+int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_error *err);
+/* A row the far side refused for good (state failed), as gg_spool_list_failed shows it; the
+ * strings live until fn returns. */
+struct gg_spool_failed {
+	int64_t seq;
+	const char *id, *source, *reason;
+	int attempts;
+	int64_t updated; /* UTC seconds when it was refused */
+};
+typedef void (*gg_spool_failed_fn)(void *arg, const struct gg_spool_failed *row);
+/* Calls fn for up to max refused rows, newest first. Returns how many, or <0. */
+int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, void *arg,
+			 struct gg_error *err);
+/* Deletes done rows older than max_age_s, keeping the file from growing without end. */
+int gg_spool_prune_done(struct gg_spool *sp, int64_t max_age_s, struct gg_error *err);
+
+/* File staging (in_filedrop): the records of a file committed in several slices wait in a
+ * table the publisher never reads, keyed by source (the input) and file, and enter the queue
+ * in one transaction once the whole file is good, or are dropped with it. */
+struct gg_spool_stage_row {
+	const char *id;
+	const char *payload;
+	size_t len;
+};
+/* Creates the staging table if missing (spools written before it keep working) and deletes
+ * what source left staged, its files unfinished when it stopped: they are read again.
+ * *removed gets the number of rows deleted. Its own transaction. */
+int gg_spool_stage_init(struct gg_spool *sp, const char *source, int64_t *removed,
+			struct gg_error *err);
+/* Adds rows of one file, in order; inside the caller's transaction. */
+int gg_spool_stage_put(struct gg_spool *sp, const char *source, const char *file,
+		       const char *topic, const struct gg_spool_stage_row *rows, size_t n,
+		       struct gg_error *err);
+/* Deletes the staged rows of file (every file of source when file is NULL); works inside the
+ * caller's transaction or as its own. *removed (may be NULL) gets the count. */
+int gg_spool_stage_drop(struct gg_spool *sp, const char *source, const char *file,
+			int64_t *removed, struct gg_error *err);
+/* Moves the staged rows of file into the queue, in order, and deletes them; must run inside the
+ * caller's transaction so the move is all or nothing. Ids already queued are not added again
+ * (*duplicates). */
+int gg_spool_stage_publish(struct gg_spool *sp, const char *source, const char *file,
+			   int64_t *added, int64_t *duplicates, struct gg_error *err);
+
+#endif

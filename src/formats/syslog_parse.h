@@ -1,0 +1,122 @@
+/* syslog_parse.h: one syslog message (RFC 5424 or RFC 3164, detected) parsed into fields.
+ * Pure: bytes in, struct out; no I/O, no globals, no allocation, so tests and fuzzers call it. */
+#ifndef GG_SYSLOG_PARSE_H
+#define GG_SYSLOG_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+/* Capacities of struct gg_syslog_msg; the limits below may lower them, never raise them. */
+#define GG_SYSLOG_MAX_SD_ELEMENTS 32
+#define GG_SYSLOG_MAX_SD_PARAMS 128
+
+/* A piece of the message: ptr == NULL means absent (NILVALUE in 5424, not present in 3164),
+ * which is not the same as present and empty. Not NUL-terminated; may contain NUL bytes
+ * only in msg and SD values. */
+struct gg_syslog_str {
+	const char *ptr;
+	size_t len;
+};
+
+enum gg_syslog_format {
+	GG_SYSLOG_3164 = 3164,
+	GG_SYSLOG_5424 = 5424,
+};
+
+/* The timestamp as written. A 3164 stamp has no year and no zone: choosing them belongs to the
+ * mapping engine (it knows the receive time and the source's zone), so nothing is guessed here. */
+struct gg_syslog_time {
+	bool present;     /* false: NILVALUE (5424) or no valid stamp (3164 relay rule) */
+	bool has_year;
+	int year;         /* 0 when !has_year */
+	int month;        /* 1..12 */
+	int day;          /* 1..31 (checked against the month, and the year when known) */
+	int hour, min;
+	int sec;          /* 0..60: a leap second is kept as written */
+	int frac_us;      /* fraction in microseconds, 0 when none */
+	int frac_digits;  /* digits written after the '.', 0..6, so the precision survives */
+	bool has_offset;  /* "Z" counts as an offset of 0 */
+	int offset_minutes; /* east of UTC: "-07:00" is -420 */
+};
+
+struct gg_syslog_sd_param {
+	struct gg_syslog_str name;
+	/* Unescaped (\" \\ \] become the second character). Points into the input when the
+	 * value had no escape, into the caller's scratch buffer otherwise. */
+	struct gg_syslog_str value;
+	bool value_utf8;  /* RFC 5424 requires UTF-8 here; senders do not always comply */
+};
+
+struct gg_syslog_sd_element {
+	struct gg_syslog_str id;
+	size_t first_param; /* index into gg_syslog_msg.params */
+	size_t n_params;
+};
+
+struct gg_syslog_msg {
+	enum gg_syslog_format format;
+	/* false: no valid PRI, so RFC 3164 section 4.3.3 applies: facility 1 (user), severity 5
+	 * (notice), and the whole input is the message. */
+	bool pri_valid;
+	int facility;     /* 0..23 */
+	int severity;     /* 0..7 */
+	int version;      /* 1 for 5424, 0 for 3164 */
+	struct gg_syslog_time ts;
+	struct gg_syslog_str hostname;
+	struct gg_syslog_str app_name; /* 3164: the TAG without [pid] and ':' */
+	struct gg_syslog_str procid;   /* 3164: the pid between [ and ] */
+	struct gg_syslog_str msgid;    /* 5424 only */
+	size_t n_sd;
+	struct gg_syslog_sd_element sd[GG_SYSLOG_MAX_SD_ELEMENTS];
+	size_t n_params;
+	struct gg_syslog_sd_param params[GG_SYSLOG_MAX_SD_PARAMS];
+	/* The MSG (3164: CONTENT), without the BOM when there was one. Empty, not absent, when
+	 * the message has none. */
+	struct gg_syslog_str msg;
+	/* 5424: MSG began with the UTF-8 BOM, so the sender declares it UTF-8; otherwise its
+	 * encoding is unknown and it must be treated as bytes. Always false for 3164. */
+	bool msg_bom;
+	/* msg is well-formed UTF-8 (no overlong forms, surrogates or code points past
+	 * U+10FFFF). It may still hold control characters or NUL: XML checks those itself. */
+	bool msg_utf8;
+};
+
+/* gg_syslog_limits.flags */
+/* A line without PRI that starts with a valid TIMESTAMP still has its HOSTNAME and TAG read,
+ * as syslog daemons write messages to files ("Dec 10 06:55:46 host sshd[24200]: ..."). The
+ * default is the network rule of RFC 3164 section 4.3.3: no PRI, the whole line is the MSG. */
+#define GG_SYSLOG_HEADERLESS 0x1u
+
+struct gg_syslog_limits {
+	size_t max_size;        /* longest message accepted, in bytes */
+	size_t max_sd_elements; /* at most GG_SYSLOG_MAX_SD_ELEMENTS */
+	size_t max_sd_params;   /* in all elements together; at most GG_SYSLOG_MAX_SD_PARAMS */
+	unsigned flags;
+};
+
+/* What a NULL limits argument means: RFC 5424 section 6.1 has receivers accept 2048 bytes and
+ * SHOULD accept 8192; 64 KiB covers the long JSON-in-syslog lines seen in practice. */
+#define GG_SYSLOG_DEFAULT_MAX_SIZE 65536
+
+/* Parses len bytes at buf (one message, framing already removed: a trailing LF is part of
+ * MSG) into *out. Every slice in *out points into buf or into scratch, so both must outlive
+ * *out. scratch receives unescaped SD values; scratch_size >= len always suffices (unescaping
+ * only shortens), and scratch may be NULL when scratch_size is 0 and no value has an escape.
+ *
+ * Returns 0, or on failure fills err (column = 1-based byte offset, message names it too):
+ *   -EINVAL   malformed (bad 5424 header field, SD syntax, ...);
+ *   -EMSGSIZE longer than limits->max_size;
+ *   -E2BIG    more SD elements or params than the limits allow;
+ *   -ENOBUFS  scratch too small for the unescaped SD values.
+ * A 3164 message never fails on its content: without a valid PRI or timestamp the RFC 3164
+ * section 4.3.3 and 4.3.2 relay rules apply (PRI 13, no timestamp, the rest is the MSG). */
+int gg_syslog_parse(const char *buf, size_t len, const struct gg_syslog_limits *limits,
+		    char *scratch, size_t scratch_size, struct gg_syslog_msg *out,
+		    struct gg_error *err);
+
+/* True when the len bytes at s are well-formed UTF-8. */
+bool gg_syslog_utf8_valid(const char *s, size_t len);
+
+#endif
