@@ -19,10 +19,8 @@
 
 #include "base/input_thread.h"
 #include "base/log.h"
-#include "engine/map_input.h"
+#include "engine/emit.h"
 #include "engine/pipeline.h"
-#include "base/record_id.h"
-#include "formats/syslog_parse.h"
 
 struct filedrop_conf {
 	char *directory;
@@ -69,7 +67,7 @@ struct line_tally {
 struct filedrop {
 	struct gg_input *input;
 	const struct filedrop_conf *conf;
-	struct gg_ingest *ingest;
+	struct gg_emitter *emitter;
 	int dir_fd, done_fd, failed_fd;
 	int inotify_fd;
 	struct gg_input_thread thread;
@@ -77,7 +75,6 @@ struct filedrop {
 	size_t batch_len;
 	size_t batch_records;
 	int batch_open; /* a batch has begun (it may hold no file yet) */
-	struct gg_map_ctx *map_ctx; /* when the input has mappings */
 };
 
 static int filedrop_check(const void *conf_ptr, struct gg_error *err)
@@ -168,14 +165,15 @@ static int filedrop_read(struct filedrop *fd_state, const char *name, char **out
 	return 0;
 }
 
-/* Quarantines what never became a document and notes why for the .reason file. */
-static int filedrop_reject(struct filedrop *st, const char *id, const char *bytes, size_t len,
+/* Quarantines a file the input refuses whole and notes why for the .reason file. */
+static int filedrop_refuse(struct filedrop *st, const char *name, const char *bytes, size_t len,
 			   const struct gg_error *why, char **reason)
 {
+	struct gg_record rec = { .kind = GG_RECORD_XML, .origin = name, .bytes = bytes,
+				 .len = len };
 	struct gg_error err;
-	int r = gg_ingest_reject(st->ingest, id, bytes, len, why, &err);
+	int r = gg_emit_refused(st->emitter, &rec, why, &err);
 
-	/* Parser and schema messages carry their own line and column. */
 	reason_append(reason, "%s", why->msg);
 	if (r != 0)
 		gg_log_warnx("%s: quarantine: %s", st->input->name, err.msg);
@@ -185,26 +183,20 @@ static int filedrop_reject(struct filedrop *st, const char *id, const char *byte
 static int filedrop_xml(struct filedrop *st, const char *name, const char *buf, size_t len,
 			char **reason)
 {
-	struct gg_pipeline *p = st->input->pipeline;
-	char id[GG_RECORD_ID_LEN];
+	struct gg_record rec = { .kind = GG_RECORD_XML, .origin = name, .bytes = buf,
+				 .len = len };
+	enum gg_emit_outcome outcome;
 	struct gg_error why;
-	xmlDocPtr doc = NULL;
-	int r;
+	int r = gg_emit(st->emitter, &rec, &outcome, &why);
 
-	gg_record_id(st->input->name, name, 0, buf, len, id);
-	gg_error_clear(&why);
-	r = gg_xml_parse(buf, len, &p->xml_limits, &doc, &why);
-	if (r != 0)
-		return filedrop_reject(st, id, buf, len, &why, reason) ? r : 1;
-	r = gg_ingest_document(st->ingest, doc, id, &why);
-	xmlFreeDoc(doc);
-	if (r == -EINVAL) {
-		reason_append(reason, "%s", why.msg);
-		return 1;
-	}
 	if (r < 0) {
 		gg_log_warnx("%s: %s: %s", st->input->name, name, why.msg);
 		return r;
+	}
+	if (outcome != GG_EMIT_STAGED) {
+		/* Parser and schema messages carry their own line and column. */
+		reason_append(reason, "%s", why.msg);
+		return 1;
 	}
 	st->batch_records++;
 	return 0;
@@ -284,20 +276,13 @@ static int filedrop_binary(const struct filedrop *st, const char *buf, size_t le
 	return 0;
 }
 
-/* Quarantines one refused line (NDJSON, log) and lists the first ones for the file's text. */
-static int filedrop_line_refused(struct filedrop *st, const char *id, const char *line, size_t n,
-				 uint64_t lineno, int already_quarantined,
-				 const struct gg_error *why, struct line_tally *t)
+/* Lists the first refused lines (NDJSON, log; the engine quarantined them) for the file's
+ * text. */
+static void filedrop_line_refused(struct line_tally *t, uint64_t lineno,
+				  const struct gg_error *why)
 {
-	struct gg_error err;
-
-	if (!already_quarantined && gg_ingest_reject(st->ingest, id, line, n, why, &err) != 0) {
-		gg_log_warnx("%s: quarantine: %s", st->input->name, err.msg);
-		return -EIO;
-	}
 	if (t->refused++ < FILEDROP_LISTED_LINES)
 		reason_append(&t->lines, "line %llu: %s", (unsigned long long)lineno, why->msg);
-	return 0;
 }
 
 /* The .report (done) or .reason (failed) of a file read line by line: what happened, the
@@ -338,40 +323,6 @@ static char *filedrop_tally_text(const struct filedrop *st, const struct line_ta
 	return text;
 }
 
-/* One line through the input's mappings: *doc is the incident to stage, or NULL when the line
- * is dropped (on purpose or by the unmatched policy). Unmatched lines under the generic policy
- * become what they would be without mappings: a JSON object through the flat JSON mapping,
- * anything else an unclassified incident carrying the line. */
-static int filedrop_map_line(struct filedrop *st, struct gg_mapset *set, const char *name,
-			     uint64_t lineno, const char *line, size_t n, const char *id,
-			     xmlDocPtr *doc, struct gg_error *why)
-{
-	struct gg_pipeline *p = st->input->pipeline;
-	const struct gg_syslog_msg *header;
-	enum gg_map_verdict verdict;
-	time_t now = time(NULL);
-	int r;
-
-	r = gg_map_line(st->map_ctx, set, st->input->name, name, lineno, line, n, now,
-			&p->iodef_defaults, &verdict, doc, NULL, NULL, &header, why);
-	switch (gg_mapper_outcome(st->input->mapper, st->input->name, r, verdict, why)) {
-	case GG_OUTCOME_DOCUMENT:
-		return 0;
-	case GG_OUTCOME_IGNORED:
-	case GG_OUTCOME_DROPPED:
-		*doc = NULL;
-		return 0;
-	case GG_OUTCOME_GENERIC:
-		break;
-	}
-	gg_error_clear(why);
-	if (line[strspn(line, " \t")] == '{')
-		return gg_iodef_from_json(line, n, &p->iodef_defaults, doc, why);
-	if (header == NULL)
-		return gg_error_set(why, -EINVAL, "not a log line the syslog parser reads");
-	return gg_iodef_from_syslog(header, line, n, id, &p->iodef_defaults, now, doc, why);
-}
-
 /* The lines of an NDJSON file (flat JSON mapping) or, when the input has mappings, of any
  * file that is not XML. Returns 0 (done; *text the .report or NULL), 1 (failed; *text the
  * .reason; none of its records is committed) or <0 (spool error: the batch is abandoned).
@@ -381,23 +332,23 @@ static int filedrop_map_line(struct filedrop *st, struct gg_mapset *set, const c
 static int filedrop_lines(struct filedrop *st, const char *name, const char *buf, size_t len,
 			  char **text)
 {
-	struct gg_pipeline *p = st->input->pipeline;
-	struct gg_mapset *set = NULL;
+	struct gg_ingest *ingest = gg_emitter_ingest(st->emitter);
 	const char *end = buf + len, *next;
 	/* This file's entries in the ingest begin at mark; those before are earlier files'. */
-	size_t mark = gg_ingest_staged(st->ingest);
+	size_t mark = gg_batch_staged(st->emitter);
 	struct line_tally t = { 0 };
 	uint64_t discarded = 0;
 	int r = 0, sliced = 0, failed;
+	/* With mappings every line is a log line (JSON ones included: Suricata EVE); without,
+	 * the file is NDJSON for the built-in mapping. */
+	enum gg_record_kind kind = st->input->mapper != NULL ? GG_RECORD_LINE : GG_RECORD_JSON;
 
-	if (st->input->mapper != NULL)
-		set = gg_mapper_acquire(st->input->mapper);
 	for (const char *line = buf; line < end; line = next) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		char id[GG_RECORD_ID_LEN];
+		struct gg_record rec = { .kind = kind, .origin = name, .bytes = line };
+		enum gg_emit_outcome outcome;
 		struct gg_error why;
-		xmlDocPtr doc = NULL;
 
 		/* The file has failed already: reading on would only build what is thrown away. */
 		if (t.refused > (uint64_t)st->conf->max_line_errors) {
@@ -412,41 +363,28 @@ static int filedrop_lines(struct filedrop *st, const char *name, const char *buf
 			t.blank++;
 			continue;
 		}
-		gg_record_id(st->input->name, name, t.read, line, n, id);
-		gg_error_clear(&why);
-		if (set != NULL)
-			r = filedrop_map_line(st, set, name, t.read, line, n, id, &doc, &why);
-		else
-			r = gg_iodef_from_json(line, n, &p->iodef_defaults, &doc, &why);
-		if (r != 0) {
-			r = filedrop_line_refused(st, id, line, n, t.read, 0, &why, &t);
-			if (r != 0)
-				break;
-			continue;
-		}
-		if (doc == NULL) {
-			t.dropped++;
-			continue;
-		}
-		r = gg_ingest_built(st->ingest, doc, id, &why);
-		xmlFreeDoc(doc);
-		if (r == -EINVAL) {
-			/* gg_ingest_built has quarantined it already. */
-			filedrop_line_refused(st, id, line, n, t.read, 1, &why, &t);
-			r = 0;
-			continue;
-		}
+		rec.position = t.read;
+		rec.len = n;
+		r = gg_emit(st->emitter, &rec, &outcome, &why);
 		if (r < 0) {
 			gg_log_warnx("%s: %s: %s", st->input->name, name, why.msg);
 			break;
 		}
+		if (outcome == GG_EMIT_DROPPED) {
+			t.dropped++;
+			continue;
+		}
+		if (outcome != GG_EMIT_STAGED) {
+			filedrop_line_refused(&t, t.read, &why);
+			continue;
+		}
 		t.spooled++;
-		if (gg_ingest_staged(st->ingest) >= (size_t)p->cfg->spool.batch) {
+		if (gg_batch_full(st->emitter)) {
 			struct gg_error err;
 
 			/* Each slice is its own short transaction: the write lock is never held
 			 * while lines are parsed, mapped and validated. */
-			if (gg_ingest_commit_slice(st->ingest, mark, name, !sliced, &err) != 0) {
+			if (gg_ingest_commit_slice(ingest, mark, name, !sliced, &err) != 0) {
 				gg_log_warnx("%s: %s: spool: %s", st->input->name, name, err.msg);
 				r = -EIO;
 				break;
@@ -455,7 +393,6 @@ static int filedrop_lines(struct filedrop *st, const char *name, const char *buf
 			mark = 0;
 		}
 	}
-	gg_mapset_unref(set);
 	if (r < 0) {
 		/* Staging rows left by a slice are deleted when the file is read again. */
 		free(t.lines);
@@ -467,18 +404,18 @@ static int filedrop_lines(struct filedrop *st, const char *name, const char *buf
 	if (failed) {
 		struct gg_error err;
 
-		discarded = gg_ingest_drop_records(st->ingest, mark);
+		discarded = gg_ingest_drop_records(ingest, mark);
 		if (sliced) {
 			discarded = t.spooled;
 			/* Should this fail, the rows stay staged, where nothing reads them, until
 			 * the file's name is read again or the input restarts. */
-			if (gg_ingest_discard_file(st->ingest, name, &err) != 0)
+			if (gg_ingest_discard_file(ingest, name, &err) != 0)
 				gg_log_warnx("%s: %s: spool: %s", st->input->name, name, err.msg);
 		}
 	} else if (sliced) {
 		struct gg_error err;
 
-		if (gg_ingest_commit_file(st->ingest, mark, name, &err) != 0) {
+		if (gg_ingest_commit_file(ingest, mark, name, &err) != 0) {
 			gg_log_warnx("%s: %s: spool: %s", st->input->name, name, err.msg);
 			free(t.lines);
 			return -EIO;
@@ -552,10 +489,10 @@ static int filedrop_flush(struct filedrop *st)
 	if (!st->batch_open)
 		return 0;
 	st->batch_open = 0;
-	if (gg_ingest_commit(st->ingest, &err) != 0) {
+	if (gg_batch_commit(st->emitter, &err) != 0) {
 		gg_log_warnx("%s: spool commit: %s; %zu files stay for the next scan",
 			     st->input->name, err.msg, st->batch_len);
-		gg_ingest_rollback(st->ingest);
+		gg_batch_rollback(st->emitter);
 		filedrop_batch_clear(st);
 		return -EIO;
 	}
@@ -604,8 +541,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 	}
 	if (!st->batch_open) {
 		/* Backpressure: a new batch starts only when the spool has room. */
-		if (gg_ingest_wait_room(st->ingest) != 0 ||
-		    gg_ingest_begin(st->ingest, &err) != 0) {
+		if (gg_batch_begin(st->emitter, 1, &err) != 0) {
 			if (!atomic_load(&p->stopping))
 				gg_log_warnx("%s: spool: %s", st->input->name, err.msg);
 			free(buf);
@@ -615,14 +551,12 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		st->batch_open = 1;
 	}
 	if (r == -EFBIG) {
-		char id[GG_RECORD_ID_LEN];
 		struct gg_error why;
 
-		gg_record_id(st->input->name, name, 0, "", 0, id);
 		gg_error_set(&why, -EFBIG, "%.*s", (int)strcspn(reason, "\n"), reason);
 		free(reason);
 		reason = NULL;
-		r = filedrop_reject(st, id, "", 0, &why, &reason) ? -EIO : 1;
+		r = filedrop_refuse(st, name, "", 0, &why, &reason) ? -EIO : 1;
 	} else {
 		c = buf;
 		if (len >= 3 && memcmp(c, "\xEF\xBB\xBF", 3) == 0)
@@ -637,31 +571,27 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		} else if (*c == '<') {
 			r = filedrop_xml(st, name, buf, len, &reason);
 		} else if (st->input->mapper != NULL && filedrop_binary(st, buf, len, &reason)) {
-			char id[GG_RECORD_ID_LEN];
 			struct gg_error why;
 
-			gg_record_id(st->input->name, name, 0, buf, len, id);
 			gg_error_set(&why, -EINVAL, "%.*s", (int)strcspn(reason, "\n"), reason);
 			free(reason);
 			reason = NULL;
-			r = filedrop_reject(st, id, buf, len, &why, &reason) ? -EIO : 1;
+			r = filedrop_refuse(st, name, buf, len, &why, &reason) ? -EIO : 1;
 			reason_append(&reason, "nothing of it was spooled");
 		} else if (*c == '{' || st->input->mapper != NULL) {
 			r = filedrop_lines(st, name, buf, len, &reason);
 		} else {
-			char id[GG_RECORD_ID_LEN];
 			struct gg_error why;
 
-			gg_record_id(st->input->name, name, 0, buf, len, id);
 			gg_error_set(&why, -EINVAL, "neither XML nor NDJSON (first byte 0x%02x), and "
 				     "the input has no mappings for log lines", (unsigned char)*c);
-			r = filedrop_reject(st, id, buf, len, &why, &reason) ? -EIO : 1;
+			r = filedrop_refuse(st, name, buf, len, &why, &reason) ? -EIO : 1;
 		}
 		free(buf);
 	}
 	if (r < 0) {
 		free(reason);
-		gg_ingest_rollback(st->ingest);
+		gg_batch_rollback(st->emitter);
 		st->batch_open = 0;
 		filedrop_batch_clear(st);
 		return r;
@@ -672,7 +602,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 	o->text = reason;
 	if (o->name == NULL) {
 		free(reason);
-		gg_ingest_rollback(st->ingest);
+		gg_batch_rollback(st->emitter);
 		st->batch_open = 0;
 		filedrop_batch_clear(st);
 		return -ENOMEM;
@@ -789,8 +719,7 @@ static void filedrop_free(struct filedrop *st)
 	gg_input_thread_close(&st->thread);
 	filedrop_batch_clear(st);
 	free(st->batch);
-	gg_ingest_free(st->ingest);
-	gg_map_ctx_free(st->map_ctx);
+	gg_emitter_free(st->emitter);
 	int fds[] = { st->dir_fd, st->done_fd, st->failed_fd, st->inotify_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -853,14 +782,12 @@ static int filedrop_start(struct gg_input *in, struct gg_error *err)
 		r = gg_error_set(err, -errno, "watch %s: %s", st->conf->directory, strerror(errno));
 		goto fail;
 	}
-	if ((r = gg_ingest_new(in->pipeline, in->name, &st->ingest, err)) != 0 ||
-	    (r = gg_ingest_stage_init(st->ingest, &leftovers, err)) != 0)
+	if ((r = gg_emitter_new(in, &(struct gg_emitter_opts){ 0 }, &st->emitter, err)) != 0 ||
+	    (r = gg_ingest_stage_init(gg_emitter_ingest(st->emitter), &leftovers, err)) != 0)
 		goto fail;
 	if (leftovers > 0)
 		gg_log_info("%s: %lld staged records of unfinished files deleted; the files are "
 			    "read again", in->name, (long long)leftovers);
-	if (in->mapper != NULL && (r = gg_mapper_ctx_new(in->mapper, &st->map_ctx, err)) != 0)
-		goto fail;
 	if ((r = gg_input_thread_start(&st->thread, filedrop_main, st, err)) != 0)
 		goto fail;
 	in->state = st;

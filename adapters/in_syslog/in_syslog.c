@@ -20,10 +20,8 @@
 
 #include "base/input_thread.h"
 #include "base/log.h"
-#include "engine/map_input.h"
+#include "engine/emit.h"
 #include "engine/pipeline.h"
-#include "base/record_id.h"
-#include "formats/syslog_parse.h"
 #include "in_syslog/syslog_rate.h"
 #include "in_syslog/syslog_stream.h"
 #include "in_syslog/syslog_tls.h"
@@ -85,8 +83,7 @@ static const struct gg_option syslog_options[] = {
 struct syslog_in {
 	struct gg_input *input;
 	const struct syslog_conf *conf;
-	struct gg_ingest *ingest;
-	struct gg_spool *spool; /* UDP only: asks whether the spool is full without blocking */
+	struct gg_emitter *emitter;
 	struct gg_syslog_tls *tls; /* protocol tls */
 	struct gg_rate_limit rate;
 	struct gg_rate_table *sources; /* UDP with a rate limit */
@@ -94,11 +91,7 @@ struct syslog_in {
 	struct gg_syslog_stream *stream; /* tcp, tls */
 	int sock_fd;
 	struct gg_input_thread thread;
-	char *scratch; /* unescaped SD values, max_message_size bytes */
-	char *dgram;   /* UDP receive buffer, max_message_size bytes */
-	/* The parsed message: 160 SD slots, too big for a thread's stack frame, reused. */
-	struct gg_syslog_msg *msg;
-	struct gg_map_ctx *map_ctx; /* when the input has mappings */
+	char *dgram; /* UDP receive buffer, max_message_size bytes */
 	/* Written by the input's thread, read by the main thread's counter log; tcp and tls
 	 * count the rest in the stream. */
 	atomic_uint_fast64_t udp_dropped;  /* udp: spool full */
@@ -189,105 +182,51 @@ static int syslog_check(const void *conf_ptr, struct gg_error *err)
 	return 0;
 }
 
-/* The incident a parsed message becomes: its mapping's, or (unmatched under the generic
- * policy, or no mappings) the generic unclassified incident. *doc stays NULL when the message
- * is dropped on purpose or by the policy. */
-static int syslog_incident(struct syslog_in *st, const char *peer, const char *data, size_t len,
-			   const char *id, xmlDocPtr *doc, struct gg_error *why)
-{
-	struct gg_pipeline *p = st->input->pipeline;
-	struct gg_mapper *mapper = st->input->mapper;
-	time_t now = time(NULL);
-
-	*doc = NULL;
-	if (mapper != NULL) {
-		struct gg_map_record rec = { .input = st->input->name, .peer = peer, .raw = data,
-					     .raw_len = len, .syslog = st->msg, .record_id = id,
-					     .now = now };
-		struct gg_mapset *set = gg_mapper_acquire(mapper);
-		enum gg_map_verdict verdict;
-		struct gg_error map_err;
-		int r;
-
-		gg_error_clear(&map_err);
-		r = gg_map_apply(st->map_ctx, set, &rec, &p->iodef_defaults, &verdict, doc, NULL,
-				 NULL, &map_err);
-		gg_mapset_unref(set);
-		if (gg_mapper_outcome(mapper, st->input->name, r, verdict, &map_err) !=
-		    GG_OUTCOME_GENERIC)
-			return 0; /* the mapped incident, or dropped (*doc NULL) */
-	}
-	return gg_iodef_from_syslog(st->msg, data, len, id, &p->iodef_defaults, now, doc, why);
-}
-
-/* Parses, maps and stages one message; quarantines what cannot become an incident. Returns
- * <0 only for spool errors. */
+/* Hands one message to the engine. Returns <0 only when the batch cannot go on. */
 static int syslog_message(struct syslog_in *st, const char *peer, const char *data, size_t len)
 {
-	struct gg_syslog_limits limits = {
-		.max_size = (size_t)st->conf->max_message_size,
-		.max_sd_elements = GG_SYSLOG_MAX_SD_ELEMENTS,
-		.max_sd_params = GG_SYSLOG_MAX_SD_PARAMS,
-	};
 	char origin[GG_SYSLOG_PEER_MAX + 24];
-	char id[GG_RECORD_ID_LEN];
-	struct gg_error why, err;
-	xmlDocPtr doc = NULL;
+	struct gg_record rec = { .kind = GG_RECORD_SYSLOG, .origin = origin, .peer = peer,
+				 .bytes = data, .len = len };
+	enum gg_emit_outcome outcome;
+	struct gg_error why;
 	int r;
 
 	snprintf(origin, sizeof(origin), "%s:%llu", peer,
 		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
-	gg_record_id(st->input->name, origin, 0, data, len, id);
-	gg_error_clear(&why);
-	r = gg_syslog_parse(data, len, &limits, st->scratch, (size_t)st->conf->max_message_size,
-			    st->msg, &why);
-	if (r == 0) {
-		r = syslog_incident(st, peer, data, len, id, &doc, &why);
-		if (r == 0 && doc == NULL)
-			return 0;
-	}
-	if (r != 0) {
-		st->malformed++;
-		gg_log_debug("%s: %s: %s", st->input->name, peer, why.msg);
-		if (gg_ingest_reject(st->ingest, id, data, len, &why, &err) != 0) {
-			gg_log_warnx("%s: quarantine: %s", st->input->name, err.msg);
-			return -EIO;
-		}
-		return 0;
-	}
-	r = gg_ingest_built(st->ingest, doc, id, &why);
-	xmlFreeDoc(doc);
-	if (r == -EINVAL)
-		return 0; /* quarantined by gg_ingest_built */
+	r = gg_emit(st->emitter, &rec, &outcome, &why);
 	if (r < 0) {
 		gg_log_warnx("%s: %s: %s", st->input->name, peer, why.msg);
 		return r;
 	}
+	if (outcome == GG_EMIT_REFUSED)
+		st->malformed++;
 	return 0;
 }
 
+/* Opens a batch; the stream waits for room (its senders wait with it), UDP does not. */
 static int syslog_begin(struct syslog_in *st)
 {
 	struct gg_error err;
+	int r = gg_batch_begin(st->emitter, st->tcp, &err);
 
-	if (gg_ingest_begin(st->ingest, &err) != 0) {
-		gg_log_warnx("%s: spool: %s", st->input->name, err.msg);
-		/* The sockets stay readable: without a pause a broken spool spins the loop. */
-		poll(NULL, 0, 1000);
-		return -EIO;
-	}
-	return 0;
+	if (r == 0 || r == -ECANCELED)
+		return r;
+	gg_log_warnx("%s: spool: %s", st->input->name, err.msg);
+	/* The sockets stay readable: without a pause a broken spool spins the loop. */
+	poll(NULL, 0, 1000);
+	return -EIO;
 }
 
 static void syslog_commit(struct syslog_in *st)
 {
 	struct gg_error err;
 
-	if (gg_ingest_commit(st->ingest, &err) != 0) {
+	if (gg_batch_commit(st->emitter, &err) != 0) {
 		/* Syslog has no acknowledgement and no retransmission: what was staged is lost. */
 		gg_log_warnx("%s: spool commit: %s; %zu messages lost", st->input->name, err.msg,
-			     gg_ingest_staged(st->ingest));
-		gg_ingest_rollback(st->ingest);
+			     gg_batch_staged(st->emitter));
+		gg_batch_rollback(st->emitter);
 	}
 }
 
@@ -311,24 +250,12 @@ static size_t source_key(const struct sockaddr_storage *sa, unsigned char key[GG
 
 /* Reads up to a burst of datagrams. UDP senders cannot be slowed down, so while the spool is
  * full, or a source is over its rate, datagrams are read and dropped (and counted) rather
- * than left to overflow the kernel buffer unseen. */
-/* Records the spool takes before it is full. A burst stages up to SYSLOG_BURST datagrams in
- * one transaction: checking "full" once per burst let a flood pass max_pending by a burst. */
-static int64_t syslog_udp_room(struct syslog_in *st)
-{
-	int64_t max = st->input->pipeline->cfg->spool.max_pending, pending = 0;
-
-	if (max <= 0)
-		return INT64_MAX;
-	if (gg_spool_pending_count(st->spool, &pending) != 0)
-		return 0; /* unknown: hold back rather than accept what may not be kept */
-	return pending < max ? max - pending : 0;
-}
-
+ * than left to overflow the kernel buffer unseen. A burst stages no more than the room the
+ * spool has left: checking "full" once per burst let a flood pass max_pending by a burst. */
 static void syslog_udp_burst(struct syslog_in *st)
 {
 	size_t cap = (size_t)st->conf->max_message_size;
-	int64_t room = syslog_udp_room(st);
+	int64_t room = gg_batch_room(st->emitter);
 	int open = 0;
 
 	for (int i = 0; i < SYSLOG_BURST; i++) {
@@ -365,7 +292,7 @@ static void syslog_udp_burst(struct syslog_in *st)
 		}
 		gg_syslog_peer_name(&sa, salen, peer, sizeof(peer));
 		if (syslog_message(st, peer, st->dgram, (size_t)n) < 0) {
-			gg_ingest_rollback(st->ingest);
+			gg_batch_rollback(st->emitter);
 			return;
 		}
 		room--;
@@ -394,11 +321,9 @@ static void *syslog_udp_main(void *arg)
 /* The stream's batches are the spool transactions of syslog_begin and syslog_commit. */
 static int stream_begin(void *ctx)
 {
-	struct syslog_in *st = ctx;
+	int r = syslog_begin(ctx);
 
-	if (gg_ingest_wait_room(st->ingest) != 0)
-		return -ECANCELED;
-	return syslog_begin(st) != 0 ? 1 : 0;
+	return r == -ECANCELED ? r : r != 0 ? 1 : 0;
 }
 
 static int stream_message(void *ctx, const char *peer, const char *data, size_t len)
@@ -412,7 +337,7 @@ static int stream_full(void *ctx)
 {
 	struct syslog_in *st = ctx;
 
-	return gg_ingest_staged(st->ingest) >= (size_t)st->input->pipeline->cfg->spool.batch;
+	return gg_batch_full(st->emitter);
 }
 
 static void stream_end(void *ctx, int commit)
@@ -422,7 +347,7 @@ static void stream_end(void *ctx, int commit)
 	if (commit)
 		syslog_commit(st);
 	else
-		gg_ingest_rollback(st->ingest);
+		gg_batch_rollback(st->emitter);
 }
 
 static void *syslog_tcp_main(void *arg)
@@ -439,17 +364,12 @@ static void syslog_free(struct syslog_in *st)
 		return;
 	gg_input_thread_close(&st->thread);
 	gg_syslog_stream_free(st->stream);
-	gg_ingest_free(st->ingest);
-	if (st->spool != NULL)
-		gg_spool_close(st->spool);
+	gg_emitter_free(st->emitter);
 	gg_syslog_tls_free(st->tls);
 	gg_rate_table_free(st->sources);
 	if (st->sock_fd >= 0)
 		close(st->sock_fd);
-	free(st->scratch);
 	free(st->dgram);
-	free(st->msg);
-	gg_map_ctx_free(st->map_ctx);
 	free(st);
 }
 
@@ -525,16 +445,11 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 	st->conf = in->conf;
 	st->tcp = strcmp(st->conf->protocol, "udp") != 0;
 	max = (size_t)st->conf->max_message_size;
-	st->scratch = malloc(max);
-	st->msg = malloc(sizeof(*st->msg));
-	if (st->scratch == NULL || st->msg == NULL ||
-	    (!st->tcp && (st->dgram = malloc(max)) == NULL)) {
+	if (!st->tcp && (st->dgram = malloc(max)) == NULL) {
 		r = gg_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	if ((r = syslog_rate_setup(st, err)) != 0)
-		goto fail;
-	if (in->mapper != NULL && (r = gg_mapper_ctx_new(in->mapper, &st->map_ctx, err)) != 0)
 		goto fail;
 	/* Certificate and key are read before the socket opens (and any privilege drop). */
 	if (syslog_tls_conf(st->conf, &tc) && (r = gg_syslog_tls_new(&tc, &st->tls, err)) != 0)
@@ -561,10 +476,9 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 
 		if ((r = gg_syslog_stream_new(&sc, &sink, &st->stream, err)) != 0)
 			goto fail;
-	} else if ((r = gg_pipeline_open_spool(in->pipeline, &st->spool, err)) != 0) {
-		goto fail;
 	}
-	if ((r = gg_ingest_new(in->pipeline, in->name, &st->ingest, err)) != 0)
+	if ((r = gg_emitter_new(in, &(struct gg_emitter_opts){ .max_syslog = max }, &st->emitter,
+				err)) != 0)
 		goto fail;
 	if ((r = gg_input_thread_start(&st->thread, st->tcp ? syslog_tcp_main : syslog_udp_main,
 					st, err)) != 0)

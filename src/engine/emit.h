@@ -1,0 +1,83 @@
+/* emit.h: the one way records enter gridgate. An input reads bytes, frames them and emits
+ * records; the engine does the rest, once for every input: the record id, the input's
+ * mappings and their unmatched policy, the generic incident, the NDJSON mapping, the IODEF
+ * 1.0 -> 2.0 upgrade, the XSD check, the size bound, staging and quarantine. The input tells
+ * its sender "accepted" (file to done/, HTTP 202, the next TCP read) only after
+ * gg_batch_commit returned 0.
+ *
+ * An emitter belongs to one thread (it holds that thread's spool handle, validator, mapping
+ * context and parse buffers). An input whose requests arrive on threads it does not own
+ * (libmicrohttpd's) hands their records to the thread that owns its emitter and answers each
+ * request after that thread's commit. */
+#ifndef GG_EMIT_H
+#define GG_EMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct gg_input;
+struct gg_ingest;
+
+enum gg_record_kind {
+	GG_RECORD_XML,    /* one whole IODEF document (2.0, or 1.0 upgraded) */
+	GG_RECORD_JSON,   /* one flat JSON object: the built-in NDJSON mapping */
+	GG_RECORD_LINE,   /* one line of a log file: the input's mappings, else generic */
+	GG_RECORD_SYSLOG, /* one syslog message as received: parsed, then as a line */
+};
+
+struct gg_record {
+	enum gg_record_kind kind;
+	const char *origin; /* what the sender called it: a file name, "peer:seq" */
+	uint64_t position;  /* line number in origin, 0 for a whole */
+	const char *peer;   /* sender address for the mappings, NULL when none */
+	const char *bytes;
+	size_t len;
+};
+
+enum gg_emit_outcome {
+	GG_EMIT_STAGED,  /* in the spool after the commit */
+	GG_EMIT_DROPPED, /* not an incident: a rule dropped it, or the unmatched policy did */
+	GG_EMIT_REFUSED, /* never became a document (why says why): quarantined */
+	GG_EMIT_INVALID, /* became a document the schema or the size bound refused: quarantined */
+};
+
+struct gg_emitter_opts {
+	size_t max_syslog; /* longest syslog message the input lets through (max_message_size) */
+};
+
+struct gg_emitter;
+int gg_emitter_new(struct gg_input *in, const struct gg_emitter_opts *opts,
+		   struct gg_emitter **out, struct gg_error *err);
+void gg_emitter_free(struct gg_emitter *e);
+
+/* Opens a batch; with wait, first waits while the spool is full (backpressure: an input whose
+ * sender can wait). -ECANCELED when the engine stops meanwhile. An input whose sender cannot
+ * wait (UDP) opens without waiting and sheds what the spool has no room for itself. */
+int gg_batch_begin(struct gg_emitter *e, int wait, struct gg_error *err);
+/* Checks one record and stages it (or its quarantine entry) in the open batch. Returns 0
+ * with *outcome (and why filled for REFUSED and INVALID), or <0 when the batch cannot go on
+ * (out of memory): the caller rolls it back. */
+int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outcome *outcome,
+	    struct gg_error *why);
+/* Stages for the quarantine a record the input refuses itself, whole (a file too big to read,
+ * a binary file in a log input), with why. */
+int gg_emit_refused(struct gg_emitter *e, const struct gg_record *rec,
+		    const struct gg_error *why, struct gg_error *err);
+/* Records the spool takes before it is full (INT64_MAX without a bound, 0 when it cannot
+ * tell), for an input that sheds instead of waiting. */
+int64_t gg_batch_room(struct gg_emitter *e);
+/* Non-zero when the open batch holds [spool] batch entries: commit before reading more. */
+int gg_batch_full(const struct gg_emitter *e);
+size_t gg_batch_staged(const struct gg_emitter *e);
+/* Writes the batch in one transaction; nothing of it is durable before this returns 0, and
+ * on failure nothing of it was written. */
+int gg_batch_commit(struct gg_emitter *e, struct gg_error *err);
+void gg_batch_rollback(struct gg_emitter *e);
+
+/* The emitter's ingest, for an input that commits a big unit in slices (the file drop's
+ * staging calls in pipeline.h). */
+struct gg_ingest *gg_emitter_ingest(struct gg_emitter *e);
+
+#endif
