@@ -29,20 +29,50 @@ static void print_refused(void *arg, const struct gg_spool_failed *row)
 	(void)arg;
 	gmtime_r(&when, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("seq=%lld id=%s source=%s attempts=%d refused=%s reason=%s\n",
+	printf("seq=%lld id=%s source=%s output=%s attempts=%d refused=%s reason=%s\n",
 	       (long long)row->seq, row->id ? row->id : "", row->source ? row->source : "",
-	       row->attempts, stamp, row->reason ? row->reason : "");
+	       row->output ? row->output : "", row->attempts, stamp,
+	       row->reason ? row->reason : "");
 }
 
+#define STATS_MAX_OUTPUTS 64
+
+struct output_list {
+	struct gg_spool_output_stats o[STATS_MAX_OUTPUTS];
+	size_t n;
+};
+
+static void collect_output(void *arg, const struct gg_spool_output_stats *o)
+{
+	struct output_list *list = arg;
+
+	if (list->n < STATS_MAX_OUTPUTS)
+		list->o[list->n++] = *o;
+}
+
+/* The totals, then one line per output, all from one snapshot; the output lines' keys differ
+ * from the totals' so that a script reading "pending=" finds the total. */
 static int spool_stats(struct gg_spool *spool, struct gg_error *err)
 {
+	static struct output_list list;
 	struct gg_spool_stats st;
+	time_t now = time(NULL);
 
-	if (gg_spool_stats(spool, &st, err) != 0)
+	list.n = 0;
+	if (gg_spool_stats_outputs(spool, &st, collect_output, &list, err) != 0)
 		return -1;
 	printf("pending=%lld published=%lld refused=%lld quarantined=%lld\n",
 	       (long long)st.pending, (long long)st.done, (long long)st.failed,
 	       (long long)st.quarantined);
+	for (size_t i = 0; i < list.n; i++) {
+		const struct gg_spool_output_stats *o = &list.o[i];
+		int64_t age = o->oldest_pending > 0 && now > o->oldest_pending
+				      ? (int64_t)now - o->oldest_pending : 0;
+
+		printf("output %s: depth=%lld oldest_age=%llds delivered=%lld dead=%lld\n",
+		       o->output, (long long)o->pending, (long long)age, (long long)o->done,
+		       (long long)o->failed);
+	}
 	return 0;
 }
 

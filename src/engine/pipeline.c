@@ -249,8 +249,8 @@ int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
 						st->len, err);
 			quarantined += r == 0;
 		} else {
-			r = gg_spool_put(ing->spool, st->id, ing->pipeline->cfg->xmpp.topic,
-					 ing->input_name, st->payload, st->len, err);
+			r = gg_spool_put(ing->spool, st->id, ing->input_name, st->payload, st->len,
+					 err);
 			added += r == 0;
 			duplicates += r == 1;
 		}
@@ -395,7 +395,6 @@ int gg_ingest_built(struct gg_ingest *ing, xmlDocPtr doc, const char *id, struct
 static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const char *file,
 			      uint64_t counts[3], struct gg_error *err)
 {
-	const char *topic = ing->pipeline->cfg->xmpp.topic;
 	struct gg_spool_stage_row *rows = NULL;
 	size_t n_rows = 0;
 	int r = 0;
@@ -414,14 +413,14 @@ static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const
 			/* rows borrow the entries' strings; they outlive the put below. */
 			rows[n_rows++] = (struct gg_spool_stage_row){ s->id, s->payload, s->len };
 		} else {
-			r = gg_spool_put(ing->spool, s->id, topic, ing->input_name, s->payload,
-					 s->len, err);
+			r = gg_spool_put(ing->spool, s->id, ing->input_name, s->payload, s->len,
+					 err);
 			counts[0] += r == 0;
 			counts[1] += r == 1;
 		}
 	}
 	if (r >= 0 && n_rows > 0)
-		r = gg_spool_stage_put(ing->spool, ing->input_name, file, topic, rows, n_rows, err);
+		r = gg_spool_stage_put(ing->spool, ing->input_name, file, rows, n_rows, err);
 	free(rows);
 	return r < 0 ? r : 0;
 }

@@ -1,5 +1,7 @@
 /* spool.c: the durable queue between stages, SQLite in WAL mode with one connection per thread.
- * Group commit, puts made idempotent by record id, and exact state counts kept by triggers. */
+ * A record is stored once; each output it goes to has a delivery row of its own (state,
+ * attempts, next attempt, reason), so outputs drain independently. Group commit, puts made
+ * idempotent by record id, and exact counts per output and state kept by triggers. */
 #include "engine/spool.h"
 
 #include <errno.h>
@@ -14,7 +16,7 @@
 
 /* Bump with every schema change and teach spool_schema() the upgrade. A file written by a newer
  * gridgate is refused: guessing at a layout we do not know could lose records. */
-#define SPOOL_SCHEMA_VERSION 1
+#define SPOOL_SCHEMA_VERSION 2
 /* A zero timeout would make every lock collision between two writers a hard error. */
 #define SPOOL_BUSY_TIMEOUT_MS 5000
 #define SPOOL_ID_MAX ((int)sizeof(((struct gg_spool_row *)0)->id) - 1)
@@ -24,24 +26,63 @@
 /* After a checkpoint SQLite reuses the WAL without shrinking it; cap what a burst leaves. */
 #define SPOOL_WAL_LIMIT_BYTES (64 * 1024 * 1024)
 
-/* Rows of the counts table: the three record states, then the quarantine. */
+/* The counts table's row for the quarantine (rows 0-2 were the record states of schema 1). */
 #define SPOOL_KIND_QUARANTINE 3
 
+#define SPOOL_DDL_RECORDS(name)                                                             \
+	"CREATE TABLE " name " ("                                                            \
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: it is the outputs' cursor */ \
+	" id TEXT UNIQUE NOT NULL,"                                                          \
+	" source TEXT,"                                                                      \
+	" payload BLOB,"                                                                     \
+	" created INTEGER NOT NULL);"
+
+/* One row per record and output; WITHOUT ROWID: the key is the row. */
+#define SPOOL_DDL_DELIVERIES                                                                \
+	"CREATE TABLE deliveries ("                                                          \
+	" output TEXT NOT NULL,"                                                             \
+	" seq INTEGER NOT NULL,"                                                             \
+	" state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"                      \
+	" attempts INTEGER NOT NULL DEFAULT 0,"                                              \
+	" next_at INTEGER NOT NULL DEFAULT 0,"                                               \
+	" updated INTEGER NOT NULL,"                                                         \
+	" reason TEXT,"                                                                      \
+	" PRIMARY KEY (output, seq)) WITHOUT ROWID;"
+
+/* Partial indexes: an output's scan touches its pending rows only, prune done rows only.
+ * Counts kept by triggers inside every writing statement: exact, cost one row lookup to read
+ * (count(*) would walk an index on every backpressure check), and right whatever writes the
+ * file, a retry or purge done in plain SQL included. A record leaves with its deliveries (a
+ * trigger: foreign keys are off by default). */
+#define SPOOL_DDL_DELIVERY_TAIL                                                             \
+	"CREATE INDEX deliveries_pending ON deliveries(output, seq) WHERE state = 0;"         \
+	"CREATE INDEX deliveries_done ON deliveries(updated) WHERE state = 1;"                \
+	"CREATE INDEX deliveries_seq ON deliveries(seq);"                                     \
+	"CREATE TABLE delivery_counts (output TEXT NOT NULL, state INTEGER NOT NULL,"        \
+	" n INTEGER NOT NULL, PRIMARY KEY (output, state)) WITHOUT ROWID;"                   \
+	"CREATE TRIGGER deliveries_ins AFTER INSERT ON deliveries BEGIN"                     \
+	" INSERT OR IGNORE INTO delivery_counts(output, state, n)"                           \
+	"  VALUES (NEW.output, NEW.state, 0);"                                               \
+	" UPDATE delivery_counts SET n = n + 1 WHERE output = NEW.output"                    \
+	"  AND state = NEW.state; END;"                                                      \
+	"CREATE TRIGGER deliveries_upd AFTER UPDATE OF state ON deliveries"                  \
+	" WHEN OLD.state <> NEW.state BEGIN"                                                 \
+	" UPDATE delivery_counts SET n = n - 1 WHERE output = OLD.output"                    \
+	"  AND state = OLD.state;"                                                           \
+	" INSERT OR IGNORE INTO delivery_counts(output, state, n)"                           \
+	"  VALUES (NEW.output, NEW.state, 0);"                                               \
+	" UPDATE delivery_counts SET n = n + 1 WHERE output = NEW.output"                    \
+	"  AND state = NEW.state; END;"                                                      \
+	"CREATE TRIGGER deliveries_del AFTER DELETE ON deliveries BEGIN"                     \
+	" UPDATE delivery_counts SET n = n - 1 WHERE output = OLD.output"                    \
+	"  AND state = OLD.state; END;"                                                      \
+	"CREATE TRIGGER records_del AFTER DELETE ON records BEGIN"                           \
+	" DELETE FROM deliveries WHERE seq = OLD.seq; END;"
+
 static const char spool_ddl[] =
-	"CREATE TABLE records ("
-	" seq INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: it is the publisher's cursor */
-	" id TEXT UNIQUE NOT NULL,"
-	" topic TEXT,"
-	" source TEXT,"
-	" payload BLOB,"
-	" state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"
-	" attempts INTEGER NOT NULL DEFAULT 0,"
-	" created INTEGER NOT NULL,"
-	" updated INTEGER NOT NULL,"
-	" reason TEXT);"
-	/* Partial indexes: the publisher's scan touches pending rows only, prune done rows only. */
-	"CREATE INDEX records_pending ON records(seq) WHERE state = 0;"
-	"CREATE INDEX records_done ON records(updated) WHERE state = 1;"
+	SPOOL_DDL_RECORDS("records")
+	SPOOL_DDL_DELIVERIES
+	SPOOL_DDL_DELIVERY_TAIL
 	"CREATE TABLE quarantine ("
 	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" id TEXT,"
@@ -51,35 +92,50 @@ static const char spool_ddl[] =
 	" col INTEGER,"
 	" payload BLOB,"
 	" created INTEGER NOT NULL);"
-	/* Counts kept by triggers inside every writing statement: exact, cost one row lookup to
-	 * read (count(*) would walk an index on every backpressure check), and right whatever
-	 * writes the file, a retry or purge done in plain SQL included. Kind 3 is the quarantine. */
 	"CREATE TABLE counts (kind INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
-	"INSERT INTO counts(kind, n) VALUES (0, 0), (1, 0), (2, 0), (3, 0);"
-	"CREATE TRIGGER records_ins AFTER INSERT ON records BEGIN"
-	" UPDATE counts SET n = n + 1 WHERE kind = NEW.state; END;"
-	"CREATE TRIGGER records_upd AFTER UPDATE OF state ON records"
-	" WHEN OLD.state <> NEW.state BEGIN"
-	" UPDATE counts SET n = n - 1 WHERE kind = OLD.state;"
-	" UPDATE counts SET n = n + 1 WHERE kind = NEW.state; END;"
-	"CREATE TRIGGER records_del AFTER DELETE ON records BEGIN"
-	" UPDATE counts SET n = n - 1 WHERE kind = OLD.state; END;"
+	"INSERT INTO counts(kind, n) VALUES (3, 0);"
 	"CREATE TRIGGER quarantine_ins AFTER INSERT ON quarantine BEGIN"
 	" UPDATE counts SET n = n + 1 WHERE kind = 3; END;"
 	"CREATE TRIGGER quarantine_del AFTER DELETE ON quarantine BEGIN"
 	" UPDATE counts SET n = n - 1 WHERE kind = 3; END;";
+
+/* Schema 1 kept one state per record, for the one consumer there was: the publisher. Its rows
+ * become records plus a delivery for that consumer's output, in one transaction; the sequence
+ * goes on from where schema 1 left it (pruned rows included), and dropping the old table takes
+ * its triggers and indexes with it. */
+static const char spool_upgrade_1_2[] =
+	SPOOL_DDL_RECORDS("records_2")
+	SPOOL_DDL_DELIVERIES
+	"INSERT INTO records_2(seq, id, source, payload, created)"
+	" SELECT seq, id, source, payload, created FROM records;"
+	"INSERT INTO deliveries(output, seq, state, attempts, next_at, updated, reason)"
+	" SELECT '" GG_SPOOL_OUTPUT_DEFAULT "', seq, state, attempts, 0, updated, reason"
+	" FROM records;"
+	"DELETE FROM sqlite_sequence WHERE name = 'records_2';"
+	"INSERT INTO sqlite_sequence(name, seq)"
+	" SELECT 'records_2', seq FROM sqlite_sequence WHERE name = 'records';"
+	"DROP TABLE records;"
+	"ALTER TABLE records_2 RENAME TO records;"
+	"DELETE FROM counts WHERE kind <> 3;"
+	SPOOL_DDL_DELIVERY_TAIL
+	"INSERT INTO delivery_counts(output, state, n)"
+	" SELECT output, state, count(*) FROM deliveries GROUP BY output, state;";
 
 enum spool_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_PUT,
+	ST_DELIVER,
 	ST_QUARANTINE,
 	ST_FETCH,
 	ST_DONE,
 	ST_FAILED,
-	ST_COUNT,
+	ST_RETRY,
+	ST_COUNT_ANY,
 	ST_COUNTS,
+	ST_QUARANTINED,
+	ST_MAX_SEQ,
 	ST_PRUNE,
 	ST__N
 };
@@ -90,25 +146,40 @@ static const char *const spool_sql[ST__N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_PUT] = "INSERT OR IGNORE INTO records(id, topic, source, payload, state, attempts,"
-		   " created, updated) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?5)",
+	[ST_PUT] = "INSERT OR IGNORE INTO records(id, source, payload, created)"
+		   " VALUES (?1, ?2, ?3, ?4)",
+	[ST_DELIVER] = "INSERT OR IGNORE INTO deliveries(output, seq, updated) VALUES (?1, ?2, ?3)",
 	[ST_QUARANTINE] = "INSERT INTO quarantine(id, source, reason, line, col, payload, created)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_FETCH] = "SELECT seq, id, topic, payload, attempts FROM records"
-		     " WHERE state = 0 AND seq > ?1 ORDER BY seq LIMIT ?2",
-	[ST_DONE] = "UPDATE records SET state = 1, updated = ?1 WHERE seq = ?2 AND state = 0",
-	/* A row already acknowledged stays done: a late refusal must not undo a delivery. */
-	[ST_FAILED] = "UPDATE records SET state = 2, reason = ?1, attempts = attempts + 1,"
-		      " updated = ?2 WHERE seq = ?3 AND state <> 1",
-	[ST_COUNT] = "SELECT n FROM counts WHERE kind = ?1",
-	[ST_COUNTS] = "SELECT kind, n FROM counts",
-	[ST_PRUNE] = "DELETE FROM records WHERE seq IN (SELECT seq FROM records"
-		     " WHERE state = 1 AND updated <= ?1 LIMIT ?2)",
+	/* next_at: a delivery an output asked to retry later stays out of its scans till then. */
+	[ST_FETCH] = "SELECT d.seq, r.id, r.payload, d.attempts FROM deliveries d"
+		     " JOIN records r ON r.seq = d.seq WHERE d.output = ?1 AND d.state = 0"
+		     " AND d.seq > ?2 AND d.next_at <= ?4 ORDER BY d.seq LIMIT ?3",
+	[ST_DONE] = "UPDATE deliveries SET state = 1, updated = ?1"
+		    " WHERE output = ?3 AND seq = ?2 AND state = 0",
+	/* A delivery already acknowledged stays done: a late refusal must not undo it. */
+	[ST_FAILED] = "UPDATE deliveries SET state = 2, reason = ?1, attempts = attempts + 1,"
+		      " updated = ?2 WHERE output = ?4 AND seq = ?3 AND state <> 1",
+	[ST_RETRY] = "UPDATE deliveries SET next_at = ?1, reason = ?2, attempts = attempts + 1,"
+		     " updated = ?3 WHERE output = ?5 AND seq = ?4 AND state = 0",
+	/* Backpressure: the deepest output's queue, so no output's queue outgrows the bound. */
+	[ST_COUNT_ANY] = "SELECT coalesce(max(n), 0) FROM delivery_counts WHERE state = ?1",
+	[ST_COUNTS] = "SELECT output, state, n FROM delivery_counts ORDER BY output, state",
+	[ST_QUARANTINED] = "SELECT n FROM counts WHERE kind = 3",
+	[ST_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
+	/* A record goes when every output is done with it, the last one max_age_s ago or more. */
+	[ST_PRUNE] = "DELETE FROM records WHERE seq IN (SELECT d.seq FROM deliveries d"
+		     " WHERE d.state = 1 AND d.updated <= ?1 AND NOT EXISTS (SELECT 1 FROM"
+		     " deliveries e WHERE e.seq = d.seq AND (e.state <> 1 OR e.updated > ?1))"
+		     " LIMIT ?2)",
 };
 
 struct gg_spool {
 	sqlite3 *db;
 	char *path;
+	char *output;     /* the output this handle consumes as */
+	char **outputs;   /* where a put delivers */
+	size_t n_outputs;
 	int64_t max_pending;
 	int count_warned; /* is_full logged its failure already; cleared by the next success */
 	sqlite3_stmt *st[ST__N];
@@ -219,15 +290,22 @@ static int spool_schema(struct gg_spool *sp, struct gg_error *err)
 	}
 	if ((ret = spool_version_check(sp, version, err)) != 0)
 		goto fail;
-	if (version == 0) {
+	if (version < SPOOL_SCHEMA_VERSION) {
+		/* A new file gets the schema; a file of schema 1 (gridgate before per-output
+		 * deliveries) is upgraded in place, in this transaction: all or nothing. */
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SPOOL_SCHEMA_VERSION);
-		rc = sqlite3_exec(sp->db, spool_ddl, NULL, NULL, NULL);
+		rc = sqlite3_exec(sp->db, version == 0 ? spool_ddl : spool_upgrade_1_2, NULL, NULL,
+				  NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(sp->db, sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
-			ret = spool_fail(sp, err, rc, "create schema");
+			ret = spool_fail(sp, err, rc, version == 0 ? "create schema"
+								  : "upgrade schema 1 to 2");
 			goto fail;
 		}
+		if (version > 0)
+			gg_log_info("spool %s: upgraded from schema %d to %d (a delivery per "
+				    "output)", sp->path, version, SPOOL_SCHEMA_VERSION);
 	}
 	rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -312,9 +390,20 @@ int gg_spool_open(const struct gg_spool_options *opts, struct gg_spool **out,
 		return gg_error_set(err, -ENOMEM, "spool: out of memory");
 	sp->max_pending = opts->max_pending;
 	sp->path = strdup(opts->path);
-	if (sp->path == NULL) {
+	sp->output = strdup(opts->output != NULL ? opts->output : GG_SPOOL_OUTPUT_DEFAULT);
+	sp->n_outputs = opts->n_outputs > 0 ? opts->n_outputs : 1;
+	sp->outputs = calloc(sp->n_outputs, sizeof(*sp->outputs));
+	if (sp->path == NULL || sp->output == NULL || sp->outputs == NULL) {
 		ret = gg_error_set(err, -ENOMEM, "spool: out of memory");
 		goto fail;
+	}
+	for (size_t i = 0; i < sp->n_outputs; i++) {
+		sp->outputs[i] = strdup(opts->n_outputs > 0 ? opts->outputs[i]
+							    : GG_SPOOL_OUTPUT_DEFAULT);
+		if (sp->outputs[i] == NULL) {
+			ret = gg_error_set(err, -ENOMEM, "spool: out of memory");
+			goto fail;
+		}
 	}
 
 	/* Multi-thread mode: every thread opens its own handle and never shares it, so the
@@ -360,6 +449,10 @@ void gg_spool_close(struct gg_spool *sp)
 	rc = sqlite3_close(sp->db);
 	if (rc != SQLITE_OK)
 		gg_log_warnx("spool %s: close: %s", sp->path, sqlite3_errstr(rc));
+	for (size_t i = 0; sp->outputs != NULL && i < sp->n_outputs; i++)
+		free(sp->outputs[i]);
+	free(sp->outputs);
+	free(sp->output);
 	free(sp->path);
 	free(sp);
 }
@@ -410,10 +503,31 @@ static int spool_check_id(const char *id, const char *what, struct gg_error *err
 	return 0;
 }
 
-int gg_spool_put(struct gg_spool *sp, const char *id, const char *topic, const char *source,
-		 const char *payload, size_t len, struct gg_error *err)
+/* A delivery row for each output the record goes to, in the caller's transaction. */
+static int spool_deliver(struct gg_spool *sp, int64_t seq, sqlite3_int64 now, struct gg_error *err)
+{
+	sqlite3_stmt *st = sp->st[ST_DELIVER];
+	int rc = SQLITE_DONE;
+
+	for (size_t i = 0; i < sp->n_outputs && rc == SQLITE_DONE; i++) {
+		rc = sqlite3_bind_text(st, 1, sp->outputs[i], -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 2, seq);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 3, now);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : spool_fail(sp, err, rc, "put: deliveries");
+}
+
+int gg_spool_put(struct gg_spool *sp, const char *id, const char *source, const char *payload,
+		 size_t len, struct gg_error *err)
 {
 	sqlite3_stmt *st = sp->st[ST_PUT];
+	sqlite3_int64 now = (sqlite3_int64)time(NULL);
 	int rc, ret, changed;
 
 	if ((ret = spool_check_id(id, "put", err)) != 0)
@@ -422,13 +536,11 @@ int gg_spool_put(struct gg_spool *sp, const char *id, const char *topic, const c
 		return gg_error_set(err, -EINVAL, "spool: put: %s: no payload", id);
 	rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+		rc = spool_bind_blob(st, 3, payload, len);
 	if (rc == SQLITE_OK)
-		rc = spool_bind_blob(st, 4, payload, len);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+		rc = sqlite3_bind_int64(st, 4, now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
@@ -441,7 +553,9 @@ int gg_spool_put(struct gg_spool *sp, const char *id, const char *topic, const c
 	changed = sqlite3_changes(sp->db);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return changed == 0 ? 1 : 0;
+	if (changed == 0)
+		return 1;
+	return spool_deliver(sp, sqlite3_last_insert_rowid(sp->db), now, err);
 }
 
 /* Quarantine rows are for people to inspect, not a queue: a replay may add the same id twice,
@@ -511,12 +625,9 @@ static int spool_row_copy(sqlite3_stmt *st, struct gg_spool_row *row)
 		id_len = sizeof(row->id) - 1;
 	memcpy(row->id, id, id_len);
 	row->id[id_len] = '\0';
-	row->topic = spool_column_dup(st, 2, NULL);
-	row->payload = spool_column_dup(st, 3, &row->payload_len);
-	row->attempts = sqlite3_column_int(st, 4);
-	if (row->topic == NULL || row->payload == NULL) {
-		free(row->topic);
-		free(row->payload);
+	row->payload = spool_column_dup(st, 2, &row->payload_len);
+	row->attempts = sqlite3_column_int(st, 3);
+	if (row->payload == NULL) {
 		memset(row, 0, sizeof(*row));
 		return -ENOMEM;
 	}
@@ -532,9 +643,13 @@ int gg_spool_fetch_pending(struct gg_spool *sp, int64_t after_seq, int max,
 
 	if (max <= 0)
 		return 0;
-	rc = sqlite3_bind_int64(st, 1, after_seq);
+	rc = sqlite3_bind_text(st, 1, sp->output, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 2, max);
+		rc = sqlite3_bind_int64(st, 2, after_seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 3, max);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
 	if (rc != SQLITE_OK) {
 		ret = spool_fail(sp, err, rc, "fetch");
 		goto fail;
@@ -568,9 +683,7 @@ void gg_spool_rows_free(struct gg_spool_row *rows, int n)
 	if (rows == NULL)
 		return;
 	for (int i = 0; i < n; i++) {
-		free(rows[i].topic);
 		free(rows[i].payload);
-		rows[i].topic = NULL;
 		rows[i].payload = NULL;
 	}
 }
@@ -592,6 +705,8 @@ int gg_spool_mark_done(struct gg_spool *sp, const int64_t *seqs, size_t n, struc
 		rc = sqlite3_bind_int64(st, 1, now);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int64(st, 2, seqs[i]);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(st, 3, sp->output, -1, SQLITE_STATIC);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(st);
 		if (rc != SQLITE_DONE) {
@@ -626,8 +741,33 @@ int gg_spool_mark_failed(struct gg_spool *sp, int64_t seq, const char *reason,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 3, seq);
 	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 4, sp->output, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	ret = rc == SQLITE_DONE ? 0 : spool_fail(sp, err, rc, "mark failed");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+int gg_spool_retry_at(struct gg_spool *sp, int64_t seq, int64_t not_before, const char *reason,
+		      struct gg_error *err)
+{
+	sqlite3_stmt *st = sp->st[ST_RETRY];
+	int rc, ret;
+
+	rc = sqlite3_bind_int64(st, 1, not_before);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 4, seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 5, sp->output, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	ret = rc == SQLITE_DONE ? 0 : spool_fail(sp, err, rc, "retry");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;
@@ -641,19 +781,26 @@ int gg_spool_synchronous(struct gg_spool *sp)
 	return rc == SQLITE_OK ? level : spool_errno(rc);
 }
 
-/* Returns an SQLite result code; the message stays on the handle for the caller to use. */
-static int spool_count(struct gg_spool *sp, int kind, int64_t *out)
+/* Runs a one-integer query (statement which, its ?1 bound to text1 when given); returns an
+ * SQLite result code, the message staying on the handle for the caller to use. */
+static int spool_count(struct gg_spool *sp, enum spool_stmt which, const char *text1, int state,
+		       int64_t *out)
 {
-	sqlite3_stmt *st = sp->st[ST_COUNT];
-	int rc = sqlite3_bind_int(st, 1, kind);
+	sqlite3_stmt *st = sp->st[which];
+	int rc = SQLITE_OK, col = 1;
 
+	if (text1 != NULL)
+		rc = sqlite3_bind_text(st, col++, text1, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= col)
+		rc = sqlite3_bind_int(st, col, state);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
 		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {
-		rc = SQLITE_CORRUPT; /* the counts rows are created with the schema */
+		*out = 0; /* an output's counts row appears with its first delivery */
+		rc = SQLITE_OK;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -662,7 +809,7 @@ static int spool_count(struct gg_spool *sp, int kind, int64_t *out)
 
 int gg_spool_pending_count(struct gg_spool *sp, int64_t *out)
 {
-	int rc = spool_count(sp, GG_SPOOL_PENDING, out);
+	int rc = spool_count(sp, ST_COUNT_ANY, NULL, GG_SPOOL_PENDING, out);
 
 	return rc == SQLITE_OK ? 0 : spool_errno(rc);
 }
@@ -671,7 +818,8 @@ int gg_spool_pending_count(struct gg_spool *sp, int64_t *out)
  * transaction. Writers are serialised by BEGIN IMMEDIATE, so a check made after gg_spool_begin
  * cannot overshoot. A check made outside a transaction can be passed by other writers before
  * this one's put or begin: with a check before every put, the bound goes over by at most one
- * record per other writing handle. */
+ * record per other writing handle. The bound is on the deepest output's queue: a stalled
+ * output holds the inputs back rather than let the spool grow without end. */
 int gg_spool_is_full(struct gg_spool *sp)
 {
 	int64_t n = 0;
@@ -679,7 +827,7 @@ int gg_spool_is_full(struct gg_spool *sp)
 
 	if (sp->max_pending <= 0)
 		return 0;
-	rc = spool_count(sp, GG_SPOOL_PENDING, &n);
+	rc = spool_count(sp, ST_COUNT_ANY, NULL, GG_SPOOL_PENDING, &n);
 	if (rc != SQLITE_OK) {
 		/* No err parameter here, so this is where it is logged; once per failure run.
 		 * Claiming full holds inputs back instead of accepting what may not be kept. */
@@ -693,48 +841,92 @@ int gg_spool_is_full(struct gg_spool *sp)
 	return n >= sp->max_pending;
 }
 
-int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_error *err)
+/* Per output: its counts and the creation time of its oldest pending record. */
+static int spool_output_stats(struct gg_spool *sp, gg_spool_output_fn fn, void *arg,
+			      struct gg_spool_stats *total, struct gg_error *err)
 {
-	sqlite3_stmt *st = sp->st[ST_COUNTS];
-	int rc;
+	static const char oldest_sql[] = "SELECT r.created FROM deliveries d JOIN records r"
+					 " ON r.seq = d.seq WHERE d.output = ?1 AND d.state = 0"
+					 " ORDER BY d.seq LIMIT 1";
+	sqlite3_stmt *st = sp->st[ST_COUNTS], *oldest = NULL;
+	struct gg_spool_output_stats o = { 0 };
+	int rc = sqlite3_prepare_v2(sp->db, oldest_sql, -1, &oldest, NULL), ret = 0;
 
-	memset(out, 0, sizeof(*out));
-	/* One statement reads one snapshot, so the four numbers agree with each other. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t n = sqlite3_column_int64(st, 1);
+	for (int more = rc == SQLITE_OK; more;) {
+		const char *name = NULL;
 
-		switch (sqlite3_column_int(st, 0)) {
+		rc = sqlite3_step(st);
+		more = rc == SQLITE_ROW;
+		if (more)
+			name = (const char *)sqlite3_column_text(st, 0);
+		/* Rows come ordered by output: one is complete when the next begins. */
+		if (o.output[0] != '\0' && (!more || name == NULL || strcmp(name, o.output) != 0)) {
+			if (o.pending > 0) {
+				sqlite3_bind_text(oldest, 1, o.output, -1, SQLITE_STATIC);
+				if (sqlite3_step(oldest) == SQLITE_ROW)
+					o.oldest_pending = sqlite3_column_int64(oldest, 0);
+				sqlite3_reset(oldest);
+			}
+			if (fn != NULL)
+				fn(arg, &o);
+			memset(&o, 0, sizeof(o));
+		}
+		if (!more || name == NULL)
+			continue;
+		snprintf(o.output, sizeof(o.output), "%s", name);
+		switch (sqlite3_column_int(st, 1)) {
 		case GG_SPOOL_PENDING:
-			out->pending = n;
+			o.pending = sqlite3_column_int64(st, 2);
+			total->pending += o.pending;
 			break;
 		case GG_SPOOL_DONE:
-			out->done = n;
+			o.done = sqlite3_column_int64(st, 2);
+			total->done += o.done;
 			break;
 		case GG_SPOOL_FAILED:
-			out->failed = n;
-			break;
-		case SPOOL_KIND_QUARANTINE:
-			out->quarantined = n;
+			o.failed = sqlite3_column_int64(st, 2);
+			total->failed += o.failed;
 			break;
 		default:
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		int ret = spool_fail(sp, err, rc, "stats");
-
-		sqlite3_reset(st);
-		return ret;
-	}
+	if (rc != SQLITE_DONE)
+		ret = spool_fail(sp, err, rc, "stats");
 	sqlite3_reset(st);
-	return 0;
+	sqlite3_finalize(oldest);
+	return ret;
+}
+
+int gg_spool_stats_outputs(struct gg_spool *sp, struct gg_spool_stats *out, gg_spool_output_fn fn,
+			   void *arg, struct gg_error *err)
+{
+	int own = !spool_in_txn(sp), rc, ret;
+
+	memset(out, 0, sizeof(*out));
+	/* One read transaction: one snapshot, so the numbers agree with each other. */
+	if (own && (rc = sqlite3_exec(sp->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK)
+		return spool_fail(sp, err, rc, "stats");
+	ret = spool_output_stats(sp, fn, arg, out, err);
+	if (ret == 0 && (rc = spool_count(sp, ST_QUARANTINED, NULL, 0, &out->quarantined)) !=
+			       SQLITE_OK)
+		ret = spool_fail(sp, err, rc, "stats");
+	if (own)
+		sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL);
+	return ret;
+}
+
+int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_error *err)
+{
+	return gg_spool_stats_outputs(sp, out, NULL, NULL, err);
 }
 
 int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, void *arg,
 			 struct gg_error *err)
 {
-	static const char sql[] = "SELECT seq, id, source, attempts, updated, reason FROM records"
-				  " WHERE state = 2 ORDER BY seq DESC LIMIT ?1";
+	static const char sql[] = "SELECT d.seq, r.id, r.source, d.attempts, d.updated, d.reason,"
+				  " d.output FROM deliveries d JOIN records r ON r.seq = d.seq"
+				  " WHERE d.state = 2 ORDER BY d.seq DESC LIMIT ?1";
 	sqlite3_stmt *st = NULL;
 	int rc, n = 0;
 
@@ -750,6 +942,7 @@ int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, vo
 			.attempts = sqlite3_column_int(st, 3),
 			.updated = sqlite3_column_int64(st, 4),
 			.reason = (const char *)sqlite3_column_text(st, 5),
+			.output = (const char *)sqlite3_column_text(st, 6),
 		};
 
 		fn(arg, &row);
@@ -810,7 +1003,7 @@ static const char spool_stage_ddl[] =
 	" source TEXT NOT NULL,"
 	" file TEXT NOT NULL,"
 	" id TEXT NOT NULL,"
-	" topic TEXT,"
+	" topic TEXT," /* unused since schema 2; kept so the table's shape never changes */
 	" payload BLOB,"
 	" created INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS file_stage_file ON file_stage(source, file, seq);";
@@ -869,8 +1062,7 @@ fail:
 }
 
 int gg_spool_stage_put(struct gg_spool *sp, const char *source, const char *file,
-		       const char *topic, const struct gg_spool_stage_row *rows, size_t n,
-		       struct gg_error *err)
+		       const struct gg_spool_stage_row *rows, size_t n, struct gg_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	sqlite3_int64 now = (sqlite3_int64)time(NULL);
@@ -878,8 +1070,8 @@ int gg_spool_stage_put(struct gg_spool *sp, const char *source, const char *file
 
 	if (n == 0)
 		return 0;
-	rc = sqlite3_prepare_v2(sp->db, "INSERT INTO file_stage(source, file, id, topic, payload,"
-				" created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(sp->db, "INSERT INTO file_stage(source, file, id, payload, created)"
+				" VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return spool_fail(sp, err, rc, "stage put");
 	for (size_t i = 0; i < n && ret == 0; i++) {
@@ -891,11 +1083,9 @@ int gg_spool_stage_put(struct gg_spool *sp, const char *source, const char *file
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_text(st, 3, rows[i].id, -1, SQLITE_STATIC);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_text(st, 4, topic, -1, SQLITE_STATIC);
+			rc = spool_bind_blob(st, 4, rows[i].payload, rows[i].len);
 		if (rc == SQLITE_OK)
-			rc = spool_bind_blob(st, 5, rows[i].payload, rows[i].len);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(st, 6, now);
+			rc = sqlite3_bind_int64(st, 5, now);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(st);
 		if (rc != SQLITE_DONE)
@@ -915,11 +1105,34 @@ int gg_spool_stage_drop(struct gg_spool *sp, const char *source, const char *fil
 				file, 0, removed, "stage drop", err);
 }
 
+/* Delivery rows, for every output, of the records added after seq before. */
+static int spool_deliver_after(struct gg_spool *sp, int64_t before, sqlite3_int64 now,
+			       struct gg_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(sp->db, "INSERT OR IGNORE INTO deliveries(output, seq, updated)"
+				    " SELECT ?1, seq, ?3 FROM records WHERE seq > ?2", -1, &st, NULL);
+
+	for (size_t i = 0; i < sp->n_outputs && rc == SQLITE_OK; i++) {
+		rc = sqlite3_bind_text(st, 1, sp->outputs[i], -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 2, before);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 3, now);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
+			rc = SQLITE_OK;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : spool_fail(sp, err, rc, "stage publish: deliveries");
+}
+
 int gg_spool_stage_publish(struct gg_spool *sp, const char *source, const char *file,
 			   int64_t *added, int64_t *duplicates, struct gg_error *err)
 {
-	int64_t moved = 0, total = 0;
-	int ret;
+	int64_t moved = 0, total = 0, before = 0;
+	sqlite3_int64 now = (sqlite3_int64)time(NULL);
+	int ret, rc;
 
 	*added = *duplicates = 0;
 	/* Outside a transaction the copy and the delete would be two commits, and a crash
@@ -927,12 +1140,17 @@ int gg_spool_stage_publish(struct gg_spool *sp, const char *source, const char *
 	if (!spool_in_txn(sp))
 		return gg_error_set(err, -EINVAL, "spool %s: stage publish outside a transaction",
 				    sp->path);
+	/* This transaction holds the write lock: every seq above this one is the file's. */
+	rc = spool_count(sp, ST_MAX_SEQ, NULL, 0, &before);
+	if (rc != SQLITE_OK)
+		return spool_fail(sp, err, rc, "stage publish");
 	/* OR IGNORE: an id already in records is a file read again after a crash. */
-	ret = spool_stage_exec(sp, "INSERT OR IGNORE INTO records(id, topic, source, payload,"
-			       " state, attempts, created, updated) SELECT id, topic, source,"
-			       " payload, 0, 0, ?3, ?3 FROM file_stage WHERE source = ?1 AND"
-			       " file = ?2 ORDER BY seq", source, file, (int64_t)time(NULL),
-			       &moved, "stage publish", err);
+	ret = spool_stage_exec(sp, "INSERT OR IGNORE INTO records(id, source, payload, created)"
+			       " SELECT id, source, payload, ?3 FROM file_stage WHERE source = ?1"
+			       " AND file = ?2 ORDER BY seq", source, file, now, &moved,
+			       "stage publish", err);
+	if (ret == 0)
+		ret = spool_deliver_after(sp, before, now, err);
 	if (ret == 0)
 		ret = gg_spool_stage_drop(sp, source, file, &total, err);
 	if (ret != 0)

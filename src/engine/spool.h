@@ -1,5 +1,6 @@
 /* spool.h: the durable queue between stages (SQLite in WAL mode). Every thread opens its own
- * handle on the same file. A record's id, given at insert, is its pubsub item id. */
+ * handle on the same file. A record's id, given at insert, is its pubsub item id. A record has
+ * a delivery per output it goes to, each with its own state: outputs drain independently. */
 #ifndef GG_SPOOL_H
 #define GG_SPOOL_H
 
@@ -10,30 +11,45 @@
 
 struct gg_spool;
 
+/* The output of spools written before outputs had names: the XMPP-Grid publisher's. */
+#define GG_SPOOL_OUTPUT_DEFAULT "grid"
+
 struct gg_spool_options {
 	const char *path;
+	/* The output this handle fetches and marks for (default GG_SPOOL_OUTPUT_DEFAULT). */
+	const char *output;
+	/* The outputs a put delivers to (none given: GG_SPOOL_OUTPUT_DEFAULT alone). */
+	const char *const *outputs;
+	size_t n_outputs;
 	int synchronous_full; /* 1: fsync every commit (FULL); 0: NORMAL (WAL is still crash-safe) */
-	int64_t max_pending;  /* backpressure bound on records not yet acknowledged */
+	int64_t max_pending;  /* backpressure bound on the deepest output's pending deliveries */
 	int busy_timeout_ms;
 };
 
 enum gg_spool_state { GG_SPOOL_PENDING = 0, GG_SPOOL_DONE = 1, GG_SPOOL_FAILED = 2 };
 
 struct gg_spool_row {
-	int64_t seq; /* insertion order, the publisher's cursor */
+	int64_t seq; /* insertion order, an output's cursor */
 	char id[65];
-	char *topic;
 	char *payload;
 	size_t payload_len;
 	int attempts;
 };
 
+/* Deliveries summed over the outputs, and the quarantine. */
 struct gg_spool_stats {
 	int64_t pending;
 	int64_t done;
 	int64_t failed;
 	int64_t quarantined;
 };
+
+struct gg_spool_output_stats {
+	char output[64];
+	int64_t pending, done, failed;
+	int64_t oldest_pending; /* creation (UTC seconds) of its oldest pending record, 0: none */
+};
+typedef void (*gg_spool_output_fn)(void *arg, const struct gg_spool_output_stats *o);
 
 int gg_spool_open(const struct gg_spool_options *opts, struct gg_spool **out,
 		  struct gg_error *err);
@@ -44,16 +60,18 @@ int gg_spool_begin(struct gg_spool *sp, struct gg_error *err);
 int gg_spool_commit(struct gg_spool *sp, struct gg_error *err);
 void gg_spool_rollback(struct gg_spool *sp);
 
-/* Inserts a pending record. Returns 0 when inserted, 1 when a record with this id is already
- * there (a replay after a crash: harmless), negative on error. */
-int gg_spool_put(struct gg_spool *sp, const char *id, const char *topic, const char *source,
-		 const char *payload, size_t len, struct gg_error *err);
+/* Inserts a record with a pending delivery for each of the handle's outputs. Returns 0 when
+ * inserted, 1 when a record with this id is already there (a replay after a crash:
+ * harmless), negative on error. */
+int gg_spool_put(struct gg_spool *sp, const char *id, const char *source, const char *payload,
+		 size_t len, struct gg_error *err);
 /* Records a document that failed validation, with the reason and its position. */
 int gg_spool_quarantine(struct gg_spool *sp, const char *id, const char *source,
 			const char *reason, int line, int column, const char *payload, size_t len,
 			struct gg_error *err);
 
-/* Up to max pending rows with seq > after_seq, in seq order. Returns the count (>= 0) or a
+/* Up to max rows pending for the handle's output with seq > after_seq and no retry time in the
+ * future, in seq order. Returns the count (>= 0) or a
  * negative error; rows[i] fields are owned by the caller: free with gg_spool_rows_free. */
 int gg_spool_fetch_pending(struct gg_spool *sp, int64_t after_seq, int max,
 			   struct gg_spool_row *rows, struct gg_error *err);
@@ -61,9 +79,14 @@ void gg_spool_rows_free(struct gg_spool_row *rows, int n);
 
 /* Marks acknowledged rows done, in one transaction. */
 int gg_spool_mark_done(struct gg_spool *sp, const int64_t *seqs, size_t n, struct gg_error *err);
-/* A permanent refusal by the far side: the row leaves the queue with a reason. */
+/* A permanent refusal by the far side: the delivery leaves the output's queue (dead letter)
+ * with a reason. A delivery already done stays done. */
 int gg_spool_mark_failed(struct gg_spool *sp, int64_t seq, const char *reason,
 			 struct gg_error *err);
+/* The far side asked to wait: the delivery stays pending, out of fetches before not_before
+ * (UTC seconds), with the reason and one more attempt counted. */
+int gg_spool_retry_at(struct gg_spool *sp, int64_t seq, int64_t not_before, const char *reason,
+		      struct gg_error *err);
 
 int gg_spool_pending_count(struct gg_spool *sp, int64_t *out);
 /* This handle's PRAGMA synchronous: 1 NORMAL, 2 FULL (what synchronous_full asked for), or a
@@ -72,11 +95,14 @@ int gg_spool_synchronous(struct gg_spool *sp);
 /* 1 when pending records reached max_pending (inputs must wait), else 0. */
 int gg_spool_is_full(struct gg_spool *sp);
 int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_error *err);
+/* The same, and fn (may be NULL) once per output with its own counts and oldest pending. */
+int gg_spool_stats_outputs(struct gg_spool *sp, struct gg_spool_stats *out, gg_spool_output_fn fn,
+			   void *arg, struct gg_error *err);
 /* A row the far side refused for good (state failed), as gg_spool_list_failed shows it; the
  * strings live until fn returns. */
 struct gg_spool_failed {
 	int64_t seq;
-	const char *id, *source, *reason;
+	const char *id, *source, *reason, *output;
 	int attempts;
 	int64_t updated; /* UTC seconds when it was refused */
 };
@@ -102,8 +128,7 @@ int gg_spool_stage_init(struct gg_spool *sp, const char *source, int64_t *remove
 			struct gg_error *err);
 /* Adds rows of one file, in order; inside the caller's transaction. */
 int gg_spool_stage_put(struct gg_spool *sp, const char *source, const char *file,
-		       const char *topic, const struct gg_spool_stage_row *rows, size_t n,
-		       struct gg_error *err);
+		       const struct gg_spool_stage_row *rows, size_t n, struct gg_error *err);
 /* Deletes the staged rows of file (every file of source when file is NULL); works inside the
  * caller's transaction or as its own. *removed (may be NULL) gets the count. */
 int gg_spool_stage_drop(struct gg_spool *sp, const char *source, const char *file,

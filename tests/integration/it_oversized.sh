@@ -50,7 +50,10 @@ published() { [ "$(gg_spool_stat published)" -ge 9 ]; }
 wait_for 30 published || fail "not all published: $("$GRIDGATE" -c "$work/gridgate.conf" spool stats)"
 wait_for 10 spool_drained || fail "spool not drained"
 stats=$("$GRIDGATE" -c "$work/gridgate.conf" spool stats)
-[ "$stats" = "pending=0 published=9 refused=0 quarantined=0" ] || fail "spool: $stats"
+[ "$(echo "$stats" | head -n 1)" = "pending=0 published=9 refused=0 quarantined=0" ] \
+	|| fail "spool: $stats"
+echo "$stats" | grep -qx "output grid: depth=0 oldest_age=0s delivered=9 dead=0" \
+	|| fail "no per-output line for grid: $stats"
 [ -e "$work/logs/done/big.log" ] || fail "big.log not in done/: $(ls -R "$work/logs")"
 [ -e "$work/drop/done/big.ndjson" ] || fail "big.ndjson not in done/"
 ! grep -q "xmpp: disconnected" "$work/gridgate.log" || fail "the session was dropped"

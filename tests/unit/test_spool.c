@@ -99,7 +99,7 @@ static struct gg_spool *open_spool(const struct fixture *fx, int64_t max_pending
 static void put_ok(struct gg_spool *sp, const char *id, const char *payload)
 {
 	struct gg_error err = { 0 };
-	int r = gg_spool_put(sp, id, "topic/a", "test", payload, strlen(payload), &err);
+	int r = gg_spool_put(sp, id, "test", payload, strlen(payload), &err);
 
 	if (r < 0)
 		print_error("gg_spool_put %s: %s\n", id, err.msg);
@@ -166,7 +166,6 @@ static void test_put_fetch_in_order(void **state)
 	assert_int_equal(n, 3);
 	for (int i = 0; i < 3; i++) {
 		assert_string_equal(rows[i].id, ids[i]);
-		assert_string_equal(rows[i].topic, "topic/a");
 		assert_int_equal(rows[i].payload_len, strlen(bodies[i]));
 		assert_string_equal(rows[i].payload, bodies[i]);
 		assert_int_equal(rows[i].attempts, 0);
@@ -190,7 +189,7 @@ static void test_duplicate_id(void **state)
 	int n;
 
 	put_ok(sp, "dup", "first");
-	assert_int_equal(gg_spool_put(sp, "dup", "topic/a", "test", "second", 6, &err), 1);
+	assert_int_equal(gg_spool_put(sp, "dup", "test", "second", 6, &err), 1);
 	assert_int_equal(stats_of(sp).pending, 1);
 	n = fetch(sp, 0, rows, 4);
 	assert_int_equal(n, 1);
@@ -202,7 +201,7 @@ static void test_duplicate_id(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(gg_spool_mark_done(sp, &rows[0].seq, 1, &err), 0);
 	gg_spool_rows_free(rows, n);
-	assert_int_equal(gg_spool_put(sp, "dup", "topic/a", "test", "third", 5, &err), 1);
+	assert_int_equal(gg_spool_put(sp, "dup", "test", "third", 5, &err), 1);
 	assert_int_equal(stats_of(sp).pending, 1);
 	assert_int_equal(stats_of(sp).done, 1);
 	gg_spool_close(sp);
@@ -216,11 +215,11 @@ static void test_bad_id(void **state)
 
 	memset(longid, 'x', sizeof(longid) - 1);
 	longid[sizeof(longid) - 1] = '\0';
-	assert_int_equal(gg_spool_put(sp, "", "t", "s", "p", 1, &err), -EINVAL);
-	assert_int_equal(gg_spool_put(sp, NULL, "t", "s", "p", 1, &err), -EINVAL);
-	assert_int_equal(gg_spool_put(sp, longid, "t", "s", "p", 1, &err), -EINVAL);
+	assert_int_equal(gg_spool_put(sp, "", "s", "p", 1, &err), -EINVAL);
+	assert_int_equal(gg_spool_put(sp, NULL, "s", "p", 1, &err), -EINVAL);
+	assert_int_equal(gg_spool_put(sp, longid, "s", "p", 1, &err), -EINVAL);
 	longid[64] = '\0'; /* exactly the row's capacity is fine */
-	assert_int_equal(gg_spool_put(sp, longid, "t", "s", "p", 1, &err), 0);
+	assert_int_equal(gg_spool_put(sp, longid, "s", "p", 1, &err), 0);
 	assert_int_equal(stats_of(sp).pending, 1);
 	gg_spool_close(sp);
 }
@@ -277,9 +276,11 @@ static void test_mark_failed_after_done(void **state)
 	assert_int_equal(st.failed, 0);
 	assert_int_equal(st.pending, 0);
 	gg_spool_close(sp);
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records WHERE id = 'acked' AND state = 1 "
-				     "AND reason IS NULL AND attempts = 0"), 1);
-	assert_int_equal(raw_int(fx, "SELECT n FROM counts WHERE kind = 2"), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM deliveries JOIN records USING (seq) WHERE"
+				     " id = 'acked' AND state = 1 AND reason IS NULL AND"
+				     " attempts = 0"), 1);
+	assert_int_equal(raw_int(fx, "SELECT coalesce(sum(n), 0) FROM delivery_counts"
+				     " WHERE state = 2"), 0);
 }
 
 static void test_fetch_after_seq(void **state)
@@ -344,13 +345,14 @@ static void test_quarantine_and_stats(void **state)
 	assert_string_equal(rows[0].id, "s2");
 	gg_spool_rows_free(rows, n);
 	gg_spool_close(sp);
-	assert_int_equal(raw_int(fx, "SELECT attempts FROM records WHERE id = 's1' AND state = 2 "
-				     "AND reason = 'item-forbidden'"), 1);
+	assert_int_equal(raw_int(fx, "SELECT attempts FROM deliveries JOIN records USING (seq)"
+				     " WHERE id = 's1' AND state = 2 AND reason = 'item-forbidden'"),
+			 1);
 	assert_int_equal(raw_int(fx, "SELECT line * 100 + col FROM quarantine WHERE id = 'q1' "
 				     "AND reason = 'not IODEF' AND source = 'syslog' "
 				     "AND payload = CAST('<bad' AS BLOB)"), 307);
 	/* the kept counts agree with the rows themselves */
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records WHERE state = 0"), 2);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM deliveries WHERE state = 0"), 2);
 	assert_int_equal(raw_int(fx, "SELECT count(*) FROM quarantine"), 2);
 }
 
@@ -507,7 +509,7 @@ static void *writer_main(void *arg)
 
 			snprintf(id, sizeof(id), "t%d-%05d", w->tid, k);
 			snprintf(body, sizeof(body), "<r t='%d' k='%d'/>", w->tid, k);
-			r = gg_spool_put(sp, id, "topic/t", "thread", body, strlen(body), &err);
+			r = gg_spool_put(sp, id, "thread", body, strlen(body), &err);
 		}
 		if (r == 0)
 			r = gg_spool_commit(sp, &err);
@@ -598,7 +600,7 @@ static void test_killed_writer(void **state)
 				_exit(11);
 			for (int i = 0; i < 50; i++) {
 				snprintf(id, sizeof(id), "k%d-%d", b, i);
-				if (gg_spool_put(csp, id, "t", "child", id, strlen(id), &err) != 0)
+				if (gg_spool_put(csp, id, "child", id, strlen(id), &err) != 0)
 					_exit(12);
 			}
 			/* batch 10 is left uncommitted: it dies with the process */
@@ -681,7 +683,8 @@ static void test_prune_done(void **state)
 	assert_int_equal(gg_spool_mark_failed(sp, rows[2].seq, "refused", &err), 0);
 	gg_spool_rows_free(rows, n);
 	/* Age p4 (done), p2 (pending) and p3 (failed) by two hours; p1 was done just now. */
-	raw_exec(fx, "UPDATE records SET updated = updated - 7200 WHERE id IN ('p2', 'p3', 'p4')");
+	raw_exec(fx, "UPDATE deliveries SET updated = updated - 7200 WHERE seq IN (SELECT seq FROM"
+		     " records WHERE id IN ('p2', 'p3', 'p4'))");
 
 	assert_int_equal(gg_spool_prune_done(sp, 3600, &err), 0);
 	st = stats_of(sp);
@@ -714,14 +717,13 @@ static void test_binary_payload(void **state)
 	struct gg_error err = { 0 };
 	int n;
 
-	assert_int_equal(gg_spool_put(sp, "bin", NULL, "test", blob, sizeof(blob), &err), 0);
-	assert_int_equal(gg_spool_put(sp, "empty", "t", "test", NULL, 0, &err), 0);
+	assert_int_equal(gg_spool_put(sp, "bin", "test", blob, sizeof(blob), &err), 0);
+	assert_int_equal(gg_spool_put(sp, "empty", "test", NULL, 0, &err), 0);
 	n = fetch(sp, 0, rows, 2);
 	assert_int_equal(n, 2);
 	assert_int_equal(rows[0].payload_len, sizeof(blob));
 	assert_memory_equal(rows[0].payload, blob, sizeof(blob));
 	assert_int_equal(rows[0].payload[sizeof(blob)], '\0');
-	assert_string_equal(rows[0].topic, ""); /* no topic reads back as "", never NULL */
 	assert_int_equal(rows[1].payload_len, 0);
 	assert_string_equal(rows[1].payload, "");
 	gg_spool_rows_free(rows, n);

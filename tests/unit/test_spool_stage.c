@@ -84,7 +84,7 @@ static void stage(struct gg_spool *sp, const char *source, const char *file, con
 		rows[i] = (struct gg_spool_stage_row){ ids[i], ids[i], strlen(ids[i]) };
 	}
 	assert_int_equal(gg_spool_begin(sp, &err), 0);
-	assert_int_equal(gg_spool_stage_put(sp, source, file, "topic", rows, (size_t)n, &err), 0);
+	assert_int_equal(gg_spool_stage_put(sp, source, file, rows, (size_t)n, &err), 0);
 	assert_int_equal(gg_spool_commit(sp, &err), 0);
 }
 
@@ -133,7 +133,6 @@ static void test_staged_rows_wait_then_enter_in_order(void **state)
 	assert_string_equal(rows[2].id, "a-2");
 	assert_string_equal(rows[3].id, "b-0");
 	assert_string_equal(rows[4].payload, "b-1");
-	assert_string_equal(rows[4].topic, "topic");
 	gg_spool_rows_free(rows, 5);
 	/* The move deleted them: publishing again adds nothing. */
 	assert_int_equal(publish(fx->sp, "in", "a.log", NULL), 0);
@@ -165,7 +164,7 @@ static void test_publish_skips_queued_ids(void **state)
 	int64_t removed, dups = -1;
 
 	assert_int_equal(gg_spool_stage_init(fx->sp, "in", &removed, &err), 0);
-	assert_int_equal(gg_spool_put(fx->sp, "r-1", "topic", "in", "x", 1, &err), 0);
+	assert_int_equal(gg_spool_put(fx->sp, "r-1", "in", "x", 1, &err), 0);
 	stage(fx->sp, "in", "r.log", "r", 3);
 	assert_int_equal(publish(fx->sp, "in", "r.log", &dups), 2);
 	assert_int_equal(dups, 1);
@@ -195,13 +194,13 @@ static void test_rollback_stages_nothing(void **state)
 
 	assert_int_equal(gg_spool_stage_init(fx->sp, "in", &removed, &err), 0);
 	assert_int_equal(gg_spool_begin(fx->sp, &err), 0);
-	assert_int_equal(gg_spool_stage_put(fx->sp, "in", "x.log", "t", &row, 1, &err), 0);
+	assert_int_equal(gg_spool_stage_put(fx->sp, "in", "x.log", &row, 1, &err), 0);
 	gg_spool_rollback(fx->sp);
 	assert_int_equal(publish(fx->sp, "in", "x.log", NULL), 0);
 	/* A bad id fails the put, like gg_spool_put. */
 	row.id = "";
 	assert_int_equal(gg_spool_begin(fx->sp, &err), 0);
-	assert_int_equal(gg_spool_stage_put(fx->sp, "in", "x.log", "t", &row, 1, &err), -EINVAL);
+	assert_int_equal(gg_spool_stage_put(fx->sp, "in", "x.log", &row, 1, &err), -EINVAL);
 	gg_spool_rollback(fx->sp);
 }
 
@@ -213,7 +212,7 @@ static void test_init_deletes_leftovers_of_its_source(void **state)
 	struct gg_error err;
 	int64_t removed = -1;
 
-	assert_int_equal(gg_spool_put(fx->sp, "old-1", "topic", "in", "x", 1, &err), 0);
+	assert_int_equal(gg_spool_put(fx->sp, "old-1", "in", "x", 1, &err), 0);
 	assert_int_equal(gg_spool_stage_init(fx->sp, "in", &removed, &err), 0);
 	stage(fx->sp, "in", "a.log", "a", 3);
 	stage(fx->sp, "in", "b.log", "b", 2);
