@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/datadir.h"
 #include "cli/cmd.h"
 #include "iodef/iodef.h"
 #include "map/map.h"
@@ -137,6 +138,7 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 	};
 	const char *schema_dir = getenv("GRIDGATE_SCHEMA_DIR");
 	const char *mapping_dir = getenv("GRIDGATE_MAPPING_DIR");
+	char schema_buf[4096], mapping_buf[4096];
 	const char **names = NULL;
 	size_t n_names = 0;
 	struct map_run run = { .input = "map", .defaults = { "gridgate.invalid", NULL } };
@@ -193,9 +195,9 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 		return GG_EXIT_USAGE;
 	}
 	if (schema_dir == NULL)
-		schema_dir = GG_SCHEMA_DIR;
+		schema_dir = gg_datadir_path(GG_SCHEMA_DIR, schema_buf, sizeof(schema_buf));
 	if (mapping_dir == NULL)
-		mapping_dir = GG_MAPPING_DIR;
+		mapping_dir = gg_datadir_path(GG_MAPPING_DIR, mapping_buf, sizeof(mapping_buf));
 	gg_error_clear(&err);
 	if (gg_mapset_load(mapping_dir, names, n_names, NULL, &run.set, &err) != 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/datadir.h"
 #include "cli/cmd.h"
 #include "engine/config.h"
 #include "iodef/iodef.h"
@@ -104,6 +105,7 @@ int gg_cmd_validate(const char *config_path, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *schema_dir = getenv("GRIDGATE_SCHEMA_DIR");
+	char dirbuf[4096];
 	struct gg_xml_limits limits = { GG_XML_DEFAULT_MAX_BYTES, GG_XML_DEFAULT_MAX_DEPTH };
 	struct gg_schema *schema = NULL;
 	struct gg_validator *v = NULL;
@@ -124,7 +126,7 @@ int gg_cmd_validate(const char *config_path, int argc, char **argv)
 		return GG_EXIT_USAGE;
 	}
 	if (schema_dir == NULL)
-		schema_dir = GG_SCHEMA_DIR;
+		schema_dir = gg_datadir_path(GG_SCHEMA_DIR, dirbuf, sizeof(dirbuf));
 	if (gg_schema_load(schema_dir, &schema, &err) != 0 ||
 	    gg_validator_new(schema, &v, &err) != 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);

@@ -12,7 +12,7 @@
 #include "base/log.h"
 #include "iodef/xmlsafe.h"
 
-#define GG_DEFAULT_CONFIG GG_SYSCONFDIR "/gridgate.conf"
+#define GG_DEFAULT_CONFIG GG_CONFIG_FILE
 
 static const struct command {
 	const char *name;
@@ -36,6 +36,9 @@ static void usage(FILE *fp)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %-13s %s\n", commands[i].name, commands[i].help);
 	fprintf(fp, "  %-13s %s\n", "version", "print the version");
+	fprintf(fp, "environment:\n"
+		    "  GRIDGATE_DATADIR=DIR  read schemas/ and mappings/ from DIR instead of\n"
+		    "                        " GG_DATADIR " (or, uninstalled, the source tree)\n");
 }
 
 int gg_cmd_run(const char *config_path, int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "engine/adapter.h"
+#include "base/datadir.h"
 #include "base/log.h"
 
 #define OFF(type, field) offsetof(struct type, field)
@@ -448,6 +449,23 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 	return 0;
 }
 
+/* schema_dir and mapping_dir under the installed data dir are read from gg_datadir(): the
+ * GRIDGATE_DATADIR override, or the source tree of a build that was never installed. */
+static int datadir_resolve(char **dir, struct gg_error *err)
+{
+	char buf[4096];
+	const char *path = gg_datadir_path(*dir, buf, sizeof(buf));
+	char *copy;
+
+	if (path == *dir)
+		return 0;
+	if ((copy = strdup(path)) == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	free(*dir);
+	*dir = copy;
+	return 0;
+}
+
 int gg_config_load(const char *path, struct gg_config **out, struct gg_error *err)
 {
 	struct gg_config *cfg = calloc(1, sizeof(*cfg));
@@ -479,6 +497,9 @@ int gg_config_load(const char *path, struct gg_config **out, struct gg_error *er
 			err->line = line;
 		goto fail;
 	}
+	if ((r = datadir_resolve(&cfg->global.schema_dir, err)) != 0 ||
+	    (r = datadir_resolve(&cfg->global.mapping_dir, err)) != 0)
+		goto fail;
 	if ((r = config_finish(cfg, err)) != 0) {
 		gg_error_prefix(err, "%s: ", path);
 		goto fail;
