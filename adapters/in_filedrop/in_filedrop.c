@@ -34,15 +34,17 @@ struct filedrop_conf {
 
 static const struct gg_option filedrop_options[] = {
 	{ "directory", GG_OPT_STRING, NULL, offsetof(struct filedrop_conf, directory),
-	  "watched directory (required); done/ and failed/ are created inside it" },
+	  .help = "watched directory; done/ and failed/ are created inside it", .flags = GG_OPT_REQUIRED },
 	{ "max_file_size", GG_OPT_SIZE, "16M", offsetof(struct filedrop_conf, max_file_size),
-	  "larger files go to failed/ unread" },
+	  .help = "larger files go to failed/ unread", .min = 1, .max = 1024LL * 1024 * 1024 },
 	{ "max_line_errors", GG_OPT_INT, "100", offsetof(struct filedrop_conf, max_line_errors),
-	  "refused lines (NDJSON, log lines) a file may have and still go to done/ with a .report; "
-	  "one more and it goes to failed/ with nothing of it published" },
+	  .help = "refused lines (NDJSON, log lines) a file may have and still go to done/ with a .report; "
+	  "one more and it goes to failed/ with nothing of it published", .min = 0,
+	  .max = 1000000000 },
 	{ "max_invalid_utf8", GG_OPT_INT, "1", offsetof(struct filedrop_conf, max_invalid_utf8),
-	  "inputs with mappings: percent of a file's bytes that may be invalid UTF-8 before it is "
-	  "refused whole as binary (a NUL byte always refuses it); 100 turns the share test off" },
+	  .help = "inputs with mappings: percent of a file's bytes that may be invalid UTF-8 before it is "
+	  "refused whole as binary (a NUL byte always refuses it); 100 turns the share test off",
+	  .min = 0, .max = 100 },
 	GG_OPTIONS_END,
 };
 
@@ -76,21 +78,6 @@ struct filedrop {
 	size_t batch_records;
 	int batch_open; /* a batch has begun (it may hold no file yet) */
 };
-
-static int filedrop_check(const void *conf_ptr, struct gg_error *err)
-{
-	const struct filedrop_conf *conf = conf_ptr;
-
-	if (conf->directory == NULL)
-		return gg_error_set(err, -EINVAL, "directory is required");
-	if (conf->max_file_size < 1)
-		return gg_error_set(err, -EINVAL, "max_file_size must be positive");
-	if (conf->max_line_errors < 0)
-		return gg_error_set(err, -EINVAL, "max_line_errors must not be negative");
-	if (conf->max_invalid_utf8 < 0 || conf->max_invalid_utf8 > 100)
-		return gg_error_set(err, -EINVAL, "max_invalid_utf8 is a percentage, 0 to 100");
-	return 0;
-}
 
 static int filedrop_skipped_name(const char *name)
 {
@@ -814,7 +801,6 @@ const struct gg_adapter gg_in_filedrop = {
 	.desc = "watched directory of IODEF 2.0, IODEF 1.0, NDJSON and (with mappings) log files",
 	.options = filedrop_options,
 	.conf_size = sizeof(struct filedrop_conf),
-	.check = filedrop_check,
 	.start = filedrop_start,
 	.stop = filedrop_stop,
 };

@@ -21,6 +21,7 @@
 #include "base/input_thread.h"
 #include "base/log.h"
 #include "engine/emit.h"
+#include "engine/emit_pool.h"
 #include "engine/pipeline.h"
 #include "in_syslog/syslog_rate.h"
 #include "in_syslog/syslog_stream.h"
@@ -39,51 +40,67 @@ struct syslog_conf {
 	char *tls_client_ca;
 	int tls_require_client_cert;
 	int64_t tls_handshake_timeout_ms;
-};
-
-static const struct gg_option syslog_options[] = {
-	{ "listen", GG_OPT_STRING, "127.0.0.1:5514", offsetof(struct syslog_conf, listen),
-	  "address and port to listen on: host:port, [ipv6]:port (RFC 5425's port for tls: 6514)" },
-	{ "protocol", GG_OPT_STRING, "udp", offsetof(struct syslog_conf, protocol),
-	  "udp (one datagram per message), tcp (RFC 6587 octet counting or LF framing) or tls "
-	  "(RFC 5425: TLS 1.2 or later, then the same framing)" },
-	{ "max_message_size", GG_OPT_SIZE, "64k", offsetof(struct syslog_conf, max_message_size),
-	  "longer messages are counted and dropped" },
-	{ "max_connections", GG_OPT_INT, "256", offsetof(struct syslog_conf, max_connections),
-	  "tcp, tls: connections beyond this are closed at once (and counted)" },
-	{ "rate_limit", GG_OPT_INT, "0", offsetof(struct syslog_conf, rate_limit),
-	  "messages per second per source, 0: unlimited; udp: per address, datagrams over it are "
-	  "dropped and counted; tcp, tls: per connection, reading pauses (backpressure)" },
-	{ "rate_burst", GG_OPT_INT, "0", offsetof(struct syslog_conf, rate_burst),
-	  "messages a quiet source may send at once beyond rate_limit; 0: one second's worth" },
-	{ "rate_sources", GG_OPT_INT, "4096", offsetof(struct syslog_conf, rate_sources),
-	  "udp: source addresses whose rate is tracked; a new one takes the idlest one's place" },
-	{ "tls_cert", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_cert),
-	  "tls: the server certificate (PEM, chain after it), required" },
-	{ "tls_key", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_key),
-	  "tls: the server certificate's private key (PEM), required" },
-	{ "tls_client_ca", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_client_ca),
-	  "tls: CA certificates (PEM) that client certificates must chain to; a client "
-	  "certificate is asked for, and one that does not verify is refused" },
-	{ "tls_require_client_cert", GG_OPT_BOOL, "no",
-	  offsetof(struct syslog_conf, tls_require_client_cert),
-	  "tls: refuse clients without a certificate (needs tls_client_ca)" },
-	{ "tls_handshake_timeout", GG_OPT_DURATION, "10s",
-	  offsetof(struct syslog_conf, tls_handshake_timeout_ms),
-	  "tls: a handshake not done by then is dropped and counted, freeing its connection" },
-	GG_OPTIONS_END,
+	int64_t workers;
 };
 
 /* Largest max_message_size: the framer's octet count and the base64 RecordItem stay far from
  * int limits; a document over max_document_size is cut to fit by the ingest path. */
 #define SYSLOG_MAX_SIZE_LIMIT (16 * 1024 * 1024)
+
+static const char *const syslog_protocols[] = { "udp", "tcp", "tls", NULL };
+
+static const struct gg_option syslog_options[] = {
+	{ "listen", GG_OPT_STRING, "127.0.0.1:5514", offsetof(struct syslog_conf, listen),
+	  .help = "numeric address and port to listen on: 192.0.2.1:514, [2001:db8::1]:514, :514 (every "
+	  "address); RFC 5425's port for tls is 6514" },
+	{ "protocol", GG_OPT_STRING, "udp", offsetof(struct syslog_conf, protocol),
+	  .help = "udp (one datagram per message), tcp (RFC 6587 octet counting or LF framing) or tls "
+	  "(RFC 5425: TLS 1.2 or later, then the same framing)", .words = syslog_protocols },
+	{ "max_message_size", GG_OPT_SIZE, "64k", offsetof(struct syslog_conf, max_message_size),
+	  .help = "longer messages are counted and dropped (480: the RFC 5424 minimum)", .min = 480,
+	  .max = SYSLOG_MAX_SIZE_LIMIT },
+	{ "max_connections", GG_OPT_INT, "256", offsetof(struct syslog_conf, max_connections),
+	  .help = "tcp, tls: connections beyond this are closed at once (and counted)", .min = 1,
+	  .max = 1000000 },
+	{ "rate_limit", GG_OPT_INT, "0", offsetof(struct syslog_conf, rate_limit),
+	  .help = "messages per second per source, 0: unlimited; udp: per address, datagrams over it are "
+	  "dropped and counted; tcp, tls: per connection, reading pauses (backpressure)",
+	  .min = 0, .max = 1000000000 },
+	{ "rate_burst", GG_OPT_INT, "0", offsetof(struct syslog_conf, rate_burst),
+	  .help = "messages a quiet source may send at once beyond rate_limit; 0: one second's worth",
+	  .min = 0, .max = 1000000000 },
+	{ "rate_sources", GG_OPT_INT, "4096", offsetof(struct syslog_conf, rate_sources),
+	  .help = "udp: source addresses whose rate is tracked; a new one takes the idlest one's place",
+	  .min = 1, .max = 1 << 24 },
+	{ "tls_cert", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_cert),
+	  .help = "tls: the server certificate (PEM, chain after it), required" },
+	{ "tls_key", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_key),
+	  .help = "tls: the server certificate's private key (PEM), required" },
+	{ "tls_client_ca", GG_OPT_STRING, NULL, offsetof(struct syslog_conf, tls_client_ca),
+	  .help = "tls: CA certificates (PEM) that client certificates must chain to; a client "
+	  "certificate is asked for, and one that does not verify is refused" },
+	{ "tls_require_client_cert", GG_OPT_BOOL, "no",
+	  offsetof(struct syslog_conf, tls_require_client_cert),
+	  .help = "tls: refuse clients without a certificate (needs tls_client_ca)" },
+	{ "tls_handshake_timeout", GG_OPT_DURATION, "10s",
+	  offsetof(struct syslog_conf, tls_handshake_timeout_ms),
+	  .help = "tls: a handshake not done by then is dropped and counted, freeing its connection",
+	  .min = 1, .max = 3600 * 1000 },
+	{ "workers", GG_OPT_INT, "2", offsetof(struct syslog_conf, workers),
+	  .help = "tcp, tls: threads that map, check and spool the messages while the input's "
+	  "thread reads on; more than the cores gains nothing", .min = 1,
+	  .max = GG_EMIT_POOL_MAX_WORKERS },
+	GG_OPTIONS_END,
+};
+
 /* Datagrams handled before the batch is committed and the stop is checked. */
 #define SYSLOG_BURST 64
 
 struct syslog_in {
 	struct gg_input *input;
 	const struct syslog_conf *conf;
-	struct gg_emitter *emitter;
+	struct gg_emitter *emitter; /* udp */
+	struct gg_emit_pool *pool;  /* tcp, tls: messages are mapped and spooled by its workers */
 	struct gg_syslog_tls *tls; /* protocol tls */
 	struct gg_rate_limit rate;
 	struct gg_rate_table *sources; /* UDP with a rate limit */
@@ -142,65 +159,91 @@ static int syslog_tls_conf(const struct syslog_conf *conf, struct gg_syslog_tls_
 	return strcmp(conf->protocol, "tls") == 0;
 }
 
-static int syslog_check(const void *conf_ptr, struct gg_error *err)
+/* What the table cannot say: a numeric listen address, tls_* only with tls, and (for tls) a
+ * certificate and key that load, so check-config finds them rather than the start. */
+static int syslog_check(const void *conf_ptr, const char **key, struct gg_error *err)
 {
+	static const char *const tls_keys[] = { "tls_cert", "tls_key", "tls_client_ca",
+						"tls_require_client_cert" };
 	const struct syslog_conf *conf = conf_ptr;
 	char host[NI_MAXHOST], port[NI_MAXSERV];
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_DGRAM };
+	struct addrinfo *res = NULL;
 	struct gg_syslog_tls_conf tc;
 	struct gg_syslog_tls *tls;
+	int r;
 
-	if (conf->listen == NULL ||
-	    split_listen(conf->listen, host, sizeof(host), port, sizeof(port)) != 0)
-		return gg_error_set(err, -EINVAL,
-				    "listen must be host:port or [ipv6]:port, port 1-65535");
-	if (conf->protocol == NULL ||
-	    (strcmp(conf->protocol, "udp") != 0 && strcmp(conf->protocol, "tcp") != 0 &&
-	     strcmp(conf->protocol, "tls") != 0))
-		return gg_error_set(err, -EINVAL, "protocol must be udp, tcp or tls");
-	if (conf->max_message_size < 480 || conf->max_message_size > SYSLOG_MAX_SIZE_LIMIT)
-		return gg_error_set(err, -EINVAL, "max_message_size must be from 480 (the "
-				    "RFC 5424 minimum) to 16M");
-	if (conf->max_connections < 1)
-		return gg_error_set(err, -EINVAL, "max_connections must be positive");
-	if (conf->rate_limit < 0 || conf->rate_limit > 1000000000 || conf->rate_burst < 0 ||
-	    conf->rate_burst > 1000000000)
-		return gg_error_set(err, -EINVAL, "rate_limit and rate_burst must be from 0 to 1e9");
-	if (conf->rate_sources < 1 || conf->rate_sources > (1 << 24))
-		return gg_error_set(err, -EINVAL, "rate_sources must be from 1 to 16777216");
-	if (conf->tls_handshake_timeout_ms < 1)
-		return gg_error_set(err, -EINVAL, "tls_handshake_timeout must be positive");
+	*key = "listen";
+	if (split_listen(conf->listen, host, sizeof(host), port, sizeof(port)) != 0)
+		return gg_error_set(err, -EINVAL, "must be ADDRESS:PORT or [IPV6]:PORT with a port "
+				    "of 1..65535 (ADDRESS empty: every address)");
+	if (host[0] != '\0' && (r = getaddrinfo(host, port, &hints, &res)) != 0)
+		return gg_error_set(err, -EINVAL, "%s is not a numeric IPv4 or IPv6 address (%s); "
+				    "write 127.0.0.1, [::1] or the address of an interface",
+				    host, gai_strerror(r));
+	freeaddrinfo(res);
+	const void *set[] = { conf->tls_cert, conf->tls_key, conf->tls_client_ca,
+			      conf->tls_require_client_cert ? conf : NULL };
+
 	if (!syslog_tls_conf(conf, &tc)) {
-		if (tc.cert != NULL || tc.key != NULL || tc.client_ca != NULL ||
-		    tc.require_client_cert)
-			return gg_error_set(err, -EINVAL, "tls_* options need protocol = tls");
+		for (size_t i = 0; i < 4; i++) {
+			if (set[i] != NULL) {
+				*key = tls_keys[i];
+				return gg_error_set(err, -EINVAL, "needs protocol = tls (protocol "
+						    "is %s)", conf->protocol);
+			}
+		}
+		*key = NULL;
 		return 0;
 	}
+	*key = conf->tls_cert == NULL ? "tls_cert" : conf->tls_key == NULL ? "tls_key" : NULL;
+	if (*key != NULL)
+		return gg_error_set(err, -EINVAL, "protocol = tls needs tls_cert and tls_key");
+	*key = conf->tls_require_client_cert ? "tls_require_client_cert" : "tls_cert";
 	/* Loading them here makes check-config find a bad certificate or key, not the start. */
 	if (gg_syslog_tls_new(&tc, &tls, err) != 0)
 		return -EINVAL;
 	gg_syslog_tls_free(tls);
+	*key = NULL;
 	return 0;
+}
+
+#define SYSLOG_ORIGIN_MAX (GG_SYSLOG_PEER_MAX + 24)
+
+/* A message's origin, "peer:seq": numbered as it is read, on the input's thread. */
+static void syslog_origin(const char *peer, char origin[SYSLOG_ORIGIN_MAX])
+{
+	snprintf(origin, SYSLOG_ORIGIN_MAX, "%s:%llu", peer,
+		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
+}
+
+/* Counts what the engine refused, on whichever thread emitted it. */
+static void syslog_outcome(void *ctx, enum gg_emit_outcome outcome)
+{
+	struct syslog_in *st = ctx;
+
+	if (outcome == GG_EMIT_REFUSED)
+		atomic_fetch_add(&st->malformed, 1);
 }
 
 /* Hands one message to the engine. Returns <0 only when the batch cannot go on. */
 static int syslog_message(struct syslog_in *st, const char *peer, const char *data, size_t len)
 {
-	char origin[GG_SYSLOG_PEER_MAX + 24];
+	char origin[SYSLOG_ORIGIN_MAX];
 	struct gg_record rec = { .kind = GG_RECORD_SYSLOG, .origin = origin, .peer = peer,
 				 .bytes = data, .len = len };
 	enum gg_emit_outcome outcome;
 	struct gg_error why;
 	int r;
 
-	snprintf(origin, sizeof(origin), "%s:%llu", peer,
-		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
+	syslog_origin(peer, origin);
 	r = gg_emit(st->emitter, &rec, &outcome, &why);
 	if (r < 0) {
 		gg_log_warnx("%s: %s: %s", st->input->name, peer, why.msg);
 		return r;
 	}
-	if (outcome == GG_EMIT_REFUSED)
-		st->malformed++;
+	syslog_outcome(st, outcome);
 	return 0;
 }
 
@@ -318,36 +361,48 @@ static void *syslog_udp_main(void *arg)
 	return NULL;
 }
 
-/* The stream's batches are the spool transactions of syslog_begin and syslog_commit. */
+/* The stream hands its messages to the pool's queue; the workers map, check and commit them
+ * in spool batches while the stream reads on. A stream "batch" is a stretch of reading while
+ * the queue has room: it begins by waiting for room (the pool's workers wait for room in the
+ * spool, so a full spool stops the reading too) and ends when the queue is over its bound. */
 static int stream_begin(void *ctx)
 {
-	int r = syslog_begin(ctx);
+	struct syslog_in *st = ctx;
 
-	return r == -ECANCELED ? r : r != 0 ? 1 : 0;
+	return gg_emit_pool_wait(st->pool);
 }
 
 static int stream_message(void *ctx, const char *peer, const char *data, size_t len)
 {
-	return syslog_message(ctx, peer, data, len);
+	struct syslog_in *st = ctx;
+	char origin[SYSLOG_ORIGIN_MAX];
+	struct gg_record rec = { .kind = GG_RECORD_SYSLOG, .origin = origin, .peer = peer,
+				 .bytes = data, .len = len };
+	struct gg_error err;
+	int r;
+
+	syslog_origin(peer, origin);
+	if ((r = gg_emit_pool_put(st->pool, &rec, &err)) < 0)
+		gg_log_warnx("%s: %s: %s", st->input->name, peer, err.msg);
+	return r;
 }
 
-/* The spool's batch size bounds what a stream pass stages: one pass over many connections
- * can read far more than one batch. */
+/* The queue's bound ends a turn: one pass over many connections can read far more than the
+ * workers keep up with. */
 static int stream_full(void *ctx)
 {
 	struct syslog_in *st = ctx;
 
-	return gg_batch_full(st->emitter);
+	return gg_emit_pool_full(st->pool);
 }
 
+/* The pass ended: idle workers take what is queued (group commit at the pass's end). */
 static void stream_end(void *ctx, int commit)
 {
 	struct syslog_in *st = ctx;
 
-	if (commit)
-		syslog_commit(st);
-	else
-		gg_batch_rollback(st->emitter);
+	(void)commit; /* nothing is staged here: a failed put lost only its own message */
+	gg_emit_pool_flush(st->pool);
 }
 
 static void *syslog_tcp_main(void *arg)
@@ -362,7 +417,10 @@ static void syslog_free(struct syslog_in *st)
 {
 	if (st == NULL)
 		return;
+	if (st->pool != NULL)
+		gg_emit_pool_cancel(st->pool); /* the stream may wait for room in its queue */
 	gg_input_thread_close(&st->thread);
+	gg_emit_pool_free(st->pool); /* drains: what was read is committed */
 	gg_syslog_stream_free(st->stream);
 	gg_emitter_free(st->emitter);
 	gg_syslog_tls_free(st->tls);
@@ -477,9 +535,18 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 		if ((r = gg_syslog_stream_new(&sc, &sink, &st->stream, err)) != 0)
 			goto fail;
 	}
-	if ((r = gg_emitter_new(in, &(struct gg_emitter_opts){ .max_syslog = max }, &st->emitter,
-				err)) != 0)
+	if (st->tcp) {
+		struct gg_emit_pool_opts po = { .workers = (unsigned)st->conf->workers,
+						.emitter = { .max_syslog = max },
+						.outcome = syslog_outcome,
+						.ctx = st };
+
+		if ((r = gg_emit_pool_new(in, &po, &st->pool, err)) != 0)
+			goto fail;
+	} else if ((r = gg_emitter_new(in, &(struct gg_emitter_opts){ .max_syslog = max },
+				       &st->emitter, err)) != 0) {
 		goto fail;
+	}
 	if ((r = gg_input_thread_start(&st->thread, st->tcp ? syslog_tcp_main : syslog_udp_main,
 					st, err)) != 0)
 		goto fail;
@@ -537,7 +604,12 @@ static void syslog_stop(struct gg_input *in)
 
 	if (st == NULL)
 		return;
+	if (st->pool != NULL)
+		gg_emit_pool_cancel(st->pool); /* the stream may wait for room in its queue */
 	gg_input_thread_stop(&st->thread);
+	/* Drains the queue before the last counters: every message read is committed. */
+	gg_emit_pool_free(st->pool);
+	st->pool = NULL;
 	syslog_counters(st, line, sizeof(line));
 	gg_log_info("%s: stopped: %s", in->name, line);
 	syslog_free(st);

@@ -35,8 +35,7 @@ int gg_cmd_check_config(const char *config_path, int argc, char **argv)
 
 		printf("input: %s:%s (%s)\n", in->adapter->name, in->name, in->adapter->desc);
 		if (gg_mapper_new(cfg, in, &mapper, &err) != 0) {
-			fprintf(stderr, "gridgate: [%s:%s] mappings: %s\n", in->adapter->name,
-				in->name, err.msg);
+			fprintf(stderr, "gridgate: %s\n", err.msg);
 			gg_schema_free(schema);
 			gg_config_free(cfg);
 			return GG_EXIT_USAGE;

@@ -34,8 +34,10 @@ struct gg_adapter {
 	const char *desc;
 	const struct gg_option *options;
 	size_t conf_size;
-	/* Checks a filled option struct beyond what the table can say (optional). */
-	int (*check)(const void *conf, struct gg_error *err);
+	/* Checks a filled option struct beyond what the table says (ranges and words are the
+	 * table's): keys that go together, addresses, files (optional). On an error it sets
+	 * *key to the option it is about (NULL: the section), so the core names its line. */
+	int (*check)(const void *conf, const char **key, struct gg_error *err);
 	/* Starts the instance's thread(s); returns once it is running. */
 	int (*start)(struct gg_input *in, struct gg_error *err);
 	/* Asks it to stop and joins its thread(s): after stop, nothing of it runs. */

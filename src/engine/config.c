@@ -9,88 +9,104 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdarg.h>
+#include <sys/stat.h>
 
 #include "engine/adapter.h"
 #include "base/datadir.h"
 #include "base/log.h"
+#include "map/map.h"
 
 #define OFF(type, field) offsetof(struct type, field)
+#define KIB(n) ((int64_t)(n) * 1024)
+#define MIB(n) ((int64_t)(n) * 1024 * 1024)
+#define SECS(n) ((int64_t)(n) * 1000)
+
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+static const char *const unmatched_words[] = { "generic", "drop", NULL };
 
 const struct gg_option gg_global_options[] = {
 	{ "state_dir", GG_OPT_STRING, "/var/lib/gridgate", OFF(gg_global_conf, state_dir),
-	  "directory for the spool and other state" },
+	  .help = "directory for the spool and other state" },
 	{ "schema_dir", GG_OPT_STRING, GG_SCHEMA_DIR, OFF(gg_global_conf, schema_dir),
-	  "directory holding iodef-2.0.xsd and its imports" },
+	  .help = "directory holding iodef-2.0.xsd and its imports" },
 	{ "log_level", GG_OPT_STRING, "info", OFF(gg_global_conf, log_level),
-	  "error, warn, info or debug" },
+	  .help = "messages below this level are not logged", .words = log_levels },
 	{ "csirt_name", GG_OPT_STRING, "gridgate.invalid", OFF(gg_global_conf, csirt_name),
-	  "IncidentID@name and creator Contact of documents gridgate builds" },
+	  .help = "IncidentID@name and creator Contact of documents gridgate builds" },
 	{ "contact_email", GG_OPT_STRING, NULL, OFF(gg_global_conf, contact_email),
-	  "creator Contact e-mail of documents gridgate builds" },
+	  .help = "creator Contact e-mail of documents gridgate builds" },
 	/* Below common controllers' stanza limits (Prosody closes the stream past 256 KB), so a
 	 * document that passes here cannot wedge the publisher in a reconnect loop. */
 	{ "max_document_size", GG_OPT_SIZE, "240k", OFF(gg_global_conf, max_document_size),
-	  "larger documents are refused before parsing, larger built ones are cut or quarantined "
-	  "(keep 16k below the controller's stanza limit)" },
+	  .help = "larger documents are refused before parsing, larger built ones are cut or quarantined "
+	  "(keep 16k below the controller's stanza limit)", .min = KIB(4), .max = MIB(64) },
 	/* 32k of a record escaped at worst 5x ("&amp;") still fits the default document size. */
 	{ "max_record_size", GG_OPT_SIZE, "32k", OFF(gg_global_conf, max_record_size),
-	  "bytes of a raw record kept in a document that had to be cut to fit max_document_size" },
+	  .help = "bytes of a raw record kept in a document that had to be cut to fit max_document_size "
+	  "(at most max_document_size/2)", .min = 256, .max = MIB(32) },
 	{ "max_depth", GG_OPT_INT, "64", OFF(gg_global_conf, max_depth),
-	  "deeper element nesting is refused" },
+	  .help = "deeper element nesting is refused", .min = 8, .max = 1000 },
 	{ "mapping_dir", GG_OPT_STRING, GG_MAPPING_DIR, OFF(gg_global_conf, mapping_dir),
-	  "directory of the NAME.map files inputs name in 'mappings'" },
+	  .help = "directory of the NAME.map files inputs name in 'mappings'" },
 	/* A pathological pattern stops here with an error instead of stalling its input. */
 	{ "regex_match_limit", GG_OPT_INT, "1000000", OFF(gg_global_conf, regex_match_limit),
-	  "PCRE2 match limit of mapping regexes (backtracking steps per match)" },
+	  .help = "PCRE2 match limit of mapping regexes (backtracking steps per match)",
+	  .min = 1000, .max = 100000000 },
 	{ "regex_depth_limit", GG_OPT_INT, "10000", OFF(gg_global_conf, regex_depth_limit),
-	  "PCRE2 depth limit of mapping regexes" },
+	  .help = "PCRE2 depth limit of mapping regexes", .min = 100, .max = 10000000 },
 	GG_OPTIONS_END,
 };
 
 const struct gg_option gg_spool_options[] = {
 	{ "path", GG_OPT_STRING, NULL, OFF(gg_spool_conf, path),
-	  "SQLite spool file (default: STATE_DIR/spool.db)" },
+	  .help = "SQLite spool file (default: STATE_DIR/spool.db)" },
 	{ "synchronous_full", GG_OPT_BOOL, "no", OFF(gg_spool_conf, synchronous_full),
-	  "fsync every commit (survives power loss, not only crashes)" },
+	  .help = "fsync every commit (survives power loss, not only crashes)" },
 	{ "max_pending", GG_OPT_INT, "100000", OFF(gg_spool_conf, max_pending),
-	  "unpublished records at which inputs stop taking more (backpressure)" },
+	  .help = "unpublished records at which inputs stop taking more (backpressure)",
+	  .min = 1, .max = 1000000000 },
 	{ "batch", GG_OPT_INT, "64", OFF(gg_spool_conf, batch),
-	  "records per spool transaction (group commit)" },
+	  .help = "records per spool transaction (group commit)", .min = 1, .max = 10000 },
 	{ "keep_done", GG_OPT_DURATION, "1h", OFF(gg_spool_conf, keep_done_ms),
-	  "how long published records stay, so replays are recognised" },
+	  .help = "how long published records stay, so replays are recognised", .min = 0,
+	  .max = SECS(366 * 86400) },
 	GG_OPTIONS_END,
 };
 
 const struct gg_option gg_xmpp_options[] = {
 	{ "host", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, host),
-	  "controller address (default: the JID's domain via DNS SRV)" },
-	{ "port", GG_OPT_INT, "5222", OFF(gg_xmpp_conf, port), "controller c2s port" },
-	{ "jid", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, jid), "the gateway's JID (required)" },
+	  .help = "controller address (default: the JID's domain via DNS SRV)" },
+	{ "port", GG_OPT_INT, "5222", OFF(gg_xmpp_conf, port), .help = "controller c2s port",
+	  .min = 1, .max = 65535 },
+	{ "jid", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, jid), .help = "the gateway's JID: user@domain, or user@domain/resource", .flags = GG_OPT_REQUIRED },
 	{ "password", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, password),
-	  "SCRAM password (prefer password_file)" },
+	  .help = "SCRAM password (prefer password_file)" },
 	{ "password_file", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, password_file),
-	  "file whose first line is the password" },
+	  .help = "file whose first line is the password" },
 	{ "client_cert", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, client_cert),
-	  "PEM client certificate for SASL EXTERNAL" },
+	  .help = "PEM client certificate for SASL EXTERNAL" },
 	{ "client_key", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, client_key),
-	  "PEM key of client_cert" },
+	  .help = "PEM key of client_cert" },
 	{ "ca_file", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, ca_file),
-	  "CA bundle that verifies the controller (default: system store)" },
+	  .help = "CA bundle that verifies the controller (default: system store)" },
 	{ "pubsub_service", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, pubsub_service),
-	  "pubsub service JID (default: found by disco#items on the domain)" },
-	{ "topic", GG_OPT_STRING, "iodef", OFF(gg_xmpp_conf, topic), "pubsub node to publish to" },
+	  .help = "pubsub service JID (default: found by disco#items on the domain)" },
+	{ "topic", GG_OPT_STRING, "iodef", OFF(gg_xmpp_conf, topic), .help = "pubsub node to publish to" },
 	{ "members", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, members),
-	  "space-separated JIDs granted subscription to a topic gridgate creates" },
+	  .help = "space-separated JIDs granted subscription to a topic gridgate creates" },
 	{ "max_items", GG_OPT_INT, "100000", OFF(gg_xmpp_conf, max_items),
-	  "pubsub#max_items of a topic gridgate creates" },
+	  .help = "pubsub#max_items of a topic gridgate creates", .min = 1, .max = 2147483647 },
 	{ "window", GG_OPT_INT, "64", OFF(gg_xmpp_conf, window),
-	  "publish IQs in flight before waiting for results" },
+	  .help = "publish IQs in flight before waiting for results", .min = 1, .max = 4096 },
 	{ "reconnect_min", GG_OPT_DURATION, "500ms", OFF(gg_xmpp_conf, reconnect_min_ms),
-	  "first reconnect delay (doubles, with jitter)" },
+	  .help = "first reconnect delay (doubles, with jitter, up to reconnect_max)", .min = 10,
+	  .max = SECS(3600) },
 	{ "reconnect_max", GG_OPT_DURATION, "30s", OFF(gg_xmpp_conf, reconnect_max_ms),
-	  "longest reconnect delay" },
+	  .help = "longest reconnect delay (at least reconnect_min)", .min = 10, .max = SECS(86400) },
 	{ "iq_timeout", GG_OPT_DURATION, "30s", OFF(gg_xmpp_conf, iq_timeout_ms),
-	  "an IQ without answer this long is treated as a lost connection" },
+	  .help = "an IQ without answer this long is treated as a lost connection", .min = SECS(1),
+	  .max = SECS(3600) },
 	GG_OPTIONS_END,
 };
 
@@ -173,54 +189,186 @@ static const struct gg_option *option_find(const struct gg_option *table, const 
 	return NULL;
 }
 
-int gg_option_set(const struct gg_option *table, void *base, const char *key, const char *value,
-		  struct gg_error *err)
+/* A number as the table's type writes it: 65536 -> 64k, 30000 -> 30s. */
+static void format_number(const struct gg_option *opt, int64_t v, char *buf, size_t size)
 {
-	const struct gg_option *opt = option_find(table, key);
-	char *field;
-	int r = 0;
+	static const struct { const char *unit; int64_t n; } sizes[] = {
+		{ "G", 1024LL * 1024 * 1024 }, { "M", 1024 * 1024 }, { "k", 1024 },
+	}, durations[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
+	};
 
-	if (opt == NULL)
-		return gg_error_set(err, -ENOENT, "unknown key '%s'", key);
-	field = (char *)base + opt->offset;
-	switch (opt->type) {
-	case GG_OPT_STRING: {
-		char *copy = strdup(value);
+	if ((opt->type == GG_OPT_SIZE || opt->type == GG_OPT_DURATION) && v != 0) {
+		size_t n = opt->type == GG_OPT_SIZE ? 3 : 4;
 
-		if (copy == NULL)
-			return gg_error_set(err, -ENOMEM, "out of memory");
-		free(*(char **)field);
-		*(char **)field = copy;
-		return 0;
+		for (size_t i = 0; i < n && v != 0; i++) {
+			const char *unit = opt->type == GG_OPT_SIZE ? sizes[i].unit : durations[i].unit;
+			int64_t mult = opt->type == GG_OPT_SIZE ? sizes[i].n : durations[i].n;
+
+			if (v % mult == 0) {
+				snprintf(buf, size, "%" PRId64 "%s", v / mult, unit);
+				return;
+			}
+		}
+		snprintf(buf, size, "%" PRId64 "%s", v, opt->type == GG_OPT_DURATION ? "ms" : "");
+		return;
 	}
-	case GG_OPT_INT: {
-		char *end;
-		long long v;
+	snprintf(buf, size, "%" PRId64, v);
+}
 
+void gg_option_accepts(const struct gg_option *opt, char *buf, size_t size)
+{
+	char lo[32], hi[32];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	switch (opt->type) {
+	case GG_OPT_STRING:
+		for (size_t i = 0; opt->words != NULL && opt->words[i] != NULL && len < size; i++)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", i == 0 ? "" : ", ",
+						opt->words[i]);
+		return;
+	case GG_OPT_BOOL:
+		snprintf(buf, size, "yes or no");
+		return;
+	case GG_OPT_INT:
+	case GG_OPT_SIZE:
+	case GG_OPT_DURATION:
+		if (opt->min == 0 && opt->max == 0)
+			return;
+		format_number(opt, opt->min, lo, sizeof(lo));
+		format_number(opt, opt->max, hi, sizeof(hi));
+		snprintf(buf, size, "%s..%s", lo, hi);
+		return;
+	}
+}
+
+const char *gg_option_type_name(enum gg_option_type type)
+{
+	static const char *const names[] = { "string", "integer", "size", "duration", "boolean" };
+
+	return names[type];
+}
+
+/* Edit distance of two short keys, for "did you mean". */
+static size_t key_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The closest key of up to two tables, or NULL when none is close. */
+static const char *key_suggest(const struct gg_option *a, const struct gg_option *b,
+			       const char *key)
+{
+	const struct gg_option *tables[] = { a, b };
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (int t = 0; t < 2; t++)
+		for (const struct gg_option *o = tables[t]; o != NULL && o->key != NULL; o++) {
+			size_t d = key_distance(o->key, key);
+
+			if (d < best_d) {
+				best_d = d;
+				best = o->key;
+			}
+		}
+	return best;
+}
+
+static int option_parse(const struct gg_option *opt, void *field, const char *value)
+{
+	char *end;
+	long long v;
+
+	switch (opt->type) {
+	case GG_OPT_STRING:
+		return 0;
+	case GG_OPT_INT:
 		errno = 0;
 		v = strtoll(value, &end, 10);
 		if (errno != 0 || end == value || *end != '\0')
-			r = -EINVAL;
-		else
-			*(int64_t *)field = v;
-		break;
-	}
+			return -EINVAL;
+		*(int64_t *)field = v;
+		return 0;
 	case GG_OPT_SIZE:
-		r = gg_parse_size(value, (int64_t *)field);
-		break;
+		return gg_parse_size(value, (int64_t *)field);
 	case GG_OPT_DURATION:
-		r = gg_parse_duration_ms(value, (int64_t *)field);
-		break;
+		return gg_parse_duration_ms(value, (int64_t *)field);
 	case GG_OPT_BOOL:
-		r = gg_parse_bool(value, (int *)field);
-		break;
+		return gg_parse_bool(value, (int *)field);
 	}
-	if (r != 0) {
-		static const char *const what[] = { "a string", "an integer", "a size (e.g. 32k, 4M)",
-			"a duration (e.g. 500ms, 30s, 5m)", "yes or no" };
-		return gg_error_set(err, -EINVAL, "'%s': '%s' is not %s", key, value,
-				    what[opt->type]);
+	return -EINVAL;
+}
+
+int gg_option_set(const struct gg_option *table, void *base, const char *key, const char *value,
+		  struct gg_error *err)
+{
+	static const char *const what[] = { "text", "an integer", "a size (512, 32k, 4M, 1G)",
+		"a duration (250ms, 30s, 5m, 1h, 1d)", "yes or no (or true/false, on/off, 1/0)" };
+	const struct gg_option *opt = option_find(table, key);
+	char accepts[256];
+	int64_t number = 0;
+	const char *word = value;
+	char *field;
+
+	if (opt == NULL)
+		return gg_error_set(err, -ENOENT, "unknown key");
+	field = (char *)base + opt->offset;
+	gg_option_accepts(opt, accepts, sizeof(accepts));
+	if (opt->type == GG_OPT_BOOL) {
+		if (option_parse(opt, field, value) != 0)
+			return gg_error_set(err, -EINVAL, "not %s", what[opt->type]);
+		return 0;
 	}
+	if (opt->type != GG_OPT_STRING) {
+		if (option_parse(opt, &number, value) != 0)
+			return gg_error_set(err, -EINVAL, "not %s%s%s", what[opt->type],
+					    accepts[0] ? "; must be within " : "", accepts);
+		if ((opt->min != 0 || opt->max != 0) && (number < opt->min || number > opt->max))
+			return gg_error_set(err, -ERANGE, "must be within %s", accepts);
+		*(int64_t *)field = number;
+		return 0;
+	}
+	if (opt->words != NULL) {
+		size_t i;
+
+		/* Any case is accepted; the table's spelling is kept, so code compares exactly. */
+		for (i = 0; opt->words[i] != NULL; i++)
+			if (strcasecmp(opt->words[i], value) == 0)
+				break;
+		if (opt->words[i] == NULL)
+			return gg_error_set(err, -EINVAL, "must be one of %s", accepts);
+		word = opt->words[i];
+	}
+	char *copy = strdup(word);
+
+	if (copy == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	free(*(char **)field);
+	*(char **)field = copy;
 	return 0;
 }
 
@@ -232,8 +380,10 @@ int gg_options_apply_defaults(const struct gg_option *table, void *base, struct 
 		if (table->def == NULL)
 			continue;
 		r = gg_option_set(table, base, table->key, table->def, err);
-		if (r != 0)
+		if (r != 0) {
+			gg_error_prefix(err, "%s's default '%s': ", table->key, table->def);
 			return r;
+		}
 	}
 	return 0;
 }
@@ -254,35 +404,143 @@ void gg_options_free(const struct gg_option *table, void *base)
 
 const struct gg_option gg_input_common_options[] = {
 	{ "mappings", GG_OPT_STRING, NULL, OFF(gg_input_common, mappings),
-	  "mappings tried in order on each record (names in mapping_dir, or *)" },
+	  .help = "mappings tried in order on each record (names in mapping_dir, or *)" },
 	{ "unmatched", GG_OPT_STRING, "generic", OFF(gg_input_common, unmatched),
-	  "records no mapping takes: generic (unclassified incident with the raw record) or drop" },
+	  .help = "records no mapping takes: generic (unclassified incident with the raw record) or drop",
+	  .words = unmatched_words },
 	{ "timezone", GG_OPT_STRING, NULL, OFF(gg_input_common, timezone),
-	  "zone (UTC, +HH:MM) of the senders' stamps written without one; default: the mapping's" },
+	  .help = "zone of the senders' stamps written without one: UTC, Z, +HH:MM or -HH:MM (no named "
+	  "zones: their offset moves with daylight saving); default: each mapping's, else UTC" },
 	GG_OPTIONS_END,
 };
 
-static int option_known(const struct gg_option *table, const char *key)
-{
-	for (; table->key != NULL; table++)
-		if (strcmp(table->key, key) == 0)
-			return 1;
-	return 0;
-}
+const struct gg_config_section gg_config_sections[] = {
+	{ "gridgate", "global settings: state, schemas, document limits, mappings, logging",
+	  gg_global_options },
+	{ "spool", "the SQLite spool every record passes through", gg_spool_options },
+	{ "xmpp", "the session to the XMPP-Grid controller and the topic gridgate publishes to",
+	  gg_xmpp_options },
+	{ "input", "options every input section ([KIND:NAME]) takes, whatever its kind",
+	  gg_input_common_options },
+	{ NULL, NULL, NULL },
+};
 
 struct config_loader {
 	struct gg_config *cfg;
 	struct gg_error *err;
+	FILE *fp;
+	char *buf;
+	size_t cap;
+	int line;         /* the line inih handles now */
+	int continuation; /* it is indented: inih would continue the previous value with it */
+	int failed;       /* err holds the first error; reading stops */
 };
+
+/* Fails the load with "FILE:LINE: " and the message; only the first failure counts. */
+static int config_fail(struct config_loader *ld, int line, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int config_fail(struct config_loader *ld, int line, int code, const char *fmt, ...)
+{
+	char msg[sizeof(ld->err->msg)];
+	va_list ap;
+
+	if (ld->failed)
+		return 0;
+	ld->failed = code;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gg_error_set_at(ld->err, code, line, 0, "%s:%d: %s", ld->cfg->path, line, msg);
+	return 0;
+}
+
+static const struct gg_config_key *config_key_find(const struct gg_config *cfg,
+						   const char *section, const char *key)
+{
+	for (size_t i = 0; i < cfg->n_keys; i++) {
+		const struct gg_config_key *k = &cfg->keys[i];
+
+		if (strcmp(k->section, section) == 0 &&
+		    (key == NULL ? k->key == NULL : k->key != NULL && strcmp(k->key, key) == 0))
+			return k;
+	}
+	return NULL;
+}
+
+int gg_config_key_line(const struct gg_config *cfg, const char *section, const char *key)
+{
+	const struct gg_config_key *k = config_key_find(cfg, section, key);
+
+	return k != NULL ? k->line : 0;
+}
+
+void gg_config_where(const struct gg_config *cfg, const char *section, const char *key,
+		     char *buf, size_t size)
+{
+	const struct gg_config_key *k = key != NULL ? config_key_find(cfg, section, key) : NULL;
+	const struct gg_config_key *s = config_key_find(cfg, section, NULL);
+
+	if (k != NULL)
+		snprintf(buf, size, "%s:%d: [%s] %s = %s", cfg->path, k->line, section, key,
+			 k->value);
+	else if (s != NULL)
+		snprintf(buf, size, "%s:%d: [%s]%s%s", cfg->path, s->line, section,
+			 key != NULL ? " " : "", key != NULL ? key : "");
+	else
+		snprintf(buf, size, "%s: [%s]%s%s", cfg->path, section, key != NULL ? " " : "",
+			 key != NULL ? key : "");
+}
+
+/* An error about a key found after parsing: "FILE:LINE: [SECTION] KEY = VALUE: what". */
+static int config_key_error(const struct gg_config *cfg, struct gg_error *err, int code,
+			    const char *section, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static int config_key_error(const struct gg_config *cfg, struct gg_error *err, int code,
+			    const char *section, const char *key, const char *fmt, ...)
+{
+	char where[512], msg[512];
+	const struct gg_config_key *k = key != NULL ? config_key_find(cfg, section, key) : NULL;
+	va_list ap;
+
+	if (k == NULL)
+		k = config_key_find(cfg, section, NULL);
+	gg_config_where(cfg, section, key, where, sizeof(where));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return gg_error_set_at(err, code, k != NULL ? k->line : 0, 0, "%s: %s", where, msg);
+}
+
+static int config_key_add(struct gg_config *cfg, const char *section, const char *key,
+			  const char *value, int line)
+{
+	struct gg_config_key *grown = realloc(cfg->keys, (cfg->n_keys + 1) * sizeof(*grown));
+	struct gg_config_key *k;
+
+	if (grown == NULL)
+		return -ENOMEM;
+	cfg->keys = grown;
+	k = &cfg->keys[cfg->n_keys];
+	k->line = line;
+	k->section = strdup(section);
+	k->key = key != NULL ? strdup(key) : NULL;
+	k->value = value != NULL ? strdup(value) : NULL;
+	if (k->section == NULL || (key != NULL && k->key == NULL) ||
+	    (value != NULL && k->value == NULL)) {
+		free(k->section);
+		free(k->key);
+		free(k->value);
+		return -ENOMEM;
+	}
+	cfg->n_keys++;
+	return 0;
+}
 
 static int config_add_input(struct gg_config *cfg, const struct gg_adapter *adapter,
 			    const char *name, struct gg_error *err)
 {
 	struct gg_input_conf *grown, *in;
 
-	for (size_t i = 0; i < cfg->n_inputs; i++)
-		if (strcmp(cfg->inputs[i].name, name) == 0)
-			return gg_error_set(err, -EEXIST, "input name '%s' used twice", name);
 	grown = realloc(cfg->inputs, (cfg->n_inputs + 1) * sizeof(*grown));
 	if (grown == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
@@ -303,147 +561,348 @@ static int config_add_input(struct gg_config *cfg, const struct gg_adapter *adap
 	return gg_options_apply_defaults(adapter->options, in->conf, err);
 }
 
-/* Finds (or creates, on its first key) the adapter instance of a [kind:name] section. */
-static int config_input_section(struct gg_config *cfg, const char *section,
-				struct gg_input_conf **out, struct gg_error *err)
+static struct gg_input_conf *config_input(struct gg_config *cfg, const char *section)
 {
-	const char *colon = strchr(section, ':');
-	const struct gg_adapter *adapter;
-	char kind[64];
-	int r;
-
-	if (colon == NULL || colon == section || colon[1] == '\0' ||
-	    (size_t)(colon - section) >= sizeof(kind))
-		return gg_error_set(err, -ENOENT, "unknown section [%s]", section);
-	memcpy(kind, section, (size_t)(colon - section));
-	kind[colon - section] = '\0';
-	adapter = gg_adapter_find(GG_PLUGIN_INPUT, kind);
-	if (adapter == NULL)
-		return gg_error_set(err, -ENOENT, "unknown input kind '%s' in [%s]", kind, section);
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
-		if (cfg->inputs[i].adapter == adapter && strcmp(cfg->inputs[i].name, colon + 1) == 0) {
-			*out = &cfg->inputs[i];
-			return 0;
-		}
+		const char *kind = cfg->inputs[i].adapter->name;
+		size_t n = strlen(kind);
+
+		if (strncmp(section, kind, n) == 0 && section[n] == ':' &&
+		    strcmp(section + n + 1, cfg->inputs[i].name) == 0)
+			return &cfg->inputs[i];
 	}
-	r = config_add_input(cfg, adapter, colon + 1, err);
-	if (r != 0)
-		return r;
-	*out = &cfg->inputs[cfg->n_inputs - 1];
-	return 0;
+	return NULL;
 }
 
-/* inih calls this per key; returning 0 makes ini_parse return the line number. */
+/* A section header: [gridgate], [spool], [xmpp] or [KIND:NAME] (which creates the input),
+ * each at most once. */
+static void config_section(struct config_loader *ld, const char *section)
+{
+	struct gg_config *cfg = ld->cfg;
+	const struct gg_config_key *seen = config_key_find(cfg, section, NULL);
+	const char *colon = strchr(section, ':');
+	const struct gg_adapter *adapter;
+	char kinds[128] = "", kind[64];
+	size_t len = 0;
+
+	/* [gridgate], [spool] and [xmpp] may be reopened (each key still once); an input
+	 * section twice is two instances meant, or a copy that silently merges. */
+	if (seen != NULL && colon != NULL) {
+		config_fail(ld, ld->line, -EEXIST, "[%s] appears twice (first at line %d); each "
+			    "input needs a NAME of its own", section, seen->line);
+		return;
+	}
+	if (seen != NULL)
+		return;
+	for (size_t i = 0; gg_adapters[i] != NULL; i++)
+		if (gg_adapters[i]->kind == GG_PLUGIN_INPUT && len < sizeof(kinds))
+			len += (size_t)snprintf(kinds + len, sizeof(kinds) - len, "%s%s",
+						len ? ", " : "", gg_adapters[i]->name);
+	if (strcmp(section, "gridgate") != 0 && strcmp(section, "spool") != 0 &&
+	    strcmp(section, "xmpp") != 0) {
+		if (colon == NULL || colon == section || colon[1] == '\0' ||
+		    (size_t)(colon - section) >= sizeof(kind)) {
+			config_fail(ld, ld->line, -ENOENT, "[%s]: unknown section (sections: "
+				    "[gridgate], [spool], [xmpp], [KIND:NAME] with KIND one of %s)",
+				    section, kinds);
+			return;
+		}
+		memcpy(kind, section, (size_t)(colon - section));
+		kind[colon - section] = '\0';
+		adapter = gg_adapter_find(GG_PLUGIN_INPUT, kind);
+		if (adapter == NULL) {
+			config_fail(ld, ld->line, -ENOENT, "[%s]: unknown input kind '%s' (kinds: %s)",
+				    section, kind, kinds);
+			return;
+		}
+		for (size_t i = 0; i < cfg->n_inputs; i++) {
+			if (strcmp(cfg->inputs[i].name, colon + 1) == 0) {
+				char other[128];
+
+				snprintf(other, sizeof(other), "%s:%s", cfg->inputs[i].adapter->name,
+					 cfg->inputs[i].name);
+				config_fail(ld, ld->line, -EEXIST, "[%s]: input name '%s' is taken by "
+					    "[%s] (line %d); names are unique across kinds", section,
+					    colon + 1, other, gg_config_key_line(cfg, other, NULL));
+				return;
+			}
+		}
+		if (config_add_input(cfg, adapter, colon + 1, ld->err) != 0) {
+			ld->failed = -ENOMEM;
+			return;
+		}
+	}
+	if (config_key_add(cfg, section, NULL, NULL, ld->line) != 0)
+		config_fail(ld, ld->line, -ENOMEM, "out of memory");
+}
+
+/* inih's reader: one whole line per call, so ld->line is the line inih hands the handler;
+ * section headers are seen here, where an empty or repeated one is still visible. */
+static char *config_read_line(char *str, int num, void *stream)
+{
+	struct config_loader *ld = stream;
+	ssize_t n;
+	char *p;
+
+	if (ld->failed)
+		return NULL;
+	errno = 0;
+	n = getline(&ld->buf, &ld->cap, ld->fp);
+	if (n < 0) {
+		if (errno != 0)
+			config_fail(ld, ld->line + 1, -errno, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	ld->line++;
+	/* A longer line would reach the handler in pieces, a value cut in two. */
+	if (n > num - 1) {
+		config_fail(ld, ld->line, -E2BIG, "line longer than %d characters", num - 2);
+		return NULL;
+	}
+	if (strlen(ld->buf) != (size_t)n) {
+		config_fail(ld, ld->line, -EINVAL, "NUL byte in line");
+		return NULL;
+	}
+	memcpy(str, ld->buf, (size_t)n + 1);
+	p = ld->buf;
+	if (ld->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	ld->continuation = p[0] == ' ' || p[0] == '\t';
+	p += strspn(p, " \t");
+	if (*p == '[') {
+		char *end = strchr(p + 1, ']');
+
+		if (end != NULL) {
+			*end = '\0';
+			config_section(ld, p + 1);
+		}
+		ld->continuation = 0;
+	} else if (*p == ';' || *p == '#' || *p == '\r' || *p == '\n' || *p == '\0') {
+		ld->continuation = 0;
+	}
+	return ld->failed ? NULL : str;
+}
+
+/* The tables of a section: its own, and for inputs the common ones first. */
+static void config_tables(struct gg_config *cfg, const char *section,
+			  const struct gg_option **common, void **common_base,
+			  const struct gg_option **own, void **own_base)
+{
+	struct gg_input_conf *in;
+
+	*common = NULL;
+	*common_base = NULL;
+	if (strcmp(section, "gridgate") == 0) {
+		*own = gg_global_options;
+		*own_base = &cfg->global;
+	} else if (strcmp(section, "spool") == 0) {
+		*own = gg_spool_options;
+		*own_base = &cfg->spool;
+	} else if (strcmp(section, "xmpp") == 0) {
+		*own = gg_xmpp_options;
+		*own_base = &cfg->xmpp;
+	} else if ((in = config_input(cfg, section)) != NULL) {
+		*common = gg_input_common_options;
+		*common_base = &in->common;
+		*own = in->adapter->options;
+		*own_base = in->conf;
+	} else {
+		*own = NULL;
+		*own_base = NULL;
+	}
+}
+
+/* inih calls this per key; the first failure stops the reader, so it is the one reported. */
 static int config_on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct config_loader *ld = user;
 	struct gg_config *cfg = ld->cfg;
-	struct gg_input_conf *in = NULL;
+	const struct gg_option *common, *own, *table;
+	const struct gg_config_key *seen;
+	void *common_base, *own_base;
+	struct gg_error why;
 
-	if (strcmp(section, "gridgate") == 0)
-		return gg_option_set(gg_global_options, &cfg->global, key, value, ld->err) == 0;
-	if (strcmp(section, "spool") == 0)
-		return gg_option_set(gg_spool_options, &cfg->spool, key, value, ld->err) == 0;
-	if (strcmp(section, "xmpp") == 0)
-		return gg_option_set(gg_xmpp_options, &cfg->xmpp, key, value, ld->err) == 0;
-	if (config_input_section(cfg, section, &in, ld->err) != 0)
-		return 0;
-	if (option_known(gg_input_common_options, key)) {
-		if (gg_option_set(gg_input_common_options, &in->common, key, value, ld->err) != 0) {
-			gg_error_prefix(ld->err, "[%s]: ", section);
-			return 0;
-		}
+	if (ld->failed)
 		return 1;
+	if (ld->continuation)
+		return config_fail(ld, ld->line, -EINVAL, "[%s]: indented line continues %s's value; "
+				   "write KEY = VALUE at the start of the line", section, key);
+	config_tables(cfg, section, &common, &common_base, &own, &own_base);
+	if (own == NULL) /* keys before any section */
+		return config_fail(ld, ld->line, -ENOENT, "%s = %s: outside any section", key,
+				   value);
+	if ((seen = config_key_find(cfg, section, key)) != NULL)
+		return config_fail(ld, ld->line, -EEXIST, "[%s] %s set twice (first at line %d)",
+				   section, key, seen->line);
+	table = common != NULL && option_find(common, key) != NULL ? common : own;
+	if (gg_option_set(table, table == common ? common_base : own_base, key, value, &why) != 0) {
+		const char *like = key_suggest(common, own, key);
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s", section);
+		name[strcspn(name, ":")] = '\0';
+		if (option_find(table, key) == NULL && like != NULL)
+			return config_fail(ld, ld->line, -ENOENT, "[%s] %s = %s: unknown key (did you "
+					   "mean %s?)", section, key, value, like);
+		if (option_find(table, key) == NULL)
+			return config_fail(ld, ld->line, -ENOENT, "[%s] %s = %s: unknown key "
+					   "(`gridgate help %s` lists the keys)", section, key,
+					   value, name);
+		return config_fail(ld, ld->line, -EINVAL, "[%s] %s = %s: %s", section, key, value,
+				   why.msg);
 	}
-	if (gg_option_set(in->adapter->options, in->conf, key, value, ld->err) != 0) {
-		gg_error_prefix(ld->err, "[%s]: ", section);
-		return 0;
+	if (table == common && strcmp(key, "timezone") == 0) {
+		int minutes;
+
+		if (gg_timezone_parse(value, &minutes) != 0)
+			return config_fail(ld, ld->line, -EINVAL, "[%s] %s = %s: only UTC, Z, +HH:MM "
+					   "and -HH:MM are supported (up to 14:00; a named zone's "
+					   "offset moves with daylight saving)", section, key, value);
 	}
+	if (config_key_add(cfg, section, key, value, ld->line) != 0)
+		return config_fail(ld, ld->line, -ENOMEM, "out of memory");
 	return 1;
 }
 
 /* Reads the first line of a file (a secret), wiping the read buffer afterwards. */
-static int config_read_secret(const char *path, char **out, struct gg_error *err)
+static int config_read_secret(const struct gg_config *cfg, const char *path, char **out,
+			      struct gg_error *err)
 {
 	char line[1024];
 	FILE *fp = fopen(path, "re");
 	size_t n;
 
 	if (fp == NULL)
-		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		return config_key_error(cfg, err, -errno, "xmpp", "password_file",
+					"cannot read: %s", strerror(errno));
 	if (fgets(line, sizeof(line), fp) == NULL) {
+		int e = ferror(fp) ? errno : 0;
+
 		fclose(fp);
-		return gg_error_set(err, -EINVAL, "%s: empty", path);
+		return config_key_error(cfg, err, -EINVAL, "xmpp", "password_file", "%s%s",
+					e ? "cannot read: " : "empty: the first line is the password",
+					e ? strerror(e) : "");
 	}
 	fclose(fp);
 	n = strcspn(line, "\r\n");
 	line[n] = '\0';
+	if (n == 0) {
+		explicit_bzero(line, sizeof(line));
+		return config_key_error(cfg, err, -EINVAL, "xmpp", "password_file",
+					"its first line (the password) is empty");
+	}
 	*out = strdup(line);
 	explicit_bzero(line, sizeof(line));
 	return *out == NULL ? gg_error_set(err, -ENOMEM, "out of memory") : 0;
 }
 
+/* Required keys of one section the file left out: named with the section's line. */
+static int config_required(const struct gg_config *cfg, const char *section,
+			   const struct gg_option *table, const void *base, struct gg_error *err)
+{
+	for (; table->key != NULL; table++) {
+		if (!(table->flags & GG_OPT_REQUIRED) || table->type != GG_OPT_STRING ||
+		    *(char *const *)((const char *)base + table->offset) != NULL)
+			continue;
+		char where[512];
+
+		gg_config_where(cfg, section, table->key, where, sizeof(where));
+		return gg_error_set_at(err, -EINVAL, gg_config_key_line(cfg, section, NULL), 0,
+				       "%s is required (%s)%s%s%s", where, table->help,
+				       config_key_find(cfg, section, NULL) ? "" : "; the file has no [",
+				       config_key_find(cfg, section, NULL) ? "" : section,
+				       config_key_find(cfg, section, NULL) ? "" : "] section");
+	}
+	return 0;
+}
+
+/* A JID as RFC 7622 shapes it, roughly: local@domain[/resource], no blanks. */
+static int jid_ok(const char *jid)
+{
+	const char *at = strchr(jid, '@');
+	const char *slash = strchr(jid, '/');
+
+	return at != NULL && at != jid && at[1] != '\0' && at[1] != '/' &&
+	       strchr(at + 1, '@') == NULL && (slash == NULL || (slash > at && slash[1] != '\0')) &&
+	       strpbrk(jid, " \t\"'<>&") == NULL;
+}
+
 static int config_finish(struct gg_config *cfg, struct gg_error *err)
 {
 	struct gg_xmpp_conf *x = &cfg->xmpp;
-	enum gg_log_level level;
+	char a[32], b[32];
+	int r;
 
-	if (gg_log_level_parse(cfg->global.log_level, &level) != 0)
-		return gg_error_set(err, -EINVAL, "[gridgate] log_level: '%s' is not one of error, "
-				    "warn, info, debug", cfg->global.log_level);
 	if (cfg->spool.path == NULL) {
 		if (asprintf(&cfg->spool.path, "%s/spool.db", cfg->global.state_dir) < 0) {
 			cfg->spool.path = NULL;
 			return gg_error_set(err, -ENOMEM, "out of memory");
 		}
 	}
-	if (cfg->global.regex_match_limit < 1000 || cfg->global.regex_match_limit > 100000000 ||
-	    cfg->global.regex_depth_limit < 100 || cfg->global.regex_depth_limit > 10000000)
-		return gg_error_set(err, -EINVAL, "[gridgate] regex_match_limit must be within "
-				    "1000..100000000 and regex_depth_limit within 100..10000000");
-	if (cfg->global.max_document_size < 4096 || cfg->global.max_document_size > (64 << 20))
-		return gg_error_set(err, -EINVAL, "[gridgate] max_document_size must be within "
-				    "4k..64M");
-	if (cfg->global.max_record_size < 256 ||
-	    cfg->global.max_record_size > cfg->global.max_document_size / 2)
-		return gg_error_set(err, -EINVAL, "[gridgate] max_record_size must be within "
-				    "256..max_document_size/2 (%lld)",
-				    (long long)cfg->global.max_document_size / 2);
-	if (cfg->spool.batch < 1 || cfg->spool.batch > 10000)
-		return gg_error_set(err, -EINVAL, "[spool] batch must be within 1..10000");
-	if (x->jid == NULL || strchr(x->jid, '@') == NULL)
-		return gg_error_set(err, -EINVAL, "[xmpp] jid is required (user@domain)");
-	if (x->password_file != NULL && x->password == NULL) {
-		int r = config_read_secret(x->password_file, &x->password, err);
+	if (cfg->global.max_record_size > cfg->global.max_document_size / 2) {
+		const struct gg_option *doc = option_find(gg_global_options, "max_document_size");
 
-		if (r != 0)
-			return r;
+		format_number(doc, cfg->global.max_record_size, a, sizeof(a));
+		format_number(doc, cfg->global.max_document_size / 2, b, sizeof(b));
+		if (config_key_find(cfg, "gridgate", "max_record_size") != NULL)
+			return config_key_error(cfg, err, -EINVAL, "gridgate", "max_record_size",
+						"must be at most max_document_size/2 (%s)", b);
+		return config_key_error(cfg, err, -EINVAL, "gridgate", "max_document_size",
+					"must be at least twice max_record_size (%s, the default)",
+					a);
 	}
-	if (x->password == NULL && x->client_cert == NULL)
-		return gg_error_set(err, -EINVAL,
-				    "[xmpp] needs password, password_file or client_cert");
+	if ((r = config_required(cfg, "xmpp", gg_xmpp_options, x, err)) != 0)
+		return r;
+	if (!jid_ok(x->jid))
+		return config_key_error(cfg, err, -EINVAL, "xmpp", "jid",
+					"malformed: must be user@domain or user@domain/resource");
+	if (x->reconnect_min_ms > x->reconnect_max_ms) {
+		const struct gg_option *o = option_find(gg_xmpp_options, "reconnect_max");
+		int min_set = config_key_find(cfg, "xmpp", "reconnect_min") != NULL;
+		int other = gg_config_key_line(cfg, "xmpp", min_set ? "reconnect_max" : "reconnect_min");
+		char at[32] = "the default";
+
+		format_number(o, min_set ? x->reconnect_max_ms : x->reconnect_min_ms, a, sizeof(a));
+		if (other > 0)
+			snprintf(at, sizeof(at), "line %d", other);
+		return config_key_error(cfg, err, -EINVAL, "xmpp",
+					min_set ? "reconnect_min" : "reconnect_max",
+					min_set ? "must not exceed reconnect_max (%s, %s)"
+						: "must be at least reconnect_min (%s, %s)", a, at);
+	}
+	if (x->password_file != NULL && x->password != NULL)
+		return config_key_error(cfg, err, -EINVAL, "xmpp", "password_file",
+					"set password or password_file, not both");
+	if (x->password_file != NULL && (r = config_read_secret(cfg, x->password_file,
+								&x->password, err)) != 0)
+		return r;
 	if ((x->client_cert == NULL) != (x->client_key == NULL))
-		return gg_error_set(err, -EINVAL, "[xmpp] client_cert and client_key go together");
+		return config_key_error(cfg, err, -EINVAL, "xmpp",
+					x->client_cert != NULL ? "client_cert" : "client_key",
+					"client_cert and client_key go together: set %s too",
+					x->client_cert != NULL ? "client_key" : "client_cert");
+	if (x->password == NULL && x->client_cert == NULL)
+		return config_key_error(cfg, err, -EINVAL, "xmpp", NULL, "needs password, "
+					"password_file, or client_cert with client_key");
 	if (x->domain == NULL) {
 		x->domain = strdup(strchr(x->jid, '@') + 1);
 		if (x->domain == NULL)
 			return gg_error_set(err, -ENOMEM, "out of memory");
 		x->domain[strcspn(x->domain, "/")] = '\0';
 	}
-	if (x->port < 1 || x->port > 65535)
-		return gg_error_set(err, -EINVAL, "[xmpp] port must be within 1..65535");
-	if (x->window < 1 || x->window > 4096)
-		return gg_error_set(err, -EINVAL, "[xmpp] window must be within 1..4096");
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct gg_input_conf *in = &cfg->inputs[i];
+		const char *key = NULL;
+		char section[128];
 
-		if (strcmp(in->common.unmatched, "generic") != 0 &&
-		    strcmp(in->common.unmatched, "drop") != 0)
-			return gg_error_set(err, -EINVAL, "[%s:%s]: unmatched must be generic or drop",
-					    in->adapter->name, in->name);
-		if (in->adapter->check != NULL && in->adapter->check(in->conf, err) != 0) {
-			gg_error_prefix(err, "[%s:%s]: ", in->adapter->name, in->name);
-			return -EINVAL;
+		snprintf(section, sizeof(section), "%s:%s", in->adapter->name, in->name);
+		if ((r = config_required(cfg, section, in->adapter->options, in->conf, err)) != 0)
+			return r;
+		if (in->adapter->check != NULL && in->adapter->check(in->conf, &key, err) != 0) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return config_key_error(cfg, err, -EINVAL, section, key, "%s", msg);
 		}
 	}
 	return 0;
@@ -469,7 +928,8 @@ static int datadir_resolve(char **dir, struct gg_error *err)
 int gg_config_load(const char *path, struct gg_config **out, struct gg_error *err)
 {
 	struct gg_config *cfg = calloc(1, sizeof(*cfg));
-	struct config_loader ld = { cfg, err };
+	struct config_loader ld = { .cfg = cfg, .err = err };
+	struct stat st;
 	int line, r;
 
 	if (cfg == NULL)
@@ -483,30 +943,38 @@ int gg_config_load(const char *path, struct gg_config **out, struct gg_error *er
 	    (r = gg_options_apply_defaults(gg_xmpp_options, &cfg->xmpp, err)) != 0)
 		goto fail;
 	gg_error_clear(err);
-	line = ini_parse(path, config_on_key, &ld);
-	if (line < 0) {
-		r = gg_error_set(err, -ENOENT, "%s: cannot open", path);
+	ld.fp = fopen(path, "re");
+	if (ld.fp == NULL) {
+		r = gg_error_set(err, -errno, "%s: cannot open: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (line > 0) {
-		r = -EINVAL;
-		if (err != NULL && err->msg[0] == '\0')
-			gg_error_set(err, r, "syntax error");
-		gg_error_prefix(err, "%s:%d: ", path, line);
-		if (err != NULL)
-			err->line = line;
+	if (fstat(fileno(ld.fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		r = gg_error_set(err, -EISDIR, "%s: is a directory, not a configuration file", path);
+		goto fail;
+	}
+	line = ini_parse_stream(config_read_line, &ld, config_on_key, &ld);
+	if (ld.failed) {
+		r = ld.failed;
+		goto fail;
+	}
+	if (line != 0) {
+		r = gg_error_set_at(err, -EINVAL, line, 0, "%s:%d: syntax error: a line is [SECTION], "
+				    "KEY = VALUE or a ; comment", path, line);
 		goto fail;
 	}
 	if ((r = datadir_resolve(&cfg->global.schema_dir, err)) != 0 ||
 	    (r = datadir_resolve(&cfg->global.mapping_dir, err)) != 0)
 		goto fail;
-	if ((r = config_finish(cfg, err)) != 0) {
-		gg_error_prefix(err, "%s: ", path);
+	if ((r = config_finish(cfg, err)) != 0)
 		goto fail;
-	}
+	fclose(ld.fp);
+	free(ld.buf);
 	*out = cfg;
 	return 0;
 fail:
+	if (ld.fp != NULL)
+		fclose(ld.fp);
+	free(ld.buf);
 	gg_config_free(cfg);
 	return r;
 }
@@ -528,6 +996,12 @@ void gg_config_free(struct gg_config *cfg)
 		free(cfg->inputs[i].name);
 	}
 	free(cfg->inputs);
+	for (size_t i = 0; i < cfg->n_keys; i++) {
+		free(cfg->keys[i].section);
+		free(cfg->keys[i].key);
+		free(cfg->keys[i].value);
+	}
+	free(cfg->keys);
 	free(cfg->path);
 	free(cfg);
 }

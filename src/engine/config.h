@@ -17,16 +17,25 @@ enum gg_option_type {
 	GG_OPT_BOOL,     /* int: yes/no, true/false, on/off, 1/0 */
 };
 
+/* option flags */
+#define GG_OPT_REQUIRED 0x1u /* a section without it is refused (naming the section's line) */
+
+/* One option: the only place its type, default, accepted values and help are written. The
+ * loader checks the range and the words, `gridgate help SECTION` and gridgate.conf(5) print
+ * them. Rows name .help and every field after it (designated initializers). */
 struct gg_option {
 	const char *key;
 	enum gg_option_type type;
 	const char *def; /* NULL: no default (string stays NULL, numbers 0) */
 	size_t offset;   /* into the section's struct */
 	const char *help;
+	int64_t min, max;         /* INT, SIZE, DURATION: accepted values min..max (both set) */
+	const char *const *words; /* STRING: the accepted words, NULL-terminated; NULL: any text */
+	unsigned flags;           /* GG_OPT_REQUIRED */
 };
 
 /* A table ends with a row whose key is NULL. */
-#define GG_OPTIONS_END { NULL, 0, NULL, 0, NULL }
+#define GG_OPTIONS_END { .key = NULL }
 
 struct gg_global_conf {
 	char *state_dir;
@@ -68,6 +77,15 @@ struct gg_input_conf {
 	struct gg_input_common common;
 };
 
+/* Where the file set a key (key NULL: opened a section), so a message about a key found
+ * after loading can name its line. */
+struct gg_config_key {
+	char *section; /* "xmpp", "filedrop:incoming" */
+	char *key;
+	char *value; /* as written */
+	int line;
+};
+
 struct gg_config {
 	char *path;
 	struct gg_global_conf global;
@@ -75,7 +93,18 @@ struct gg_config {
 	struct gg_xmpp_conf xmpp;
 	struct gg_input_conf *inputs;
 	size_t n_inputs;
+	struct gg_config_key *keys;
+	size_t n_keys;
 };
+
+/* A section of gridgate.conf for `gridgate help` and gridgate.conf(5); "input" stands for the
+ * options every [KIND:NAME] takes. The table ends with a NULL name. */
+struct gg_config_section {
+	const char *name;
+	const char *desc;
+	const struct gg_option *options;
+};
+extern const struct gg_config_section gg_config_sections[];
 
 extern const struct gg_option gg_global_options[];
 extern const struct gg_option gg_spool_options[];
@@ -87,6 +116,14 @@ extern const struct gg_option gg_input_common_options[];
 int gg_config_load(const char *path, struct gg_config **out, struct gg_error *err);
 void gg_config_free(struct gg_config *cfg);
 
+/* The line a key was set on, or of the section when key is NULL; 0: not in the file. */
+int gg_config_key_line(const struct gg_config *cfg, const char *section, const char *key);
+/* "FILE:LINE: [SECTION] KEY = VALUE" for a key the file set, else "FILE:LINE: [SECTION] KEY"
+ * with the section's line (or no line without the section): the head of a message about a
+ * key that only turns out wrong after loading (a mapping name, a certificate). */
+void gg_config_where(const struct gg_config *cfg, const char *section, const char *key,
+		     char *buf, size_t size);
+
 /* Option-table primitives, shared with adapters and tests. */
 int gg_option_set(const struct gg_option *table, void *base, const char *key, const char *value,
 		  struct gg_error *err);
@@ -95,5 +132,9 @@ void gg_options_free(const struct gg_option *table, void *base);
 int gg_parse_size(const char *s, int64_t *out);
 int gg_parse_duration_ms(const char *s, int64_t *out);
 int gg_parse_bool(const char *s, int *out);
+/* What a row accepts, for messages and help: "1..65535", "4k..64M", "udp, tcp, tls",
+ * "yes or no"; "" for free text. */
+void gg_option_accepts(const struct gg_option *opt, char *buf, size_t size);
+const char *gg_option_type_name(enum gg_option_type type);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "engine/adapter.h"
 
 /* Splits "a, b c" into names. */
 static int split_names(const char *spec, char ***out, size_t *n, struct gg_error *err)
@@ -49,6 +50,18 @@ void gg_mapper_free(struct gg_mapper *m)
 	free(m);
 }
 
+/* Puts "FILE:LINE: [KIND:NAME] KEY = VALUE: " (where the config set key) before err. */
+static int mapper_fail(const struct gg_config *cfg, const struct gg_input_conf *in,
+		       const char *key, int r, struct gg_error *err)
+{
+	char section[128], where[512];
+
+	snprintf(section, sizeof(section), "%s:%s", in->adapter->name, in->name);
+	gg_config_where(cfg, section, key, where, sizeof(where));
+	gg_error_prefix(err, "%s: ", where);
+	return r;
+}
+
 int gg_mapper_new(const struct gg_config *cfg, const struct gg_input_conf *in,
 		  struct gg_mapper **out, struct gg_error *err)
 {
@@ -68,8 +81,8 @@ int gg_mapper_new(const struct gg_config *cfg, const struct gg_input_conf *in,
 	if (in->common.timezone != NULL) {
 		if (gg_timezone_parse(in->common.timezone, &m->tz_minutes) != 0) {
 			gg_mapper_free(m);
-			return gg_error_set(err, -EINVAL, "timezone must be UTC or +HH:MM / -HH:MM, "
-					    "not '%s'", in->common.timezone);
+			return mapper_fail(cfg, in, "timezone", gg_error_set(err, -EINVAL,
+					   "only UTC, Z, +HH:MM and -HH:MM are supported"), err);
 		}
 		m->has_tz = true;
 	}
@@ -79,11 +92,13 @@ int gg_mapper_new(const struct gg_config *cfg, const struct gg_input_conf *in,
 	    (r = gg_mapset_load(m->dir, (const char *const *)m->names, m->n_names, &m->limits,
 				&m->set, err)) != 0) {
 		gg_mapper_free(m);
-		return r;
+		return mapper_fail(cfg, in, "mappings", r, err);
 	}
 	if (m->n_names == 0) {
 		gg_mapper_free(m);
-		return gg_error_set(err, -EINVAL, "mappings names none");
+		return mapper_fail(cfg, in, "mappings", gg_error_set(err, -EINVAL,
+				   "names no mapping (NAME..., or * for every one in mapping_dir)"),
+				   err);
 	}
 	*out = m;
 	return 0;

@@ -104,18 +104,198 @@ static void expect_error(const char *text, const char *needle, int line)
 	}
 }
 
+/* The whole message: "PATH:" + want (want starts at the line number). */
+static void expect_message(const char *text, const char *want)
+{
+	char *path = write_conf(text);
+	struct gg_config *cfg = NULL;
+	struct gg_error err;
+	char full[600];
+
+	gg_error_clear(&err);
+	assert_int_not_equal(gg_config_load(path, &cfg, &err), 0);
+	assert_null(cfg);
+	snprintf(full, sizeof(full), "%s:%s", path, want);
+	unlink(path);
+	if (strcmp(err.msg, full) != 0)
+		fail_msg("error\n  '%s', want\n  '%s'", err.msg, full);
+}
+
+#define XMPP "[xmpp]\njid = a@b\npassword = x\n" /* lines 1-3 */
+
 static void test_errors_name_file_and_line(void **state)
 {
-	expect_error("[xmpp]\njid = a@b\npassword = x\nwindwo = 3\n", "unknown key 'windwo'", 4);
-	expect_error("[xmpp]\njid = a@b\npassword = x\nwindow = many\n", "not an integer", 4);
-	expect_error("[spool]\nkeep_done = soon\n", "not a duration", 2);
-	expect_error("[nosuch]\nx = 1\n", "unknown section", 2);
-	expect_error("[nosuch:a]\nport = 514\n", "unknown input kind 'nosuch'", 2);
-	expect_error("[xmpp]\npassword = x\n", "jid is required", 0);
-	expect_error("[xmpp]\njid = a@b\n", "needs password", 0);
-	expect_error("[xmpp]\njid = a@b\npassword = x\n[filedrop:d]\nmax_file_size = 1k\n",
-		     "directory is required", 0);
-	expect_error("[xmpp]\njid = a@b\npassword = x\nwindow = 0\n", "window", 0);
+	expect_message(XMPP "windwo = 3\n",
+		       "4: [xmpp] windwo = 3: unknown key (did you mean window?)");
+	expect_message(XMPP "colour = 3\n",
+		       "4: [xmpp] colour = 3: unknown key (`gridgate help xmpp` lists the keys)");
+	expect_message(XMPP "window = many\n",
+		       "4: [xmpp] window = many: not an integer; must be within 1..4096");
+	expect_message("[spool]\nkeep_done = soon\n" XMPP,
+		       "2: [spool] keep_done = soon: not a duration (250ms, 30s, 5m, 1h, 1d); "
+		       "must be within 0..366d");
+	expect_message("[nosuch]\nx = 1\n",
+		       "1: [nosuch]: unknown section (sections: [gridgate], [spool], [xmpp], "
+		       "[KIND:NAME] with KIND one of filedrop, syslog)");
+	expect_message("[nosuch:a]\nport = 514\n",
+		       "1: [nosuch:a]: unknown input kind 'nosuch' (kinds: filedrop, syslog)");
+	expect_message(XMPP "garbage\n",
+		       "4: syntax error: a line is [SECTION], KEY = VALUE or a ; comment");
+	expect_message(XMPP "  port = 5\n", "4: [xmpp]: indented line continues password's "
+		       "value; write KEY = VALUE at the start of the line");
+	expect_error(XMPP "[filedrop:d]\nmax_file_size = 1k\n", "directory is required", 4);
+	expect_error(XMPP "[syslog:in]\n[filedrop:in]\ndirectory = /tmp\n",
+		     "input name 'in' is taken by [syslog:in] (line 4)", 5);
+}
+
+static void test_ranges_and_words_from_the_table(void **state)
+{
+	expect_message(XMPP "port = 70000\n", "4: [xmpp] port = 70000: must be within 1..65535");
+	expect_message(XMPP "window = 0\n", "4: [xmpp] window = 0: must be within 1..4096");
+	expect_message("[spool]\nbatch = 0\n" XMPP, "2: [spool] batch = 0: must be within 1..10000");
+	expect_message("[gridgate]\nmax_document_size = 1M\nmax_document_size_x = 1\n",
+		       "3: [gridgate] max_document_size_x = 1: unknown key (did you mean "
+		       "max_document_size?)");
+	expect_message("[gridgate]\nmax_document_size = 100G\n",
+		       "2: [gridgate] max_document_size = 100G: must be within 4k..64M");
+	expect_message("[gridgate]\nregex_match_limit = 10\n",
+		       "2: [gridgate] regex_match_limit = 10: must be within 1000..100000000");
+	expect_message("[gridgate]\nlog_level = loud\n",
+		       "2: [gridgate] log_level = loud: must be one of error, warn, info, debug");
+	expect_message(XMPP "reconnect_min = 5ms\n",
+		       "4: [xmpp] reconnect_min = 5ms: must be within 10ms..1h");
+	expect_message(XMPP "[filedrop:in]\ndirectory = /tmp\nunmatched = keep\n",
+		       "6: [filedrop:in] unmatched = keep: must be one of generic, drop");
+	expect_message(XMPP "[filedrop:in]\ndirectory = /tmp\nmax_invalid_utf8 = 101\n",
+		       "6: [filedrop:in] max_invalid_utf8 = 101: must be within 0..100");
+	expect_message(XMPP "[syslog:s]\nprotocol = udpp\n",
+		       "5: [syslog:s] protocol = udpp: must be one of udp, tcp, tls");
+	expect_message(XMPP "[syslog:s]\nmax_message_size = 100\n",
+		       "5: [syslog:s] max_message_size = 100: must be within 480..16M");
+	expect_message(XMPP "[syslog:s]\nrate_sources = 0\n",
+		       "5: [syslog:s] rate_sources = 0: must be within 1..16777216");
+	expect_message(XMPP "[syslog:s]\ntls_require_client_cert = maybe\n",
+		       "5: [syslog:s] tls_require_client_cert = maybe: not yes or no (or "
+		       "true/false, on/off, 1/0)");
+}
+
+static void test_duplicates_refused(void **state)
+{
+	expect_message(XMPP "jid = c@d\n", "4: [xmpp] jid set twice (first at line 2)");
+	expect_message(XMPP "[filedrop:incoming]\ndirectory = /a\n[filedrop:incoming]\n"
+		       "max_file_size = 1k\n", "6: [filedrop:incoming] appears twice (first at "
+		       "line 4); each input needs a NAME of its own");
+	/* A global section may be reopened, but its keys are still set once. */
+	expect_message("[spool]\nbatch = 8\n" XMPP "[spool]\nbatch = 9\n",
+		       "7: [spool] batch set twice (first at line 2)");
+}
+
+static void test_checks_after_parsing_name_the_key(void **state)
+{
+	expect_message(XMPP "reconnect_min = 1m\n",
+		       "4: [xmpp] reconnect_min = 1m: must not exceed reconnect_max (30s, the "
+		       "default)");
+	expect_message(XMPP "reconnect_min = 10s\nreconnect_max = 5s\n",
+		       "4: [xmpp] reconnect_min = 10s: must not exceed reconnect_max (5s, line 5)");
+	expect_message(XMPP "reconnect_max = 100ms\n",
+		       "4: [xmpp] reconnect_max = 100ms: must be at least reconnect_min (500ms, the "
+		       "default)");
+	expect_message("[gridgate]\nmax_record_size = 200k\n" XMPP,
+		       "2: [gridgate] max_record_size = 200k: must be at most max_document_size/2 "
+		       "(120k)");
+	expect_message("[gridgate]\nmax_document_size = 32k\n" XMPP,
+		       "2: [gridgate] max_document_size = 32k: must be at least twice "
+		       "max_record_size (32k, the default)");
+	expect_message("[xmpp]\njid = gateway\npassword = x\n",
+		       "2: [xmpp] jid = gateway: malformed: must be user@domain or "
+		       "user@domain/resource");
+	expect_message("[xmpp]\npassword = x\n", "1: [xmpp] jid is required (the gateway's JID: "
+		       "user@domain, or user@domain/resource)");
+	expect_message("[spool]\nbatch = 8\n", " [xmpp] jid is required (the gateway's JID: "
+		       "user@domain, or user@domain/resource); the file has no [xmpp] section");
+	expect_message("[xmpp]\njid = a@b\n\n", "1: [xmpp]: needs password, password_file, or "
+		       "client_cert with client_key");
+	expect_message(XMPP "client_cert = /c.pem\n", "4: [xmpp] client_cert = /c.pem: client_cert "
+		       "and client_key go together: set client_key too");
+	expect_message("[xmpp]\njid = a@b\npassword_file = /nonexistent/pw\n",
+		       "3: [xmpp] password_file = /nonexistent/pw: cannot read: No such file or "
+		       "directory");
+	expect_message(XMPP "[filedrop:d]\n",
+		       "4: [filedrop:d] directory is required (watched directory; done/ and "
+		       "failed/ are created inside it)");
+	expect_message(XMPP "[filedrop:d]\ndirectory = /tmp\ntimezone = CET\n",
+		       "6: [filedrop:d] timezone = CET: only UTC, Z, +HH:MM and -HH:MM are "
+		       "supported (up to 14:00; a named zone's offset moves with daylight saving)");
+	expect_message(XMPP "[syslog:s]\nlisten = 999.1.1.1:5514\n",
+		       "5: [syslog:s] listen = 999.1.1.1:5514: 999.1.1.1 is not a numeric IPv4 or "
+		       "IPv6 address (Name or service not known); write 127.0.0.1, [::1] or the "
+		       "address of an interface");
+	expect_message(XMPP "[syslog:s]\nlisten = 127.0.0.1\n",
+		       "5: [syslog:s] listen = 127.0.0.1: must be ADDRESS:PORT or [IPV6]:PORT with "
+		       "a port of 1..65535 (ADDRESS empty: every address)");
+	expect_message(XMPP "[syslog:s]\nprotocol = tcp\ntls_key = /k.pem\n",
+		       "6: [syslog:s] tls_key = /k.pem: needs protocol = tls (protocol is tcp)");
+	expect_message(XMPP "[syslog:s]\nprotocol = tls\n",
+		       "4: [syslog:s] tls_cert: protocol = tls needs tls_cert and tls_key");
+}
+
+static void test_config_file_itself(void **state)
+{
+	struct gg_config *cfg = NULL;
+	struct gg_error err;
+
+	assert_int_not_equal(gg_config_load("/tmp", &cfg, &err), 0);
+	assert_string_equal(err.msg, "/tmp: is a directory, not a configuration file");
+	assert_int_not_equal(gg_config_load("/nonexistent/gridgate.conf", &cfg, &err), 0);
+	assert_string_equal(err.msg, "/nonexistent/gridgate.conf: cannot open: No such file or "
+			    "directory");
+	assert_null(cfg);
+}
+
+/* Words are matched in any case and stored as the table spells them; keys remember lines. */
+static void test_words_and_lines_kept(void **state)
+{
+	char *path = write_conf("[gridgate]\nlog_level = DEBUG\n" XMPP "[syslog:s]\nprotocol = TCP\n"
+				"listen = [::1]:5514\n");
+	struct gg_config *cfg = NULL;
+	struct gg_error err;
+	char where[256], want[256];
+
+	assert_int_equal(gg_config_load(path, &cfg, &err), 0);
+	assert_string_equal(cfg->global.log_level, "debug");
+	assert_int_equal(gg_config_key_line(cfg, "xmpp", "password"), 5);
+	assert_int_equal(gg_config_key_line(cfg, "syslog:s", NULL), 6);
+	gg_config_where(cfg, "syslog:s", "protocol", where, sizeof(where));
+	snprintf(want, sizeof(want), "%s:7: [syslog:s] protocol = TCP", path);
+	assert_string_equal(where, want);
+	gg_config_where(cfg, "syslog:s", "mappings", where, sizeof(where));
+	snprintf(want, sizeof(want), "%s:6: [syslog:s] mappings", path);
+	assert_string_equal(where, want);
+	gg_config_free(cfg);
+	unlink(path);
+}
+
+/* Every row documents itself: help text, and a range or words where a value can be wrong. */
+static void check_rows(const char *section, const struct gg_option *o)
+{
+	for (; o->key != NULL; o++) {
+		if (o->help == NULL || o->help[0] == '\0')
+			fail_msg("[%s] %s has no help", section, o->key);
+		if ((o->type == GG_OPT_INT || o->type == GG_OPT_SIZE ||
+		     o->type == GG_OPT_DURATION) && o->min >= o->max)
+			fail_msg("[%s] %s has no range", section, o->key);
+		if (o->words != NULL && o->type != GG_OPT_STRING)
+			fail_msg("[%s] %s: words on a non-string", section, o->key);
+	}
+}
+
+static void test_every_row_has_help_and_range(void **state)
+{
+	for (const struct gg_config_section *s = gg_config_sections; s->name != NULL; s++)
+		check_rows(s->name, s->options);
+	for (size_t i = 0; gg_adapters[i] != NULL; i++)
+		if (gg_adapters[i]->options != NULL)
+			check_rows(gg_adapters[i]->name, gg_adapters[i]->options);
 }
 
 static void test_password_file(void **state)
@@ -142,6 +322,12 @@ int main(void)
 		cmocka_unit_test(test_sizes_and_durations),
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_ranges_and_words_from_the_table),
+		cmocka_unit_test(test_duplicates_refused),
+		cmocka_unit_test(test_checks_after_parsing_name_the_key),
+		cmocka_unit_test(test_config_file_itself),
+		cmocka_unit_test(test_words_and_lines_kept),
+		cmocka_unit_test(test_every_row_has_help_and_range),
 		cmocka_unit_test(test_password_file),
 	};
 
