@@ -8,34 +8,132 @@
 
 #include "cli/cmd.h"
 #include "engine/config.h"
+#include "engine/config_doc.h"
 #include "engine/daemon.h"
 #include "base/log.h"
 #include "iodef/xmlsafe.h"
 
 #define GG_DEFAULT_CONFIG GG_CONFIG_FILE
 
-static const struct command {
-	const char *name;
-	int (*fn)(const char *config_path, int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{ "run", gg_cmd_run, "run the gateway (inputs -> spool -> XMPP-Grid) until SIGTERM" },
-	{ "check-config", gg_cmd_check_config, "load the configuration and schemas, report" },
-	{ "validate", gg_cmd_validate, "validate IODEF documents: validate FILE..." },
-	{ "topics", gg_cmd_topics, "inspect the topic: topics check | topics items [--out DIR]" },
-	{ "spool", gg_cmd_spool, "inspect the spool: spool stats, spool refused [MAX]" },
-	{ "map", gg_cmd_map, "run mappings on log lines: map -m MAPPING [--explain] [FILE...]" },
+static const struct gg_cmd_option validate_options[] = {
+	{ "-s, --schema-dir DIR", "read iodef-2.0.xsd and its imports from DIR "
+	  "(default: $GRIDGATE_SCHEMA_DIR, else the installed schemas)" },
+	{ NULL, NULL },
 };
+
+static const struct gg_cmd_option topics_options[] = {
+	{ "--jid JID", "log in as JID instead of the configuration's [xmpp] jid (with "
+	  "--password-file)" },
+	{ "--password-file FILE", "the password of --jid: the first line of FILE" },
+	{ "--out DIR", "items: write each item's payload to DIR/ITEM-ID.xml" },
+	{ "--list", "items: print each item's id" },
+	{ NULL, NULL },
+};
+
+static const struct gg_cmd_option map_options[] = {
+	{ "-m, --mapping NAME", "a mapping to try, in order (repeatable): a name in the "
+	  "mapping directory, a path to a .map file, or * for every mapping there" },
+	{ "-e, --explain", "print which rule of which mapping matched each line, and why others "
+	  "did not" },
+	{ "-q, --quiet", "print no documents, only the verdicts" },
+	{ "-S, --stats", "print counts of mapped, ignored, unmatched, invalid and failed lines at "
+	  "the end" },
+	{ "-n, --now TIME", "the current time (YYYY-MM-DDTHH:MM:SSZ) for stamps without a year" },
+	{ "-z, --timezone ZONE", "zone of stamps written without one: UTC or +HH:MM" },
+	{ "-C, --csirt NAME", "IncidentID@name of built documents (default gridgate.invalid)" },
+	{ "-i, --input NAME", "the input name mappings may select on (default map)" },
+	{ "-M, --mapping-dir DIR", "where mapping names are looked up (default: "
+	  "$GRIDGATE_MAPPING_DIR, else the installed mappings)" },
+	{ "-s, --schema-dir DIR", "where iodef-2.0.xsd is (default: $GRIDGATE_SCHEMA_DIR, else "
+	  "the installed schemas)" },
+	{ NULL, NULL },
+};
+
+static const struct gg_cmd_option help_options[] = {
+	{ "--man8", "write gridgate(8) in roff" },
+	{ "--man5", "write gridgate.conf(5) in roff" },
+	{ "--keys", "list SECTION KEY DEFAULT of every option, one per line (for tests)" },
+	{ NULL, NULL },
+};
+
+const struct gg_cmd_option gg_global_options_help[] = {
+	{ "-c, --config FILE", "the configuration (default " GG_DEFAULT_CONFIG ")" },
+	{ "-d, --debug", "log debug messages too, whatever log_level says" },
+	{ "-h, --help", "print the commands and exit" },
+	{ "-V, --version", "print the version and exit" },
+	{ NULL, NULL },
+};
+
+const struct gg_command gg_commands[] = {
+	{ "run", gg_cmd_run, "",
+	  "run the gateway (inputs -> spool -> XMPP-Grid) until SIGTERM",
+	  "Loads the configuration, opens the spool, starts every input and the publisher, and "
+	  "runs until SIGTERM or SIGINT. SIGHUP reloads every input's mappings; SIGUSR1 logs the "
+	  "counters.", NULL },
+	{ "check-config", gg_cmd_check_config, "",
+	  "load the configuration, schemas and mappings, and report",
+	  "Loads the configuration, the schemas and every input's mappings as run would, prints "
+	  "what it found and \"configuration OK\", or names the first error with file:line.", NULL },
+	{ "validate", gg_cmd_validate, "[--schema-dir DIR] FILE...",
+	  "validate IODEF documents",
+	  "Validates each FILE against IODEF 2.0 (RFC 7970); an IODEF 1.0 document is upgraded "
+	  "first. Exit 1 when a document is invalid, 3 when one cannot be read. Reads no "
+	  "configuration.", validate_options },
+	{ "topics", gg_cmd_topics, "check|items [--jid JID --password-file FILE] [--out DIR] [--list]",
+	  "inspect the topic on the controller",
+	  "check logs in to the controller of the configuration's [xmpp] section, finds the pubsub "
+	  "service and says whether the topic exists; items fetches the topic's items.",
+	  topics_options },
+	{ "spool", gg_cmd_spool, "stats | refused [MAX]",
+	  "inspect the spool",
+	  "stats prints the spool's pending, published, refused and quarantined counts; refused "
+	  "prints the newest MAX (default 20) records the controller refused, with the reason.",
+	  NULL },
+	{ "map", gg_cmd_map, "-m MAPPING [-m MAPPING]... [OPTIONS] [FILE...]",
+	  "run mappings on log lines",
+	  "Maps each line of the FILEs (or standard input) with the mappings and prints the IODEF "
+	  "document each line becomes, validated. Reads no configuration: a mapping is tried "
+	  "before an input names it.", map_options },
+	{ "help", gg_cmd_help, "[COMMAND | SECTION | --man8 | --man5]",
+	  "list commands and configuration sections, or explain one",
+	  "Without an argument, lists the commands and the configuration sections and input "
+	  "kinds. With a COMMAND, prints its usage; with a SECTION (gridgate, spool, xmpp, input, "
+	  "or an input kind such as filedrop or syslog), every option of it with its type, "
+	  "accepted values, default and help, from the same table the configuration is read "
+	  "with.", help_options },
+	{ "version", NULL, "", "print the version", "Prints the package name and version.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct gg_command *gg_command_find(const char *name)
+{
+	for (const struct gg_command *c = gg_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void gg_command_usage(FILE *fp, const struct gg_command *cmd)
+{
+	fprintf(fp, "usage: gridgate [-c FILE] %s%s%s\n%s.\n\n", cmd->name,
+		cmd->args[0] ? " " : "", cmd->args, cmd->summary);
+	gg_print_wrapped(fp, cmd->text, 0, 0, 78);
+	if (cmd->options != NULL) {
+		fprintf(fp, "\noptions:\n");
+		for (const struct gg_cmd_option *o = cmd->options; o->flags != NULL; o++)
+			gg_print_wrapped(fp, o->help, fprintf(fp, "  %-23s", o->flags), 26, 78);
+	}
+}
 
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: gridgate [-c FILE] [-d] COMMAND [ARGS]\n"
-		    "  -c FILE  configuration (default " GG_DEFAULT_CONFIG ")\n"
-		    "  -d       debug logging\n"
-		    "commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(fp, "  %-13s %s\n", commands[i].name, commands[i].help);
-	fprintf(fp, "  %-13s %s\n", "version", "print the version");
+		    "       gridgate COMMAND --help | gridgate help [COMMAND | SECTION]\n");
+	for (const struct gg_cmd_option *o = gg_global_options_help; o->flags != NULL; o++)
+		fprintf(fp, "  %-20s %s\n", o->flags, o->help);
+	fprintf(fp, "commands:\n");
+	for (const struct gg_command *c = gg_commands; c->name != NULL; c++)
+		fprintf(fp, "  %-13s %s\n", c->name, c->summary);
 	fprintf(fp, "environment:\n"
 		    "  GRIDGATE_DATADIR=DIR  read schemas/ and mappings/ from DIR instead of\n"
 		    "                        " GG_DATADIR " (or, uninstalled, the source tree)\n");
@@ -60,13 +158,30 @@ int gg_cmd_run(const char *config_path, int argc, char **argv)
 	return code;
 }
 
+/* `gridgate COMMAND --help` (or -h) anywhere before "--": the usage, and no config opened. */
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *config_path = GG_DEFAULT_CONFIG;
-	int opt;
+	const struct gg_command *cmd;
+	int opt, code;
 
 	gg_log_init(GG_LOG_INFO);
-	while ((opt = getopt(argc, argv, "+c:dhV")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:dhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -90,26 +205,25 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return GG_EXIT_USAGE;
 	}
-	if (strcmp(argv[optind], "version") == 0) {
+	cmd = gg_command_find(argv[optind]);
+	if (cmd == NULL) {
+		fprintf(stderr, "gridgate: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return GG_EXIT_USAGE;
+	}
+	if (wants_help(argc - optind, argv + optind)) {
+		gg_command_usage(stdout, cmd);
+		return GG_EXIT_OK;
+	}
+	if (cmd->fn == NULL) { /* version */
 		puts(PACKAGE_STRING);
 		return GG_EXIT_OK;
 	}
-	if (strcmp(argv[optind], "help") == 0) {
-		usage(stdout);
-		return GG_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		int code;
-
-		if (strcmp(argv[optind], commands[i].name) != 0)
-			continue;
-		gg_xml_init();
-		xmpp_initialize();
-		code = commands[i].fn(config_path, argc - optind, argv + optind);
-		xmpp_shutdown();
-		return code;
-	}
-	fprintf(stderr, "gridgate: unknown command '%s'\n", argv[optind]);
-	usage(stderr);
-	return GG_EXIT_USAGE;
+	if (cmd->fn == gg_cmd_help)
+		return gg_cmd_help(config_path, argc - optind, argv + optind);
+	gg_xml_init();
+	xmpp_initialize();
+	code = cmd->fn(config_path, argc - optind, argv + optind);
+	xmpp_shutdown();
+	return code;
 }

@@ -42,11 +42,33 @@ grep -q "broken.map:2: regex: missing closing parenthesis" "$work/err" \
 gg_config
 "$GRIDGATE" -c "$work/gridgate.conf" check-config | grep -q 'configuration OK' \
 	|| fail "check-config on a good config"
-printf '[spool]\nbatch = lots\n' >> "$work/gridgate.conf"
+sed -i 's/^\[spool\]$/[spool]\nbatch = lots/' "$work/gridgate.conf"
 set +e
 "$GRIDGATE" -c "$work/gridgate.conf" check-config 2> "$work/err"; code=$?
 set -e
 [ $code = 2 ] || fail "bad config: exit $code, want 2"
-grep -q "gridgate.conf:$(wc -l < "$work/gridgate.conf"): .*batch" "$work/err" \
-	|| fail "bad config message: $(cat "$work/err")"
+n=$(grep -n '^batch = lots$' "$work/gridgate.conf" | cut -d: -f1)
+grep -qF "gridgate.conf:$n: [spool] batch = lots: not an integer; must be within 1..10000" \
+	"$work/err" || fail "bad config message: $(cat "$work/err")"
+# A key twice and an input section twice are refused, naming both lines.
+sed -i 's/^batch = lots$/batch = 8/' "$work/gridgate.conf"
+printf '[spool]\nbatch = 9\n[filedrop:drop]\n' >> "$work/gridgate.conf"
+out=$("$GRIDGATE" -c "$work/gridgate.conf" check-config 2>&1) && fail "batch twice passed"
+echo "$out" | grep -q "\[spool\] batch set twice (first at line $n)" || fail "batch twice: $out"
+sed -i '/^batch = 9$/d' "$work/gridgate.conf"
+out=$("$GRIDGATE" -c "$work/gridgate.conf" check-config 2>&1) && fail "a second [filedrop:drop] passed"
+echo "$out" | grep -q "\[filedrop:drop\] appears twice (first at line" || fail "second input: $out"
+
+# Help needs no configuration: every command's --help, the sections' options from the tables.
+for c in run check-config validate topics spool map help version; do
+	"$GRIDGATE" -c /nonexistent "$c" --help | grep -q "^usage: gridgate .*$c" \
+		|| fail "$c --help"
+done
+"$GRIDGATE" help xmpp | grep -q '^  port (integer, 1\.\.65535; default 5222)$' \
+	|| fail "help xmpp: $("$GRIDGATE" help xmpp | head -5)"
+"$GRIDGATE" --version | grep -q '^gridgate ' || fail "--version"
+set +e
+"$GRIDGATE" -c /tmp check-config 2> "$work/err"; code=$?
+set -e
+[ $code = 2 ] && grep -qF '/tmp: is a directory' "$work/err" || fail "-c /tmp: $(cat "$work/err")"
 echo "ok: command line"
