@@ -1,0 +1,66 @@
+/* emit_pool.h: one input's records mapped, checked and spooled on N worker threads, so that a
+ * busy input uses more than the core its reading runs on. The input's thread copies each
+ * record into a bounded queue and goes on reading; each worker owns a gg_emitter, takes up
+ * to a spool batch of records at a time, emits them and commits them as one transaction.
+ * Commits happen in the order the batches were taken (one writer at a time, never SQLite's
+ * busy handler), so a connection's records reach the spool in the order they were read, and
+ * one worker's spool write overlaps the others' mapping.
+ *
+ * Backpressure: while the queue is over its bound the input stops reading
+ * (gg_emit_pool_full, gg_emit_pool_wait); while the spool is full the workers wait for room
+ * (gg_batch_begin with wait), so the queue fills and the input stops. A record is durable
+ * once its worker's commit returned: the queue holds at most its bound plus one read of
+ * records that are read and not yet committed, as the input's own batch did before. */
+#ifndef GG_EMIT_POOL_H
+#define GG_EMIT_POOL_H
+
+#include <stddef.h>
+
+#include "base/error.h"
+#include "engine/emit.h"
+
+struct gg_input;
+
+/* Largest worker count an input may ask for. */
+#define GG_EMIT_POOL_MAX_WORKERS 64
+
+struct gg_emit_pool_opts {
+	unsigned workers;        /* 1..GG_EMIT_POOL_MAX_WORKERS */
+	size_t max_queued;       /* records waiting; 0: 2 spool batches per worker */
+	size_t max_queued_bytes; /* their bytes; 0: 4 MiB */
+	struct gg_emitter_opts emitter;
+	/* Called on a worker's thread with every record's outcome (optional): an input's own
+	 * counters (the syslog input's `malformed`). Must be thread-safe (atomics). */
+	void (*outcome)(void *ctx, enum gg_emit_outcome outcome);
+	void *ctx;
+};
+
+struct gg_emit_pool;
+
+/* Creates the workers' emitters (their spool connections, validators, mapping contexts) and
+ * starts the workers. */
+int gg_emit_pool_new(struct gg_input *in, const struct gg_emit_pool_opts *opts,
+		     struct gg_emit_pool **out, struct gg_error *err);
+/* Waits while the queue is over its bound. Returns 0, or -ECANCELED once the engine stops or
+ * gg_emit_pool_cancel was called: the input reads no more. */
+int gg_emit_pool_wait(struct gg_emit_pool *p);
+/* Copies rec (bytes, origin, peer) into the queue; never blocks. The bound is soft: an input
+ * asks gg_emit_pool_full after each read and waits before the next. Returns 0 or -ENOMEM. */
+int gg_emit_pool_put(struct gg_emit_pool *p, const struct gg_record *rec,
+		     struct gg_error *err);
+/* Non-zero when the queue is at or over its bound: read no more before gg_emit_pool_wait. */
+int gg_emit_pool_full(struct gg_emit_pool *p);
+/* The input's pass ended: idle workers take what is queued now instead of waiting for a
+ * whole batch (group commit without a timer). */
+void gg_emit_pool_flush(struct gg_emit_pool *p);
+/* Makes gg_emit_pool_wait return -ECANCELED from now on; call it before joining the input's
+ * thread, which may wait there. */
+void gg_emit_pool_cancel(struct gg_emit_pool *p);
+/* Records queued and held by workers, not yet committed. */
+size_t gg_emit_pool_pending(struct gg_emit_pool *p);
+/* Drains: the workers emit and commit every queued record (without waiting for room in the
+ * spool: what was read is kept, over max_pending by at most the queue), then exit and are
+ * joined. Call it after the input's thread stopped putting records. Takes NULL. */
+void gg_emit_pool_free(struct gg_emit_pool *p);
+
+#endif
