@@ -125,7 +125,7 @@ static void man8(FILE *fp)
 	      "the spool not opened.\n"
 	      ".SH FILES\n"
 	      ".TP\n.I ", fp);
-	gg_roff_text(fp, GG_SYSCONFDIR "/gridgate.conf");
+	gg_roff_text(fp, GG_CONFIG_FILE);
 	fputs("\nthe configuration, unless\n.B \\-c\nnames another.\n"
 	      ".TP\n.I STATE_DIR/spool.db\n"
 	      "the spool (SQLite, WAL): records not yet published, published ones for\n"
@@ -136,6 +136,12 @@ static void man8(FILE *fp)
 	fputs("\nthe IODEF schemas documents are validated with.\n.TP\n.I ", fp);
 	gg_roff_text(fp, GG_MAPPING_DIR);
 	fputs("\nthe shipped mappings\n.RI ( NAME .map).\n"
+	      ".SH ENVIRONMENT\n"
+	      ".TP\n.B GRIDGATE_DATADIR\n"
+	      "read schemas/ and mappings/ from this directory instead of the installed ones.\n"
+	      ".TP\n.BR GRIDGATE_SCHEMA_DIR \", \" GRIDGATE_MAPPING_DIR\n"
+	      "the schema and mapping directories of validate and map (their \\-\\-schema\\-dir\n"
+	      "and \\-\\-mapping\\-dir win).\n"
 	      ".SH SIGNALS\n"
 	      ".TP\n.BR SIGTERM \", \" SIGINT\n"
 	      "stop: inputs stop taking records, what is spooled stays for the next start.\n"
