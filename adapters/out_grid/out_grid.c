@@ -256,6 +256,22 @@ static void publisher_turn(struct gg_publisher *pub)
 		gg_grid_session_drop(pub->session, GG_DROP_TRANSPORT, "publish IQ timed out");
 }
 
+/* How long the loop may sleep when nothing arrives: a commit or a stop wakes it through the
+ * pipeline's eventfd, answers through the socket. While publishes are in flight it looks again
+ * after 2 ms: libstrophe reads 4 KB at a time, and the rest of a TLS record OpenSSL already
+ * decrypted does not make the socket readable. Otherwise it sleeps until a retry is due or
+ * the next prune. */
+static int64_t publisher_sleep_ms(const struct gg_publisher *pub)
+{
+	int64_t now = gg_now_ms(), until = pub->next_prune_ms;
+
+	if (pub->window.n_inflight > 0)
+		return 2;
+	if (pub->window.retry_at_ms != 0 && pub->window.retry_at_ms < until)
+		until = pub->window.retry_at_ms;
+	return until > now ? until - now : 0;
+}
+
 static void *publisher_main(void *arg)
 {
 	struct gg_publisher *pub = arg;
@@ -263,9 +279,7 @@ static void *publisher_main(void *arg)
 	struct gg_error err;
 
 	while (!atomic_load(&pub->stop)) {
-		/* libstrophe's select loop cannot watch our descriptors, so a short timeout bounds
-		 * the latency between a spool commit and its publish. */
-		gg_grid_session_pump(pub->session, pub->window.n_inflight > 0 ? 2 : 10);
+		gg_grid_session_wait(pub->session, pub->pipeline->wake_fd, publisher_sleep_ms(pub));
 		publisher_flush_acks(pub);
 		publisher_turn(pub);
 		if (gg_now_ms() >= pub->next_prune_ms) {
@@ -343,6 +357,7 @@ static void out_grid_stop(struct gg_input *out)
 	if (pub == NULL)
 		return;
 	atomic_store(&pub->stop, 1);
+	gg_pipeline_wake_output(out->pipeline);
 	pthread_join(pub->thread, NULL);
 	publisher_free(pub);
 	out->state = NULL;

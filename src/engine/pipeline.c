@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 
@@ -57,6 +59,12 @@ int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struc
 	p->iodef_defaults.contact_email = cfg->global.contact_email;
 	pthread_mutex_init(&p->room_lock, NULL);
 	pthread_cond_init(&p->room_cond, NULL);
+	p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->wake_fd < 0) {
+		r = gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
+		gg_pipeline_free(p);
+		return r;
+	}
 	r = gg_schema_load(cfg->global.schema_dir, &p->schema, err);
 	if (r != 0) {
 		gg_pipeline_free(p);
@@ -71,6 +79,8 @@ void gg_pipeline_free(struct gg_pipeline *p)
 	if (p == NULL)
 		return;
 	gg_schema_free(p->schema);
+	if (p->wake_fd >= 0)
+		close(p->wake_fd);
 	pthread_mutex_destroy(&p->room_lock);
 	pthread_cond_destroy(&p->room_cond);
 	free(p);
@@ -81,6 +91,15 @@ void gg_pipeline_notify_room(struct gg_pipeline *p)
 	pthread_mutex_lock(&p->room_lock);
 	pthread_cond_broadcast(&p->room_cond);
 	pthread_mutex_unlock(&p->room_lock);
+}
+
+void gg_pipeline_wake_output(struct gg_pipeline *p)
+{
+	uint64_t one = 1;
+
+	/* Non-blocking: a counter already set wakes the output just the same. */
+	if (write(p->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		gg_log_warn("wake the output");
 }
 
 void gg_pipeline_stop(struct gg_pipeline *p)
@@ -264,8 +283,10 @@ int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
 	atomic_fetch_add(&c->accepted, added);
 	atomic_fetch_add(&c->duplicates, duplicates);
 	atomic_fetch_add(&c->quarantined, quarantined);
-	if (added > 0)
+	if (added > 0) {
 		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
+		gg_pipeline_wake_output(ing->pipeline);
+	}
 	return 0;
 }
 
@@ -441,8 +462,10 @@ static int ingest_finish(struct gg_ingest *ing, int r, const uint64_t counts[3],
 	atomic_fetch_add(&c->accepted, counts[0]);
 	atomic_fetch_add(&c->duplicates, counts[1]);
 	atomic_fetch_add(&c->quarantined, counts[2]);
-	if (counts[0] > 0)
+	if (counts[0] > 0) {
 		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
+		gg_pipeline_wake_output(ing->pipeline);
+	}
 	return 0;
 }
 

@@ -36,9 +36,11 @@ struct gg_pipeline {
 	struct gg_fit_limits fit_limits;
 	struct gg_iodef_defaults iodef_defaults;
 	struct gg_counters counters;
-	/* Bumped after every commit that added records: the publisher polls it between turns of
-	 * libstrophe's loop, which cannot wait on our descriptors. */
+	/* Bumped after every commit that added records; the output reads it to know whether its
+	 * cursor is behind. wake_fd (an eventfd) is written at the same time and at a stop, so
+	 * the output sleeps until there is something to send. */
 	atomic_uint_fast64_t spool_generation;
+	int wake_fd;
 	atomic_int stopping;
 	/* Inputs blocked on a full spool wait here; the publisher signals after acknowledgements. */
 	pthread_mutex_t room_lock;
@@ -48,6 +50,8 @@ struct gg_pipeline {
 int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struct gg_error *err);
 void gg_pipeline_free(struct gg_pipeline *p);
 void gg_pipeline_notify_room(struct gg_pipeline *p);
+/* Wakes the output (new records committed, or a stop). */
+void gg_pipeline_wake_output(struct gg_pipeline *p);
 void gg_pipeline_stop(struct gg_pipeline *p);
 int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
 			   struct gg_error *err);

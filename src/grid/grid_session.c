@@ -3,10 +3,13 @@
 #include "grid/grid_session.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 
@@ -33,6 +36,7 @@ struct gg_grid_session {
 	xmpp_stanza_t *wait_result;
 	int wait_done;
 	int closing; /* a disconnect we asked for: no warning, no reconnect */
+	int fd;      /* the connection's socket, from libstrophe's sockopt callback; -1: none */
 	int drop_requested; /* gg_grid_session_drop set drop_kind: the handler keeps it */
 	enum gg_grid_drop_kind drop_kind;
 	char drop_why[256];
@@ -216,6 +220,18 @@ static void session_conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t event, int
 	session_schedule_reconnect(s);
 }
 
+/* The session whose connection libstrophe is creating a socket for: the sockopt callback has
+ * no user data, and a session (one per thread, libstrophe contexts are not thread-safe) sets
+ * this around xmpp_connect_client, which creates the socket. */
+static _Thread_local struct gg_grid_session *session_connecting;
+
+static int session_sockopt(xmpp_conn_t *conn, void *sock)
+{
+	if (session_connecting != NULL)
+		session_connecting->fd = *(int *)sock;
+	return xmpp_sockopt_cb_keepalive(conn, sock);
+}
+
 static void session_release_conn(struct gg_grid_session *s)
 {
 	if (s->conn != NULL) {
@@ -228,6 +244,7 @@ static int session_connect(struct gg_grid_session *s)
 {
 	const struct gg_xmpp_conf *c = s->conf;
 	long flags = XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_DISABLE_SM;
+	int r;
 
 	session_release_conn(s);
 	s->conn = xmpp_conn_new(s->ctx);
@@ -242,10 +259,13 @@ static int session_connect(struct gg_grid_session *s)
 	if (c->ca_file != NULL)
 		xmpp_conn_set_cafile(s->conn, c->ca_file);
 	xmpp_conn_set_certfail_handler(s->conn, session_certfail);
-	xmpp_conn_set_sockopt_callback(s->conn, xmpp_sockopt_cb_keepalive);
+	xmpp_conn_set_sockopt_callback(s->conn, session_sockopt);
 	s->state = SESSION_CONNECTING;
-	if (xmpp_connect_client(s->conn, c->host, (unsigned short)c->port, session_conn_handler,
-				s) != XMPP_EOK) {
+	s->fd = -1;
+	session_connecting = s;
+	r = xmpp_connect_client(s->conn, c->host, (unsigned short)c->port, session_conn_handler, s);
+	session_connecting = NULL;
+	if (r != XMPP_EOK) {
 		s->state = SESSION_DOWN;
 		session_schedule_reconnect(s);
 		return -ECONNREFUSED;
@@ -269,6 +289,7 @@ int gg_grid_session_new(const struct gg_xmpp_conf *conf, const struct gg_grid_id
 	s->async_prefix = strdup(async_id_prefix ? async_id_prefix : "");
 	s->async_prefix_len = s->async_prefix ? strlen(s->async_prefix) : 0;
 	s->backoff_ms = conf->reconnect_min_ms > 0 ? conf->reconnect_min_ms : 100;
+	s->fd = -1;
 	s->seed = (unsigned int)(gg_now_ms() ^ (intptr_t)s);
 	s->ctx = xmpp_ctx_new(NULL, &s->logger);
 	if (s->ctx == NULL || s->async_prefix == NULL) {
@@ -309,6 +330,39 @@ void gg_grid_session_pump(struct gg_grid_session *s, unsigned long timeout_ms)
 				     (long long)s->conf->port);
 	}
 	xmpp_run_once(s->ctx, timeout_ms);
+}
+
+/* Connecting, and while down the wait for the backoff, go through libstrophe's own loop; an
+ * established session sleeps in poll() on its socket and wake_fd, so that work arriving
+ * (wake_fd readable) starts at once and an idle session costs nothing. */
+int gg_grid_session_wait(struct gg_grid_session *s, int wake_fd, int64_t timeout_ms)
+{
+	struct pollfd fds[2] = { { .fd = wake_fd, .events = POLLIN }, { .fd = -1 } };
+	int64_t now = gg_now_ms(), woken = 0;
+	uint64_t count;
+
+	if (s->state != SESSION_UP || s->fd < 0) {
+		int64_t until = s->state == SESSION_DOWN ? s->next_connect_ms - now : 20;
+
+		if (timeout_ms >= 0 && timeout_ms < until)
+			until = timeout_ms;
+		if (s->state != SESSION_DOWN || until <= 0) {
+			gg_grid_session_pump(s, (unsigned long)(until > 0 ? until : 0));
+			return 0;
+		}
+		/* Down, waiting for the backoff: only a wake-up (a stop) cuts it short. */
+		if (poll(fds, 1, (int)until) > 0 && read(wake_fd, &count, sizeof(count)) > 0)
+			woken = 1;
+		return (int)woken;
+	}
+	fds[1].fd = s->fd;
+	fds[1].events = POLLIN | (xmpp_conn_send_queue_len(s->conn) > 0 ? POLLOUT : 0);
+	if (poll(fds, 2, timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms) > 0 &&
+	    (fds[0].revents & POLLIN) && read(wake_fd, &count, sizeof(count)) > 0)
+		woken = 1;
+	/* Timeout 0: libstrophe only writes, reads and parses what poll found ready. */
+	xmpp_run_once(s->ctx, 0);
+	return (int)woken;
 }
 
 int gg_grid_session_is_up(const struct gg_grid_session *s)

@@ -42,6 +42,10 @@ void gg_grid_session_free(struct gg_grid_session *s);
 
 /* Runs libstrophe's loop once (at most timeout_ms), connecting when the backoff allows. */
 void gg_grid_session_pump(struct gg_grid_session *s, unsigned long timeout_ms);
+/* One turn of the session's loop that also sleeps on wake_fd (an eventfd, read here when it
+ * fires): at most timeout_ms (-1: until the socket or wake_fd has something). Returns 1 when
+ * wake_fd fired. */
+int gg_grid_session_wait(struct gg_grid_session *s, int wake_fd, int64_t timeout_ms);
 int gg_grid_session_is_up(const struct gg_grid_session *s);
 /* Bumped at every established connection, so callers notice a reconnect in between. */
 uint64_t gg_grid_session_epoch(const struct gg_grid_session *s);
