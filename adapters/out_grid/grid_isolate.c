@@ -4,7 +4,7 @@
 
 static int charged(enum gg_grid_drop_kind kind)
 {
-	return kind == GG_DROP_STANZA || kind == GG_DROP_TRANSPORT;
+	return kind == GG_DROP_STANZA || kind == GG_DROP_TRANSPORT || kind == GG_DROP_TIMEOUT;
 }
 
 static void charge(struct gg_grid_isolate *iso, int64_t seq)

@@ -16,7 +16,7 @@
 /* Same-head charges, outside probing, before the publisher probes one item at a time. */
 #define GG_ISOLATE_STRIKES 2
 /* Charges of an item alone in flight before it is refused: a stanza verdict names it at
- * once; a bare close or timeout might be the network, so it must happen twice. */
+ * once; a bare close or an IQ timeout might be the network, so it must happen twice. */
 #define GG_ISOLATE_PROBE_STRIKES_STANZA 1
 #define GG_ISOLATE_PROBE_STRIKES_OTHER 2
 

@@ -210,8 +210,10 @@ static void publisher_lost(struct gg_publisher *pub)
 			     "in flight (%s): sending one at a time to find the one it refuses", why);
 		break;
 	case GG_ISOLATE_REFUSE:
-		snprintf(reason, sizeof(reason), "the controller closed the stream on this item: %s",
-			 why);
+		/* Say who ended the session: the controller, or we after it never answered. */
+		snprintf(reason, sizeof(reason), kind == GG_DROP_TIMEOUT
+				 ? "the controller never answered this item, twice alone in flight (%s)"
+				 : "the controller closed the stream on this item: %s", why);
 		publisher_set_aside(pub, culprit, reason);
 		break;
 	}
@@ -253,7 +255,7 @@ static void publisher_turn(struct gg_publisher *pub)
 		pub->caught_up = 0;
 	publisher_fill(pub);
 	if (gg_grid_window_expired(&pub->window, gg_now_ms(), pub->conf->iq_timeout_ms))
-		gg_grid_session_drop(pub->session, GG_DROP_TRANSPORT, "publish IQ timed out");
+		gg_grid_session_drop(pub->session, GG_DROP_TIMEOUT, "publish IQ timed out");
 }
 
 /* How long the loop may sleep when nothing arrives: a commit or a stop wakes it through the

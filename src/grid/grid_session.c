@@ -37,6 +37,7 @@ struct gg_grid_session {
 	int wait_done;
 	int closing; /* a disconnect we asked for: no warning, no reconnect */
 	int fd;      /* the connection's socket, from libstrophe's sockopt callback; -1: none */
+	int64_t connect_started_ms;
 	int drop_requested; /* gg_grid_session_drop set drop_kind: the handler keeps it */
 	enum gg_grid_drop_kind drop_kind;
 	char drop_why[256];
@@ -261,6 +262,7 @@ static int session_connect(struct gg_grid_session *s)
 	xmpp_conn_set_certfail_handler(s->conn, session_certfail);
 	xmpp_conn_set_sockopt_callback(s->conn, session_sockopt);
 	s->state = SESSION_CONNECTING;
+	s->connect_started_ms = gg_now_ms();
 	s->fd = -1;
 	session_connecting = s;
 	r = xmpp_connect_client(s->conn, c->host, (unsigned short)c->port, session_conn_handler, s);
@@ -323,6 +325,16 @@ void gg_grid_session_free(struct gg_grid_session *s)
 
 void gg_grid_session_pump(struct gg_grid_session *s, unsigned long timeout_ms)
 {
+	/* libstrophe times out the TCP connect only: a controller that accepts and then never
+	 * answers the stream header (a stopped process) would hold the attempt for ever. */
+	if (s->state == SESSION_CONNECTING &&
+	    gg_now_ms() - s->connect_started_ms > s->conf->iq_timeout_ms) {
+		gg_log_warnx("xmpp: no session %lld ms after connecting (stream, TLS or "
+			     "authentication did not finish); trying again",
+			     (long long)s->conf->iq_timeout_ms);
+		s->connect_started_ms = gg_now_ms();
+		xmpp_disconnect(s->conn);
+	}
 	if (s->state == SESSION_DOWN && gg_now_ms() >= s->next_connect_ms) {
 		if (session_connect(s) != 0)
 			gg_log_warnx("xmpp: cannot start a connection to %s:%lld",
@@ -378,7 +390,7 @@ uint64_t gg_grid_session_epoch(const struct gg_grid_session *s)
 void gg_grid_session_drop(struct gg_grid_session *s, enum gg_grid_drop_kind kind,
 			  const char *why)
 {
-	if (s->conn == NULL || s->state == SESSION_DOWN)
+	if (s->conn == NULL || s->state == SESSION_DOWN || s->drop_requested)
 		return;
 	gg_log_warnx("xmpp: dropping the connection: %s", why);
 	s->drop_requested = 1;

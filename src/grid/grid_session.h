@@ -17,7 +17,8 @@ enum gg_grid_drop_kind {
 	GG_DROP_NONE,      /* no drop seen yet */
 	GG_DROP_STANZA,    /* a stream error about what we sent: policy-violation, not-well-formed,
 			    * restricted-xml, invalid-xml... (Prosody: "XML stanza is too big") */
-	GG_DROP_TRANSPORT, /* closed or reset without a stream error, or an IQ that timed out */
+	GG_DROP_TRANSPORT, /* closed or reset without a stream error */
+	GG_DROP_TIMEOUT,   /* we closed it: an IQ sent on it was never answered */
 	GG_DROP_SERVER,    /* the server's own reason: system-shutdown, see-other-host, conflict,
 			    * connection-timeout...: says nothing about the items */
 	GG_DROP_SELF,      /* we closed it for a reason of ours (topic gone): not charged */
@@ -50,7 +51,8 @@ int gg_grid_session_is_up(const struct gg_grid_session *s);
 /* Bumped at every established connection, so callers notice a reconnect in between. */
 uint64_t gg_grid_session_epoch(const struct gg_grid_session *s);
 /* Closes the connection; the backoff then reconnects. kind is what the drop says about what
- * was in flight: GG_DROP_TRANSPORT for an IQ that timed out, GG_DROP_SELF otherwise. */
+ * was in flight: GG_DROP_TIMEOUT for an IQ that timed out, GG_DROP_SELF otherwise. A second
+ * call before the connection is down does nothing (the first one's close is under way). */
 void gg_grid_session_drop(struct gg_grid_session *s, enum gg_grid_drop_kind kind,
 			  const char *why);
 /* Why the last established connection ended: its kind, and a text such as

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -56,6 +57,12 @@ static void test_transport_drop_convicts_twice(void **state)
 	assert_int_equal(drop(&iso, GG_DROP_TRANSPORT, alone3, 1, &culprit), GG_ISOLATE_RESEND);
 	assert_int_equal(drop(&iso, GG_DROP_TRANSPORT, alone3, 1, &culprit), GG_ISOLATE_REFUSE);
 	assert_int_equal(culprit, 3);
+	/* an IQ that timed out (our drop) is charged like a bare close */
+	memset(&iso, 0, sizeof(iso));
+	drop(&iso, GG_DROP_TIMEOUT, window, 2, &culprit);
+	assert_int_equal(drop(&iso, GG_DROP_TIMEOUT, window, 2, &culprit), GG_ISOLATE_PROBE);
+	assert_int_equal(drop(&iso, GG_DROP_TIMEOUT, alone3, 1, &culprit), GG_ISOLATE_RESEND);
+	assert_int_equal(drop(&iso, GG_DROP_TIMEOUT, alone3, 1, &culprit), GG_ISOLATE_REFUSE);
 }
 
 /* The last of the probed range is the culprit: set aside, never answered, the probe ends. */
