@@ -287,6 +287,9 @@ static void *publisher_main(void *arg)
 		if (gg_now_ms() >= pub->next_prune_ms) {
 			if (gg_spool_prune_done(pub->spool, keep_done_s, &err) != 0)
 				gg_log_warnx("publisher: spool prune: %s", err.msg);
+			/* Rows put back behind the cursor (`gridgate spool requeue`) are found
+			 * by a scan from the oldest pending row; what is in flight is skipped. */
+			publisher_rewind(pub);
 			pub->next_prune_ms = gg_now_ms() + 60000;
 		}
 	}

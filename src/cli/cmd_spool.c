@@ -1,6 +1,7 @@
-/* cmd_spool.c: `gridgate spool stats|refused`: the spool's own counts, the durable truth about
- * what was accepted, published, refused and quarantined (they survive restarts; counters do
- * not), and the records set aside as refused, with the reason each was refused for. */
+/* cmd_spool.c: `gridgate spool stats|refused|requeue`: the spool's own counts, the durable
+ * truth about what was accepted, published, refused and quarantined (they survive restarts;
+ * counters do not), the records set aside as refused with the reason for each, and putting one
+ * back in the queue once its cause is fixed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: gridgate [-c FILE] spool stats\n"
-			"       gridgate [-c FILE] spool refused [MAX]   (newest first, default %d)\n",
+			"       gridgate [-c FILE] spool refused [MAX]   (newest first, default %d)\n"
+			"       gridgate [-c FILE] spool requeue SEQ     (a refused record, again)\n",
 		REFUSED_DEFAULT_MAX);
 	return GG_EXIT_USAGE;
 }
@@ -82,20 +84,22 @@ int gg_cmd_spool(const char *config_path, int argc, char **argv)
 	struct gg_config *cfg = NULL;
 	struct gg_spool *spool = NULL;
 	struct gg_error err;
-	int code = GG_EXIT_RUNTIME, max = REFUSED_DEFAULT_MAX, stats;
+	int code = GG_EXIT_RUNTIME, max = REFUSED_DEFAULT_MAX, stats, requeue, r;
+	long long seq = 0;
 	char *end;
 
 	if (argc < 2 || argc > 3)
 		return usage();
 	stats = strcmp(argv[1], "stats") == 0;
-	if ((stats && argc != 2) || (!stats && strcmp(argv[1], "refused") != 0))
+	requeue = strcmp(argv[1], "requeue") == 0;
+	if ((stats && argc != 2) || (requeue && argc != 3) ||
+	    (!stats && !requeue && strcmp(argv[1], "refused") != 0))
 		return usage();
 	if (argc == 3) {
-		long n = strtol(argv[2], &end, 10);
-
-		if (*end != '\0' || n < 1 || n > 1000000)
+		seq = strtoll(argv[2], &end, 10);
+		if (*end != '\0' || seq < 1 || (!requeue && seq > 1000000))
 			return usage();
-		max = (int)n;
+		max = (int)(requeue ? 0 : seq);
 	}
 	if (gg_config_load(config_path, &cfg, &err) != 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);
@@ -104,11 +108,20 @@ int gg_cmd_spool(const char *config_path, int argc, char **argv)
 	opts.path = cfg->spool.path;
 	opts.busy_timeout_ms = 10000;
 	if (gg_spool_open(&opts, &spool, &err) != 0 ||
-	    (stats ? spool_stats(spool, &err) : gg_spool_list_failed(spool, max, print_refused,
-								     NULL, &err)) < 0) {
+	    (r = stats ? spool_stats(spool, &err)
+	     : requeue ? gg_spool_requeue(spool, (int64_t)seq, &err)
+		       : gg_spool_list_failed(spool, max, print_refused, NULL, &err)) < 0) {
 		fprintf(stderr, "gridgate: spool %s: %s\n", cfg->spool.path, err.msg);
 		goto out;
 	}
+	if (requeue && r == 0) {
+		fprintf(stderr, "gridgate: spool: record seq %lld is not refused by any output\n",
+			seq);
+		code = GG_EXIT_INVALID;
+		goto out;
+	}
+	if (requeue)
+		printf("record seq %lld queued again for %d output(s)\n", seq, r);
 	code = GG_EXIT_OK;
 out:
 	gg_spool_close(spool);

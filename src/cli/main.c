@@ -84,10 +84,13 @@ const struct gg_command gg_commands[] = {
 	  "check logs in to the controller of the configuration's [xmpp] section, finds the pubsub "
 	  "service and says whether the topic exists; items fetches the topic's items.",
 	  topics_options },
-	{ "spool", gg_cmd_spool, "stats | refused [MAX]",
+	{ "spool", gg_cmd_spool, "stats | refused [MAX] | requeue SEQ",
 	  "inspect the spool",
-	  "stats prints the spool's pending, published, refused and quarantined counts; refused "
-	  "prints the newest MAX (default 20) records the controller refused, with the reason.",
+	  "stats prints the spool's pending, published, refused and quarantined counts, then per "
+	  "output its depth, the age of its oldest pending record, delivered and dead; refused "
+	  "prints the newest MAX (default 20) records an output refused, with the reason; requeue "
+	  "puts refused record SEQ back in its outputs' queues (a running gridgate sends it "
+	  "within a minute).",
 	  NULL },
 	{ "map", gg_cmd_map, "-m MAPPING [-m MAPPING]... [OPTIONS] [FILE...]",
 	  "run mappings on log lines",

@@ -750,6 +750,26 @@ int gg_spool_mark_failed(struct gg_spool *sp, int64_t seq, const char *reason,
 	return ret;
 }
 
+int gg_spool_requeue(struct gg_spool *sp, int64_t seq, struct gg_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(sp->db, "UPDATE deliveries SET state = 0, next_at = 0,"
+				    " reason = NULL, updated = ?2 WHERE seq = ?1 AND state = 2",
+				    -1, &st, NULL);
+	int ret;
+
+	/* Prepared here, not kept: only the CLI asks. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	ret = rc == SQLITE_DONE ? sqlite3_changes(sp->db) : spool_fail(sp, err, rc, "requeue");
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int gg_spool_retry_at(struct gg_spool *sp, int64_t seq, int64_t not_before, const char *reason,
 		      struct gg_error *err)
 {

@@ -83,6 +83,9 @@ int gg_spool_mark_done(struct gg_spool *sp, const int64_t *seqs, size_t n, struc
  * with a reason. A delivery already done stays done. */
 int gg_spool_mark_failed(struct gg_spool *sp, int64_t seq, const char *reason,
 			 struct gg_error *err);
+/* Puts dead-lettered deliveries of seq back in their outputs' queues (an operator fixed the
+ * cause). Returns how many were requeued (0: none was dead), or <0. */
+int gg_spool_requeue(struct gg_spool *sp, int64_t seq, struct gg_error *err);
 /* The far side asked to wait: the delivery stays pending, out of fetches before not_before
  * (UTC seconds), with the reason and one more attempt counted. */
 int gg_spool_retry_at(struct gg_spool *sp, int64_t seq, int64_t not_before, const char *reason,

@@ -147,6 +147,30 @@ static void test_outputs_drain_independently(void **state)
 	gg_spool_close(https);
 }
 
+static void test_requeue_dead_letter(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_spool *https = open_as(fx, "https");
+	struct gg_spool_row rows[2];
+	struct gg_error err = { 0 };
+	int64_t seq;
+
+	assert_int_equal(gg_spool_put(https, "r1", "in", "<a/>", 4, &err), 0);
+	assert_int_equal(fetch(https, rows, 2), 1);
+	seq = rows[0].seq;
+	gg_spool_rows_free(rows, 1);
+	/* only a dead letter is requeued: a pending or done delivery is left as it is */
+	assert_int_equal(gg_spool_requeue(https, seq, &err), 0);
+	assert_int_equal(gg_spool_mark_failed(https, seq, "404", &err), 0);
+	assert_int_equal(fetch(https, rows, 2), 0);
+	assert_int_equal(gg_spool_requeue(https, seq, &err), 1);
+	assert_int_equal(fetch(https, rows, 2), 1);
+	assert_int_equal(rows[0].seq, seq);
+	gg_spool_rows_free(rows, 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM deliveries WHERE state = 2"), 0);
+	gg_spool_close(https);
+}
+
 static void test_retry_hides_until_due(void **state)
 {
 	struct fixture *fx = *state;
@@ -286,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_outputs_drain_independently, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_hides_until_due, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requeue_dead_letter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_waits_for_every_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_1_upgraded, setup, teardown),
 	};
