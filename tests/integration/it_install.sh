@@ -89,8 +89,8 @@ grep -q "mapping openssh ($dest/usr/share/gridgate/mappings/openssh.map)" "$work
 	|| fail "map did not use the installed mappings: $(head -n 3 "$work/map.out")"
 # Without the override the binary looks where the package puts the files, and says so.
 unset GRIDGATE_DATADIR
-"$gg" help > "$work/help.out"
-grep -q 'GRIDGATE_DATADIR' "$work/help.out" || fail "gridgate help does not document GRIDGATE_DATADIR"
+"$gg" --help > "$work/help.out"
+grep -q 'GRIDGATE_DATADIR' "$work/help.out" || fail "gridgate --help does not document GRIDGATE_DATADIR"
 grep -q '(default /etc/gridgate/gridgate.conf)' "$work/help.out" \
 	|| fail "compiled-in config path: $(head -n 2 "$work/help.out")"
 grep -q '/usr/share/gridgate' "$work/help.out" || fail "compiled-in data dir: $(cat "$work/help.out")"
