@@ -1,16 +1,18 @@
-/* emit_pool.h: one input's records mapped, checked and spooled on N worker threads, so that a
- * busy input uses more than the core its reading runs on. The input's thread copies each
- * record into a bounded queue and goes on reading; each worker owns a gg_emitter, takes up
- * to a spool batch of records at a time, emits them and commits them as one transaction.
- * Commits happen in the order the batches were taken (one writer at a time, never SQLite's
- * busy handler), so a connection's records reach the spool in the order they were read, and
- * one worker's spool write overlaps the others' mapping.
+/* emit_pool.h: one input's records mapped, checked and spooled on N worker threads and one
+ * spool writer, so that a busy input uses more than the core its reading runs on. The input's
+ * thread copies each record into a bounded queue and goes on reading; each worker takes up to
+ * a spool batch of records at a time and emits them into one of its two emitters; the writer
+ * commits the workers' batches, one transaction each, in the order they were taken, while the
+ * workers map the next ones. So a connection's records reach the spool in the order they were
+ * read, the spool write overlaps mapping even with one worker, and the input's connections
+ * never wait on each other's SQLite write lock.
  *
  * Backpressure: while the queue is over its bound the input stops reading
  * (gg_emit_pool_full, gg_emit_pool_wait); while the spool is full the workers wait for room
- * (gg_batch_begin with wait), so the queue fills and the input stops. A record is durable
- * once its worker's commit returned: the queue holds at most its bound plus one read of
- * records that are read and not yet committed, as the input's own batch did before. */
+ * (gg_batch_begin with wait), so the queue fills and the input stops. max_pending may be
+ * passed by the batches already mapped (two a worker). A record is durable once the writer's
+ * commit returned: read and not yet committed are at most the queue's bound plus one read,
+ * plus two batches a worker. */
 #ifndef GG_EMIT_POOL_H
 #define GG_EMIT_POOL_H
 
