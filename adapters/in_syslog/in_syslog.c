@@ -87,8 +87,9 @@ static const struct gg_option syslog_options[] = {
 	  .help = "tls: a handshake not done by then is dropped and counted, freeing its connection",
 	  .min = 1, .max = 3600 * 1000 },
 	{ "workers", GG_OPT_INT, "2", offsetof(struct syslog_conf, workers),
-	  .help = "tcp, tls: threads that map, check and spool the messages while the input's "
-	  "thread reads on; more than the cores gains nothing", .min = 1,
+	  .help = "tcp, tls: threads that parse, map and check the messages while the input's "
+	  "thread reads on and one more writes their batches to the spool; more than the cores "
+	  "gains nothing", .min = 1,
 	  .max = GG_EMIT_POOL_MAX_WORKERS },
 	GG_OPTIONS_END,
 };
