@@ -2,7 +2,7 @@
 # it_install: `make install` with Debian's paths (--prefix=/usr --sysconfdir=/etc
 # --localstatedir=/var) into a DESTDIR is a working install: the binary, schemas, mappings, the
 # example configuration under etc/gridgate/, the systemd unit with real paths (systemd-analyze
-# verify), README and docs. The installed binary runs check-config, validate and map with no
+# verify), the man pages its Documentation= names, README and docs. The installed binary runs check-config, validate and map with no
 # --schema-dir or --mapping-dir: GRIDGATE_DATADIR stands for the DESTDIR's /usr/share/gridgate,
 # which is where the binary looks once the package is really installed. An edited gridgate.conf
 # survives a second install, and uninstall leaves no file behind.
@@ -34,8 +34,13 @@ unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo
 for f in usr/bin/gridgate etc/gridgate/gridgate.conf "${unitdir#/}/gridgate.service" \
 	usr/share/gridgate/schemas/iodef-2.0.xsd usr/share/gridgate/schemas/README.md \
 	usr/share/gridgate/mappings/openssh.map usr/share/doc/gridgate/README.md \
-	usr/share/doc/gridgate/docs/mappings.md; do
+	usr/share/doc/gridgate/docs/mappings.md usr/share/man/man8/gridgate.8 \
+	usr/share/man/man5/gridgate.conf.5; do
 	[ -e "$dest/$f" ] || fail "not installed: /$f (installed: $(cd "$dest" && find . -type f | sort | tr '\n' ' '))"
+done
+# Every doc of the source tree is installed beside the README (its links stay relative).
+for f in "$top"/docs/*.md; do
+	[ -f "$dest/usr/share/doc/gridgate/docs/$(basename "$f")" ] || fail "docs/$(basename "$f") not installed"
 done
 # Every schema the README of schemas/ lists is installed, and it lists every installed one.
 for f in "$dest"/usr/share/gridgate/schemas/*.xsd; do
@@ -57,13 +62,16 @@ for cmd in $(sed -n 's/^Exec[A-Za-z]*=[-@+!]*\([^ ]*\).*/\1/p' "$unit" | sort -u
 done
 if command -v systemd-analyze > /dev/null; then
 	# systemd-analyze checks that ExecStart's file exists: verify a copy whose gridgate is the
-	# DESTDIR's. --man=no: the man pages are in DESTDIR, not where man(1) looks.
+	# DESTDIR's. It also opens each man: page of Documentation= with man(1), pointed at the
+	# DESTDIR's pages (without man-db installed, that check is left out).
 	mkdir -p "$work/unit"
 	sed "s|/usr/bin/gridgate|$dest/usr/bin/gridgate|g" "$unit" > "$work/unit/gridgate.service"
-	systemd-analyze verify --man=no "$work/unit/gridgate.service" > "$work/verify.out" 2>&1 \
-		|| { cat "$work/verify.out"; fail "systemd-analyze verify"; }
+	man=--man=no
+	command -v man > /dev/null && man=--man=yes
+	MANPATH=$dest/usr/share/man systemd-analyze verify "$man" "$work/unit/gridgate.service" \
+		> "$work/verify.out" 2>&1 || { cat "$work/verify.out"; fail "systemd-analyze verify $man"; }
 	[ ! -s "$work/verify.out" ] || { cat "$work/verify.out"; fail "systemd-analyze verify warns"; }
-	echo "$test_name: systemd-analyze verify: ok"
+	echo "$test_name: systemd-analyze verify $man: ok"
 else
 	echo "$test_name: systemd-analyze not installed (Debian package systemd): unit checked by the lines above only"
 fi
