@@ -1,6 +1,7 @@
 /* cmd_map.c: `gridgate map -m MAPPING [FILE...]`: runs mappings on log lines (a file or stdin)
  * the way the daemon does, prints each IODEF document (checked against the schema), and with
  * --explain shows which mapping and rule decided and what they extracted. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libxml/tree.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/datadir.h"
 #include "cli/cmd.h"
@@ -17,6 +19,8 @@
 #define USAGE "usage: gridgate map -m MAPPING [-m MAPPING]... [--explain] [--quiet] " \
 	      "[--stats] [--now TIME] [--timezone ZONE] [--csirt NAME] [--input NAME] [--mapping-dir DIR] " \
 	      "[--schema-dir DIR] [FILE...]\n"
+
+#define EXPLAIN_LINE_MAX 200
 
 struct map_run {
 	struct gg_mapset *set;
@@ -40,7 +44,10 @@ static int map_line(struct map_run *run, const char *file, unsigned long lineno,
 
 	gg_error_clear(&err);
 	run->lines++;
-	if (run->explain)
+	/* The line as read, cut like the values in the trace: a 60 KB line must not bury it. */
+	if (run->explain && len > EXPLAIN_LINE_MAX)
+		printf("%s:%lu: %.*s... (%zu bytes)\n", file, lineno, EXPLAIN_LINE_MAX, line, len);
+	else if (run->explain)
 		printf("%s:%lu: %.*s\n", file, lineno, (int)len, line);
 	r = gg_map_line(run->ctx, run->set, run->input, file, lineno, line, len, run->now,
 			&run->defaults, &verdict, &doc, &mapping, &rule, NULL, &err);
@@ -110,6 +117,63 @@ static int map_file(struct map_run *run, const char *path)
 	return r;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Prints the mappings of dir (its *.map files, by name) for a name that is none of them. */
+static void list_mappings(FILE *fp, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (d == NULL) {
+		fprintf(fp, "gridgate map: mapping directory %s: %s\n", dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char **grown;
+
+		if (len <= 4 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".map") != 0)
+			continue;
+		if ((grown = realloc(names, (n + 1) * sizeof(*names))) == NULL)
+			break;
+		names = grown;
+		if ((names[n] = strndup(de->d_name, len - 4)) != NULL)
+			n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
+	fprintf(fp, "mappings in %s:%s", dir, n == 0 ? " none\n" : "\n");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(fp, "  %s\n", names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* A name (not a path, not "*") with no NAME.map in dir: the caller lists what there is. */
+static const char *unknown_mapping(const char *dir, const char *const *names, size_t n)
+{
+	char path[4096];
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		if (strcmp(names[i], "*") == 0 || strchr(names[i], '/') != NULL ||
+		    (len > 4 && strcmp(names[i] + len - 4, ".map") == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.map", dir, names[i]);
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			return names[i];
+	}
+	return NULL;
+}
+
 static int parse_now(const char *s, time_t *out)
 {
 	struct tm tm = { 0 };
@@ -139,7 +203,7 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 	const char *schema_dir = getenv("GRIDGATE_SCHEMA_DIR");
 	const char *mapping_dir = getenv("GRIDGATE_MAPPING_DIR");
 	char schema_buf[4096], mapping_buf[4096];
-	const char **names = NULL;
+	const char **names = NULL, *unknown;
 	size_t n_names = 0;
 	struct map_run run = { .input = "map", .defaults = { "gridgate.invalid", NULL } };
 	struct gg_schema *schema = NULL;
@@ -199,6 +263,12 @@ int gg_cmd_map(const char *config_path, int argc, char **argv)
 	if (mapping_dir == NULL)
 		mapping_dir = gg_datadir_path(GG_MAPPING_DIR, mapping_buf, sizeof(mapping_buf));
 	gg_error_clear(&err);
+	if ((unknown = unknown_mapping(mapping_dir, names, n_names)) != NULL) {
+		fprintf(stderr, "gridgate map: no mapping '%s' in %s\n", unknown, mapping_dir);
+		list_mappings(stderr, mapping_dir);
+		free(names);
+		return GG_EXIT_USAGE;
+	}
 	if (gg_mapset_load(mapping_dir, names, n_names, NULL, &run.set, &err) != 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);
 		free(names);

@@ -51,6 +51,42 @@ static int validate_read(const char *path, char **out, size_t *len, size_t max)
 	return 0;
 }
 
+/* Prints "FILE:LINE:COLUMN: ELEMENT: REASON" once: the parser's and the validator's messages
+ * start with "line N[, column M]: " and "element 'X': " (they are read without the file's name
+ * in logs and quarantine reasons), which move into the prefix here. A column libxml2 does not
+ * know (most schema errors) is left out rather than printed as 0. */
+static void print_invalid(const char *path, const struct gg_error *err)
+{
+	const char *msg = err->msg, *q;
+	char where[64] = "";
+	int element_len = 0;
+	const char *element = NULL;
+
+	if (strncmp(msg, "xml: ", 5) == 0)
+		msg += 5;
+	if (err->line > 0 && strncmp(msg, "line ", 5) == 0) {
+		q = msg + 5 + strspn(msg + 5, "0123456789");
+		if (strncmp(q, ", column ", 9) == 0)
+			q += 9 + strspn(q + 9, "0123456789");
+		if (strncmp(q, ": ", 2) == 0)
+			msg = q + 2;
+	}
+	if (strncmp(msg, "element '", 9) == 0 && (q = strchr(msg + 9, '\'')) != NULL &&
+	    strncmp(q, "': ", 3) == 0) {
+		element = msg + 9;
+		element_len = (int)(q - element);
+		msg = q + 3;
+	}
+	if (err->line > 0 && err->column > 0)
+		snprintf(where, sizeof(where), ":%d:%d", err->line, err->column);
+	else if (err->line > 0)
+		snprintf(where, sizeof(where), ":%d", err->line);
+	if (element != NULL && element_len > 0)
+		fprintf(stderr, "%s%s: %.*s: %s\n", path, where, element_len, element, msg);
+	else
+		fprintf(stderr, "%s%s: %s\n", path, where, msg);
+}
+
 static int validate_one(struct gg_validator *v, const char *path,
 			const struct gg_xml_limits *limits)
 {
@@ -89,10 +125,7 @@ static int validate_one(struct gg_validator *v, const char *path,
 	xmlFreeDoc(doc);
 	return GG_EXIT_OK;
 invalid:
-	if (err.line > 0)
-		fprintf(stderr, "%s:%d:%d: invalid: %s\n", path, err.line, err.column, err.msg);
-	else
-		fprintf(stderr, "%s: invalid: %s\n", path, err.msg);
+	print_invalid(path, &err);
 	xmlFreeDoc(v2);
 	xmlFreeDoc(doc);
 	return GG_EXIT_INVALID;

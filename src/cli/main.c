@@ -49,6 +49,12 @@ static const struct gg_cmd_option map_options[] = {
 	{ NULL, NULL },
 };
 
+static const struct gg_cmd_option spool_options[] = {
+	{ "--older-than AGE", "quarantine purge: only records quarantined more than AGE ago "
+	  "(90s, 30m, 12h, 7d)" },
+	{ NULL, NULL },
+};
+
 static const struct gg_cmd_option help_options[] = {
 	{ "--man8", "write gridgate(8) in roff" },
 	{ "--man5", "write gridgate.conf(5) in roff" },
@@ -84,14 +90,22 @@ const struct gg_command gg_commands[] = {
 	  "check logs in to the controller of the configuration's [xmpp] section, finds the pubsub "
 	  "service and says whether the topic exists; items fetches the topic's items.",
 	  topics_options },
-	{ "spool", gg_cmd_spool, "stats | refused [MAX] | requeue SEQ",
-	  "inspect the spool",
+	{ "spool", gg_cmd_spool, "stats | refused [MAX] | requeue SEQ | quarantine [list [MAX] | "
+	  "show ID | release ID | purge [--older-than AGE]]",
+	  "inspect the spool and its quarantine",
 	  "stats prints the spool's pending, published, refused and quarantined counts, then per "
 	  "output its depth, the age of its oldest pending record, delivered and dead; refused "
 	  "prints the newest MAX (default 20) records an output refused, with the reason; requeue "
 	  "puts refused record SEQ back in its outputs' queues (a running gridgate sends it "
-	  "within a minute).",
-	  NULL },
+	  "within a minute). quarantine list prints the newest MAX (default 20) records an input "
+	  "refused, one line each: seq, record id, source input, when, payload size, line:column "
+	  "and reason. quarantine show ID prints one whole (ID: its seq, or a record id) and its "
+	  "payload as stored. quarantine release ID runs it again through today's engine as its "
+	  "input would (mappings, schema, max_document_size as the configuration now says): when "
+	  "it passes it is queued and its quarantine row deleted in one transaction; when it "
+	  "fails again the reason is printed, the row kept, and the exit status is 1. quarantine "
+	  "purge deletes every quarantined record, or those older than AGE, and prints how many.",
+	  spool_options },
 	{ "map", gg_cmd_map, "-m MAPPING [-m MAPPING]... [OPTIONS] [FILE...]",
 	  "run mappings on log lines",
 	  "Maps each line of the FILEs (or standard input) with the mappings and prints the IODEF "

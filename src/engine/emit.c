@@ -3,6 +3,7 @@
 #include "engine/emit.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,6 +111,11 @@ int gg_batch_full(const struct gg_emitter *e)
 size_t gg_batch_staged(const struct gg_emitter *e)
 {
 	return gg_ingest_staged(e->ingest);
+}
+
+void gg_batch_release(struct gg_emitter *e, int64_t quarantine_seq)
+{
+	gg_ingest_release(e->ingest, quarantine_seq);
 }
 
 int gg_batch_commit(struct gg_emitter *e, struct gg_error *err)
@@ -226,7 +232,10 @@ int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outc
 	int r, built;
 
 	gg_error_clear(why);
-	gg_record_id(e->input->name, rec->origin, rec->position, rec->bytes, rec->len, id);
+	if (rec->id != NULL)
+		snprintf(id, sizeof(id), "%s", rec->id);
+	else
+		gg_record_id(e->input->name, rec->origin, rec->position, rec->bytes, rec->len, id);
 	r = emit_document(e, rec, id, &doc, &built, why);
 	if (r != 0) {
 		*outcome = GG_EMIT_REFUSED;

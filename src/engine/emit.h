@@ -34,6 +34,9 @@ struct gg_record {
 	const char *peer;   /* sender address for the mappings, NULL when none */
 	const char *bytes;
 	size_t len;
+	/* NULL: the id is derived from the input, origin, position and bytes; else this one (a
+	 * record released from the quarantine keeps the id it was refused under). */
+	const char *id;
 };
 
 enum gg_emit_outcome {
@@ -71,6 +74,10 @@ int64_t gg_batch_room(struct gg_emitter *e);
 /* Non-zero when the open batch holds [spool] batch entries: commit before reading more. */
 int gg_batch_full(const struct gg_emitter *e);
 size_t gg_batch_staged(const struct gg_emitter *e);
+/* The open batch's commit also deletes quarantine row quarantine_seq, in the same
+ * transaction (`gridgate spool quarantine release`): the record and the row never both stay,
+ * nor both go. The commit fails when the row is gone meanwhile. */
+void gg_batch_release(struct gg_emitter *e, int64_t quarantine_seq);
 /* Writes the batch in one transaction; nothing of it is durable before this returns 0, and
  * on failure nothing of it was written. */
 int gg_batch_commit(struct gg_emitter *e, struct gg_error *err);

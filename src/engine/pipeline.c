@@ -31,6 +31,9 @@ struct gg_ingest {
 	 * held for the inserts only, never during parsing and validation. */
 	struct staged *staged;
 	size_t n_staged, cap_staged;
+	/* A quarantine row the next commit deletes in its transaction (0: none): the record it
+	 * held was released and is in this batch. */
+	int64_t release_seq;
 };
 
 static void ingest_clear(struct gg_ingest *ing)
@@ -40,6 +43,7 @@ static void ingest_clear(struct gg_ingest *ing)
 		free(ing->staged[i].reason);
 	}
 	ing->n_staged = 0;
+	ing->release_seq = 0;
 }
 
 int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struct gg_error *err)
@@ -274,6 +278,10 @@ int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
 			duplicates += r == 1;
 		}
 	}
+	if (r >= 0 && ing->release_seq > 0 &&
+	    (r = gg_spool_quarantine_delete(ing->spool, ing->release_seq, err)) == 0)
+		r = gg_error_set(err, -ENOENT, "quarantine row %lld is gone (released or purged "
+				 "meanwhile)", (long long)ing->release_seq);
 	if (r < 0 || (r = gg_spool_commit(ing->spool, err)) != 0) {
 		gg_spool_rollback(ing->spool);
 		ingest_clear(ing);
@@ -288,6 +296,11 @@ int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
 		gg_pipeline_wake_output(ing->pipeline);
 	}
 	return 0;
+}
+
+void gg_ingest_release(struct gg_ingest *ing, int64_t quarantine_seq)
+{
+	ing->release_seq = quarantine_seq;
 }
 
 int gg_ingest_reject(struct gg_ingest *ing, const char *id, const char *bytes, size_t len,

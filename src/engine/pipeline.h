@@ -74,6 +74,10 @@ int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err);
  * is durable before this returns 0. On failure nothing of the batch is written. */
 int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err);
 void gg_ingest_rollback(struct gg_ingest *ing);
+/* The next gg_ingest_commit also deletes quarantine row quarantine_seq, in its transaction,
+ * and fails (writing nothing) when the row is gone. Cleared by every begin, commit and
+ * rollback. */
+void gg_ingest_release(struct gg_ingest *ing, int64_t quarantine_seq);
 /* Records staged since the last commit (inputs commit mid-file when this grows). */
 size_t gg_ingest_staged(const struct gg_ingest *ing);
 /* Checks doc, a document read from outside (upgrading IODEF 1.0 to 2.0), and stages it under

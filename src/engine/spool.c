@@ -979,6 +979,122 @@ int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, vo
 	return n;
 }
 
+/* ------------------------------------------------------------------ quarantine (the CLI's) */
+
+/* Steps a quarantine query (columns: seq, id, source, reason, line, col, created, payload
+ * size, payload) and calls fn per row. Returns how many rows, or <0. */
+static int spool_quarantine_rows(struct gg_spool *sp, sqlite3_stmt *st, gg_spool_quarantined_fn fn,
+				 void *arg, struct gg_error *err)
+{
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gg_spool_quarantined row = {
+			.seq = sqlite3_column_int64(st, 0),
+			.id = (const char *)sqlite3_column_text(st, 1),
+			.source = (const char *)sqlite3_column_text(st, 2),
+			.reason = (const char *)sqlite3_column_text(st, 3),
+			.line = sqlite3_column_int(st, 4),
+			.column = sqlite3_column_int(st, 5),
+			.created = sqlite3_column_int64(st, 6),
+			.payload_len = (size_t)sqlite3_column_int64(st, 7),
+		};
+
+		if (sqlite3_column_count(st) > 8) {
+			/* A zero-length blob reads as NULL: the payload is "" then, not absent. */
+			row.payload = (const char *)sqlite3_column_blob(st, 8);
+			row.payload_len = (size_t)sqlite3_column_bytes(st, 8);
+			if (row.payload == NULL)
+				row.payload = "";
+		}
+		fn(arg, &row);
+		n++;
+	}
+	return rc == SQLITE_DONE ? n : spool_fail(sp, err, rc, "quarantine");
+}
+
+#define SPOOL_QUARANTINE_COLUMNS "seq, id, source, reason, line, col, created, length(payload)"
+
+int gg_spool_quarantine_list(struct gg_spool *sp, int max, gg_spool_quarantined_fn fn, void *arg,
+			     struct gg_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	/* Prepared here, not kept: only the CLI asks, once. */
+	rc = sqlite3_prepare_v2(sp->db, "SELECT " SPOOL_QUARANTINE_COLUMNS " FROM quarantine"
+				" ORDER BY seq DESC LIMIT ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 1, max);
+	ret = rc == SQLITE_OK ? spool_quarantine_rows(sp, st, fn, arg, err)
+			      : spool_fail(sp, err, rc, "list quarantine");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int gg_spool_quarantine_get(struct gg_spool *sp, const char *key, gg_spool_quarantined_fn fn,
+			    void *arg, struct gg_error *err)
+{
+	/* A seq is a few digits; a record id is 32 hex digits, which may all be decimal ones. */
+	size_t digits = strspn(key, "0123456789");
+	int by_seq = digits > 0 && digits <= 18 && key[digits] == '\0';
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	rc = sqlite3_prepare_v2(sp->db, by_seq ? "SELECT " SPOOL_QUARANTINE_COLUMNS ", payload"
+				" FROM quarantine WHERE seq = ?1" : "SELECT " SPOOL_QUARANTINE_COLUMNS
+				", payload FROM quarantine WHERE id = ?1 ORDER BY seq DESC", -1, &st,
+				NULL);
+	if (rc == SQLITE_OK)
+		rc = by_seq ? sqlite3_bind_int64(st, 1, strtoll(key, NULL, 10))
+			    : sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	ret = rc == SQLITE_OK ? spool_quarantine_rows(sp, st, fn, arg, err)
+			      : spool_fail(sp, err, rc, "quarantine");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int gg_spool_quarantine_delete(struct gg_spool *sp, int64_t seq, struct gg_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	rc = sqlite3_prepare_v2(sp->db, "DELETE FROM quarantine WHERE seq = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	ret = rc == SQLITE_DONE ? sqlite3_changes(sp->db) : spool_fail(sp, err, rc,
+								       "quarantine delete");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* One statement: an autocommit DELETE is its own transaction, and the trigger keeps the count
+ * in it. The quarantine only grows by what was refused, so no chunking is needed. */
+int gg_spool_quarantine_purge(struct gg_spool *sp, int64_t max_age_s, int64_t *removed,
+			      struct gg_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	*removed = 0;
+	if (max_age_s < 0)
+		return gg_error_set(err, -EINVAL, "spool: quarantine purge: negative age");
+	rc = sqlite3_prepare_v2(sp->db, max_age_s > 0 ? "DELETE FROM quarantine WHERE created < ?1"
+				: "DELETE FROM quarantine", -1, &st, NULL);
+	if (rc == SQLITE_OK && max_age_s > 0)
+		rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL) - max_age_s);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		*removed = sqlite3_changes64(sp->db);
+	else
+		ret = spool_fail(sp, err, rc, "quarantine purge");
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /* Age counts from when a row was marked done: a row stays as long as max_age_s after its
  * acknowledgement, so a replay of its id within that window is still recognised. */
 int gg_spool_prune_done(struct gg_spool *sp, int64_t max_age_s, struct gg_error *err)

@@ -113,6 +113,32 @@ typedef void (*gg_spool_failed_fn)(void *arg, const struct gg_spool_failed *row)
 /* Calls fn for up to max refused rows, newest first. Returns how many, or <0. */
 int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, void *arg,
 			 struct gg_error *err);
+/* A quarantined record (`gridgate spool quarantine`): what was refused, where and why. The
+ * strings live until fn returns; payload is NULL in lists (payload_len is its size). */
+struct gg_spool_quarantined {
+	int64_t seq;
+	const char *id, *source, *reason;
+	int line, column; /* in the payload, 0 when unknown */
+	const char *payload;
+	size_t payload_len;
+	int64_t created; /* UTC seconds */
+};
+typedef void (*gg_spool_quarantined_fn)(void *arg, const struct gg_spool_quarantined *row);
+/* Calls fn for up to max quarantined rows, newest first, without their payloads. Returns how
+ * many, or <0. */
+int gg_spool_quarantine_list(struct gg_spool *sp, int max, gg_spool_quarantined_fn fn, void *arg,
+			     struct gg_error *err);
+/* Calls fn, payload included, for the row whose seq is key (digits) or every row whose record
+ * id is key, newest first. Returns how many (0: none), or <0. */
+int gg_spool_quarantine_get(struct gg_spool *sp, const char *key, gg_spool_quarantined_fn fn,
+			    void *arg, struct gg_error *err);
+/* Deletes quarantine row seq, inside the caller's transaction or as its own (a released record
+ * leaves it in the transaction that queues it). Returns 1 deleted, 0 not there, or <0. */
+int gg_spool_quarantine_delete(struct gg_spool *sp, int64_t seq, struct gg_error *err);
+/* Deletes the quarantine rows created more than max_age_s ago (0: every row); *removed gets
+ * the count. Its own transaction. */
+int gg_spool_quarantine_purge(struct gg_spool *sp, int64_t max_age_s, int64_t *removed,
+			      struct gg_error *err);
 /* Deletes done rows older than max_age_s, keeping the file from growing without end. */
 int gg_spool_prune_done(struct gg_spool *sp, int64_t max_age_s, struct gg_error *err);
 

@@ -509,6 +509,56 @@ static int cond_true(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 	return 0;
 }
 
+/* The trace stays readable on long lines and patterns: each is cut to this many bytes. */
+#define EXPLAIN_TEXT_MAX 72
+
+/* Writes s (at most max bytes of it, then "...") with bytes that are not printable ASCII
+ * escaped, and in a quoted value (quoted) quotes and backslashes too: one line of trace,
+ * whatever the record holds. A mapping's own text keeps its backslashes: it is a regex. */
+static void explain_text(FILE *fp, const char *s, size_t len, size_t max, bool quoted)
+{
+	for (size_t i = 0; i < len && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (quoted && (ch == '"' || ch == '\\'))
+			fprintf(fp, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(fp, "\\x%02x", ch);
+		else
+			fputc(ch, fp);
+	}
+	if (len > max)
+		fputs("...", fp);
+}
+
+/* Why condition c is false for this record: the condition as written, then the value it
+ * looked at ("no match on \"...\"") or that there was none. */
+static void explain_no(struct gg_map_ctx *ctx, const struct gg_map_cond *c)
+{
+	FILE *fp = ctx->explain;
+	const char *text = c->text != NULL ? c->text : "";
+	/* The field is the condition's second word: "match msg ^x", "when app in sshd". */
+	const char *field = strchr(text, ' ') != NULL ? strchr(text, ' ') + 1 : "";
+	int field_len = (int)strcspn(field, " \t");
+	struct slice v;
+
+	if (fp == NULL)
+		return;
+	v = field_value(ctx, &c->field);
+	fprintf(fp, "    line %d: ", c->line);
+	explain_text(fp, text, strlen(text), EXPLAIN_TEXT_MAX, false);
+	if (v.p == NULL) {
+		fprintf(fp, ": no: %.*s is missing\n", field_len, field);
+		return;
+	}
+	if (c->op == GG_OP_MATCH)
+		fputs(": no match on \"", fp);
+	else
+		fprintf(fp, ": no: %.*s is \"", field_len, field);
+	explain_text(fp, v.p, v.len, EXPLAIN_TEXT_MAX, true);
+	fputs("\"\n", fp);
+}
+
 static int all_true(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 		    const struct gg_map_cond *conds, size_t n, struct gg_error *err)
 {
@@ -517,7 +567,7 @@ static int all_true(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 
 		if (r <= 0) {
 			if (r == 0)
-				explain(ctx, "    line %d: no\n", conds[i].line);
+				explain_no(ctx, &conds[i]);
 			return r;
 		}
 	}

@@ -101,6 +101,7 @@ struct gg_map_cond {
 	int *group_var;
 	uint32_t n_groups;
 	int line;
+	char *text; /* as written ("match msg ^Failed"), for --explain */
 };
 
 struct gg_map_rule {

@@ -533,7 +533,7 @@ static int compile_regex(struct loader *ld, struct gg_map_cond *c, const char *p
 static int parse_cond(struct loader *ld, char *text, bool is_match)
 {
 	struct gg_map_cond *c;
-	char *name = word(&text), *op;
+	char *name, *op;
 	int r;
 
 	if (ld->rule != NULL)
@@ -543,6 +543,12 @@ static int parse_cond(struct loader *ld, char *text, bool is_match)
 	if (c == NULL)
 		return oom(ld);
 	c->line = ld->line;
+	/* Kept as written before word() cuts it up: --explain shows it. */
+	if (asprintf(&c->text, "%s %s", is_match ? "match" : "when", rest(text)) < 0) {
+		c->text = NULL;
+		return oom(ld);
+	}
+	name = word(&text);
 	if (name == NULL)
 		return fail(ld, "'%s' needs a field", is_match ? "match" : "when");
 	if ((r = parse_field(ld, name, &c->field)) != 0)
@@ -771,6 +777,7 @@ static void free_conds(struct gg_map_cond *c, size_t n)
 		free(c[i].values);
 		pcre2_code_free(c[i].re);
 		free(c[i].group_var);
+		free(c[i].text);
 	}
 	free(c);
 }

@@ -11,8 +11,17 @@ set +e
 v "$data/invalid/03-bad-enum-purpose.xml" 2> "$work/err"; code=$?
 set -e
 [ $code = 1 ] || fail "invalid document: exit $code, want 1"
-grep -Eq '03-bad-enum-purpose.xml:[0-9]+:[0-9]+: invalid: .*purpose' "$work/err" \
+# FILE:LINE: ELEMENT: REASON, once: no line repeated in the reason, no column libxml2 did not
+# give; a parse error has its column.
+grep -Eq '03-bad-enum-purpose.xml:[0-9]+: Incident: attribute .purpose.' "$work/err" \
 	|| fail "message lacks line or element: $(cat "$work/err")"
+[ "$(wc -l < "$work/err")" = 1 ] && ! grep -q 'line [0-9]' "$work/err" \
+	|| fail "validate message: $(cat "$work/err")"
+set +e
+v "$data/invalid/10-truncated.xml" 2> "$work/err"
+set -e
+grep -Eq '10-truncated.xml:[0-9]+:[0-9]+: [^0-9]' "$work/err" \
+	|| fail "parse error lacks line:column: $(cat "$work/err")"
 set +e
 v "$data/rfc7970/rfc7970-s7.1-minimal.xml" "$data/invalid/10-truncated.xml" > /dev/null 2>&1
 code=$?
@@ -31,6 +40,20 @@ echo "$line" | m -m openssh > "$work/doc.xml" || fail "map: exit $?"
 v "$work/doc.xml" > /dev/null || fail "map made an invalid document"
 echo "$line" | m -m openssh --explain | grep -q '^mapped by openssh/failed-auth' \
 	|| fail "--explain does not name the rule"
+# A line no rule takes: each failed condition, as written, with the value it looked at, cut.
+other="Dec 10 06:55:48 LabSZ sshd[24200]: Connection from 192.0.2.9 $(printf 'x%.0s' $(seq 1 200))"
+echo "$other" | m -m openssh --explain -q > "$work/explain" 2>&1
+grep -q '^    line [0-9]*: match msg ^(?:message repeated \\d+ .*: no match on "Connection from 192\.0\.2\.9 x*\.\.\."$' \
+	"$work/explain" || fail "--explain on an unmatched line: $(cat "$work/explain")"
+echo 'Dec 10 06:55:48 LabSZ cron[1]: hello' | m -m openssh --explain -q 2>&1 \
+	| grep -qF 'when app in sshd sshd(pam_unix): no: app is "cron"' \
+	|| fail "--explain on a mapping's selection"
+# An unknown mapping name: the mappings there are.
+set +e
+m -m nosuch < /dev/null 2> "$work/err"; code=$?
+set -e
+[ $code = 2 ] && grep -q "no mapping 'nosuch' in" "$work/err" && grep -qx '  openssh' "$work/err" \
+	|| fail "unknown mapping: exit $code: $(cat "$work/err")"
 printf 'rule r\nmatch msg ^(unclosed\n' > "$work/broken.map"
 set +e
 echo "$line" | m -m "$work/broken.map" > /dev/null 2> "$work/err"; code=$?
