@@ -119,6 +119,13 @@ static int filedrop_read(struct filedrop *fd_state, const char *name, char **out
 	size_t got = 0;
 	int fd = openat(fd_state->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
+	/* A file gridgate may not read (often: written by root's umask while gridgate runs as
+	 * its own user) is refused with that reason, not skipped without a word. */
+	if (fd < 0 && errno == EACCES) {
+		reason_append(reason, "cannot read: %s (gridgate runs as uid %u)", strerror(errno),
+			      (unsigned)geteuid());
+		return -EACCES;
+	}
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -520,7 +527,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		if (strcmp(st->batch[i].name, name) == 0)
 			return 0; /* a scan and an event both saw it */
 	r = filedrop_read(st, name, &buf, &len, &reason);
-	if (r < 0 && r != -EFBIG) {
+	if (r < 0 && r != -EFBIG && r != -EACCES) {
 		/* Gone already (moved after an earlier event) or not a regular file: not ours. */
 		gg_log_debug("%s: %s: skipped: %s", st->input->name, name, strerror(-r));
 		free(reason);
@@ -537,10 +544,10 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		}
 		st->batch_open = 1;
 	}
-	if (r == -EFBIG) {
+	if (r == -EFBIG || r == -EACCES) {
 		struct gg_error why;
 
-		gg_error_set(&why, -EFBIG, "%.*s", (int)strcspn(reason, "\n"), reason);
+		gg_error_set(&why, r, "%.*s", (int)strcspn(reason, "\n"), reason);
 		free(reason);
 		reason = NULL;
 		r = filedrop_refuse(st, name, "", 0, &why, &reason) ? -EIO : 1;
@@ -727,7 +734,9 @@ static int filedrop_subdir(struct filedrop *st, const char *sub, int *out, struc
 	return 0;
 }
 
-static int filedrop_start(struct gg_input *in, struct gg_error *err)
+/* The directories, the inotify watch, the emitter and the spool's staging table: all before
+ * privileges go; the thread starts in filedrop_start. */
+static int filedrop_open(struct gg_input *in, struct gg_error *err)
 {
 	struct filedrop *st = calloc(1, sizeof(*st));
 	int64_t leftovers = 0;
@@ -775,13 +784,20 @@ static int filedrop_start(struct gg_input *in, struct gg_error *err)
 	if (leftovers > 0)
 		gg_log_info("%s: %lld staged records of unfinished files deleted; the files are "
 			    "read again", in->name, (long long)leftovers);
-	if ((r = gg_input_thread_start(&st->thread, filedrop_main, st, err)) != 0)
-		goto fail;
 	in->state = st;
-	gg_log_info("%s: watching %s", in->name, st->conf->directory);
 	return 0;
 fail:
 	filedrop_free(st);
+	return r;
+}
+
+static int filedrop_start(struct gg_input *in, struct gg_error *err)
+{
+	struct filedrop *st = in->state;
+	int r = gg_input_thread_start(&st->thread, filedrop_main, st, err);
+
+	if (r == 0)
+		gg_log_info("%s: watching %s", in->name, st->conf->directory);
 	return r;
 }
 
@@ -789,10 +805,12 @@ static void filedrop_stop(struct gg_input *in)
 {
 	struct filedrop *st = in->state;
 
-	if (st == NULL)
-		return;
 	gg_input_thread_stop(&st->thread);
-	filedrop_free(st);
+}
+
+static void filedrop_release(struct gg_input *in)
+{
+	filedrop_free(in->state);
 	in->state = NULL;
 }
 
@@ -801,6 +819,8 @@ const struct gg_adapter gg_in_filedrop = {
 	.desc = "watched directory of IODEF 2.0, IODEF 1.0, NDJSON and (with mappings) log files",
 	.options = filedrop_options,
 	.conf_size = sizeof(struct filedrop_conf),
+	.open = filedrop_open,
 	.start = filedrop_start,
 	.stop = filedrop_stop,
+	.free = filedrop_release,
 };

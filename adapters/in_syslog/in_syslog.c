@@ -488,7 +488,9 @@ static int syslog_rate_setup(struct syslog_in *st, struct gg_error *err)
 	return 0;
 }
 
-static int syslog_start(struct gg_input *in, struct gg_error *err)
+/* The certificate and key, the listening socket (a port below 1024 needs root), the stream,
+ * the emitters: all before privileges go; reading starts in syslog_start. */
+static int syslog_open(struct gg_input *in, struct gg_error *err)
 {
 	struct syslog_in *st = calloc(1, sizeof(*st));
 	struct gg_syslog_tls_conf tc;
@@ -548,14 +550,22 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 				       &st->emitter, err)) != 0) {
 		goto fail;
 	}
-	if ((r = gg_input_thread_start(&st->thread, st->tcp ? syslog_tcp_main : syslog_udp_main,
-					st, err)) != 0)
-		goto fail;
 	in->state = st;
-	gg_log_info("%s: listening on %s/%s", in->name, st->conf->listen, st->conf->protocol);
 	return 0;
 fail:
 	syslog_free(st);
+	return r;
+}
+
+static int syslog_start(struct gg_input *in, struct gg_error *err)
+{
+	struct syslog_in *st = in->state;
+	int r = gg_input_thread_start(&st->thread, st->tcp ? syslog_tcp_main : syslog_udp_main,
+				      st, err);
+
+	if (r == 0)
+		gg_log_info("%s: listening on %s/%s", in->name, st->conf->listen,
+			    st->conf->protocol);
 	return r;
 }
 
@@ -613,7 +623,11 @@ static void syslog_stop(struct gg_input *in)
 	st->pool = NULL;
 	syslog_counters(st, line, sizeof(line));
 	gg_log_info("%s: stopped: %s", in->name, line);
-	syslog_free(st);
+}
+
+static void syslog_release(struct gg_input *in)
+{
+	syslog_free(in->state);
 	in->state = NULL;
 }
 
@@ -624,7 +638,9 @@ const struct gg_adapter gg_in_syslog = {
 	.options = syslog_options,
 	.conf_size = sizeof(struct syslog_conf),
 	.check = syslog_check,
+	.open = syslog_open,
 	.start = syslog_start,
 	.stop = syslog_stop,
+	.free = syslog_release,
 	.log_counters = syslog_log_counters,
 };

@@ -315,11 +315,12 @@ static void publisher_free(struct gg_publisher *pub)
 	free(pub);
 }
 
-static int out_grid_start(struct gg_input *out, struct gg_error *err)
+/* The state, its spool handle and its (not yet connected) session: before privileges go. */
+static int out_grid_open(struct gg_input *out, struct gg_error *err)
 {
 	struct gg_pipeline *p = out->pipeline;
 	struct gg_publisher *pub = calloc(1, sizeof(*pub));
-	const struct gg_xmpp_conf *conf = &p->cfg->xmpp;
+	const struct gg_xmpp_conf *conf = out->conf;
 	struct gg_grid_identity who = {
 		.jid = conf->jid,
 		.password = conf->password,
@@ -344,10 +345,6 @@ static int out_grid_start(struct gg_input *out, struct gg_error *err)
 	    (r = gg_grid_session_new(conf, &who, PUBLISH_ID_PREFIX, publisher_on_iq, pub,
 				     &pub->session, err)) != 0)
 		goto fail;
-	if ((r = pthread_create(&pub->thread, NULL, publisher_main, pub)) != 0) {
-		r = gg_error_set(err, -r, "pthread_create: %s", strerror(r));
-		goto fail;
-	}
 	out->state = pub;
 	return 0;
 fail:
@@ -355,16 +352,28 @@ fail:
 	return r;
 }
 
+static int out_grid_start(struct gg_input *out, struct gg_error *err)
+{
+	struct gg_publisher *pub = out->state;
+	int r = pthread_create(&pub->thread, NULL, publisher_main, pub);
+
+	if (r != 0)
+		return gg_error_set(err, -r, "pthread_create: %s", strerror(r));
+	return 0;
+}
+
 static void out_grid_stop(struct gg_input *out)
 {
 	struct gg_publisher *pub = out->state;
 
-	if (pub == NULL)
-		return;
 	atomic_store(&pub->stop, 1);
 	gg_pipeline_wake_output(out->pipeline);
 	pthread_join(pub->thread, NULL);
-	publisher_free(pub);
+}
+
+static void out_grid_release(struct gg_input *out)
+{
+	publisher_free(out->state);
 	out->state = NULL;
 }
 
@@ -374,6 +383,8 @@ const struct gg_adapter gg_out_grid = {
 	.name = "out_grid",
 	.kind = GG_PLUGIN_OUTPUT,
 	.desc = "XMPP-Grid publisher: spool rows -> pubsub items on the topic (RFC 8600, XEP-0060)",
+	.open = out_grid_open,
 	.start = out_grid_start,
 	.stop = out_grid_stop,
+	.free = out_grid_release,
 };

@@ -1,5 +1,5 @@
-/* adapter.h: the one interface every input (and later output) implements, and the table that
- * registers them. Adding an input is one file under adapters/ and one line in adapter.c. */
+/* adapter.h: the one interface every plugin (input or output) implements, and the table that
+ * registers them. Adding one is a directory under adapters/ and one line in registry.c. */
 #ifndef GG_ADAPTER_H
 #define GG_ADAPTER_H
 
@@ -38,10 +38,16 @@ struct gg_adapter {
 	 * table's): keys that go together, addresses, files (optional). On an error it sets
 	 * *key to the option it is about (NULL: the section), so the core names its line. */
 	int (*check)(const void *conf, const char **key, struct gg_error *err);
+	/* Takes what needs privileges or may fail at start: listening sockets, key files,
+	 * directories, its state (in->state). Runs before the daemon drops root; reads no input. */
+	int (*open)(struct gg_input *in, struct gg_error *err);
 	/* Starts the instance's thread(s); returns once it is running. */
 	int (*start)(struct gg_input *in, struct gg_error *err);
 	/* Asks it to stop and joins its thread(s): after stop, nothing of it runs. */
 	void (*stop)(struct gg_input *in);
+	/* Releases what open took; takes an instance whose open failed half-way (in->state may
+	 * be NULL) or whose start never ran. */
+	void (*free)(struct gg_input *in);
 	/* Logs its own counters (optional), with the core's: every minute, on SIGUSR1. Runs on
 	 * the main thread while the instance runs, so counters must be atomics. */
 	void (*log_counters)(const struct gg_input *in);

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
+#include "base/privdrop.h"
 #include "engine/adapter.h"
 #include "base/datadir.h"
 #include "base/log.h"
@@ -32,6 +33,9 @@ const struct gg_option gg_global_options[] = {
 	  .help = "directory holding iodef-2.0.xsd and its imports" },
 	{ "log_level", GG_OPT_STRING, "info", OFF(gg_global_conf, log_level),
 	  .help = "messages below this level are not logged", .words = log_levels },
+	{ "user", GG_OPT_STRING, NULL, OFF(gg_global_conf, user),
+	  .help = "started as root: the user gridgate switches to once its sockets and keys are "
+	  "open, before it reads any input (the state directory is handed to it)" },
 	{ "csirt_name", GG_OPT_STRING, "gridgate.invalid", OFF(gg_global_conf, csirt_name),
 	  .help = "IncidentID@name and creator Contact of documents gridgate builds" },
 	{ "contact_email", GG_OPT_STRING, NULL, OFF(gg_global_conf, contact_email),
@@ -850,6 +854,18 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 		return config_key_error(cfg, err, -EINVAL, "gridgate", "max_document_size",
 					"must be at least twice max_record_size (%s, the default)",
 					a);
+	}
+	if (cfg->global.user != NULL) {
+		uid_t uid;
+		gid_t gid;
+		struct gg_error why;
+
+		if (gg_user_lookup(cfg->global.user, &uid, &gid, &why) != 0)
+			return config_key_error(cfg, err, -EINVAL, "gridgate", "user", "%s",
+						why.msg);
+		if (uid == 0)
+			return config_key_error(cfg, err, -EINVAL, "gridgate", "user",
+						"is root: name an unprivileged user");
 	}
 	if ((r = config_required(cfg, "xmpp", gg_xmpp_options, x, err)) != 0)
 		return r;

@@ -39,6 +39,7 @@ struct gg_option {
 
 struct gg_global_conf {
 	char *state_dir;
+	char *user; /* NULL: keep the user gridgate was started as */
 	char *schema_dir;
 	char *log_level;
 	char *csirt_name;

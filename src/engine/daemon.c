@@ -4,10 +4,13 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/privdrop.h"
 #include "engine/adapter.h"
 #include "base/log.h"
 #include "engine/map_input.h"
@@ -63,13 +66,36 @@ static void daemon_reload_mappings(struct gg_input *inputs, size_t n_inputs)
 	}
 }
 
+/* Started as root with `user` set: the state directory and spool files go to that user, then
+ * the whole process becomes it. What was opened stays open; nothing has been read yet. */
+static int daemon_drop_privileges(const struct gg_config *cfg, struct gg_error *err)
+{
+	char wal[4096], shm[4096];
+	const char *paths[] = { cfg->global.state_dir, cfg->spool.path, wal, shm, NULL };
+
+	if (cfg->global.user == NULL)
+		return 0;
+	if (geteuid() != 0) {
+		gg_log_warnx("user = %s: not started as root, running as uid %u", cfg->global.user,
+			     (unsigned)geteuid());
+		return 0;
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", cfg->spool.path);
+	snprintf(shm, sizeof(shm), "%s-shm", cfg->spool.path);
+	if (gg_drop_privileges(cfg->global.user, paths, err) != 0)
+		return -EPERM;
+	gg_log_info("running as %s (uid %u)", cfg->global.user, (unsigned)geteuid());
+	return 0;
+}
+
 int gg_daemon_run(const struct gg_config *cfg)
 {
 	struct gg_pipeline *pipeline = NULL;
 	struct gg_input output = { 0 };
 	struct gg_spool *spool = NULL;
 	struct gg_input *inputs = NULL;
-	size_t started = 0;
+	size_t opened = 0, started = 0;
+	int output_started = 0;
 	struct gg_error err;
 	sigset_t sigs;
 	int code = 3;
@@ -102,28 +128,41 @@ int gg_daemon_run(const struct gg_config *cfg)
 	output.name = "publisher";
 	output.conf = &cfg->xmpp;
 	output.pipeline = pipeline;
-	if (output.adapter == NULL || output.adapter->start(&output, &err) != 0) {
+	if (output.adapter == NULL || output.adapter->open(&output, &err) != 0) {
 		gg_log_warnx("publisher: %s", output.adapter ? err.msg : "no out_grid plugin");
-		output.adapter = NULL;
 		goto out;
 	}
 	inputs = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof(*inputs));
 	if (inputs == NULL)
 		goto out;
-	for (; started < cfg->n_inputs; started++) {
-		struct gg_input *in = &inputs[started];
+	/* Everything that needs root is opened first, for every instance; then root goes; only
+	 * then does anything start reading. */
+	for (; opened < cfg->n_inputs; opened++) {
+		struct gg_input *in = &inputs[opened];
 
-		in->adapter = cfg->inputs[started].adapter;
-		in->name = cfg->inputs[started].name;
-		in->conf = cfg->inputs[started].conf;
+		in->adapter = cfg->inputs[opened].adapter;
+		in->name = cfg->inputs[opened].name;
+		in->conf = cfg->inputs[opened].conf;
 		in->pipeline = pipeline;
-		if (gg_mapper_new(cfg, &cfg->inputs[started], &in->mapper, &err) != 0) {
+		if (gg_mapper_new(cfg, &cfg->inputs[opened], &in->mapper, &err) != 0 ||
+		    in->adapter->open(in, &err) != 0) {
 			gg_log_warnx("%s: %s", in->name, err.msg);
+			opened++; /* its half-open state is released below */
 			goto out;
 		}
-		if (in->adapter->start(in, &err) != 0) {
-			gg_log_warnx("%s: %s", in->name, err.msg);
-			gg_mapper_free(in->mapper);
+	}
+	if (daemon_drop_privileges(cfg, &err) != 0) {
+		gg_log_warnx("user = %s: %s", cfg->global.user, err.msg);
+		goto out;
+	}
+	if (output.adapter->start(&output, &err) != 0) {
+		gg_log_warnx("publisher: %s", err.msg);
+		goto out;
+	}
+	output_started = 1;
+	for (; started < opened; started++) {
+		if (inputs[started].adapter->start(&inputs[started], &err) != 0) {
+			gg_log_warnx("%s: %s", inputs[started].name, err.msg);
 			goto out;
 		}
 	}
@@ -144,20 +183,25 @@ int gg_daemon_run(const struct gg_config *cfg)
 	code = 0;
 out:
 	gg_pipeline_stop(pipeline);
-	while (started > 0) {
-		started--;
-		inputs[started].adapter->stop(&inputs[started]);
-		if (inputs[started].mapper != NULL) {
+	while (opened > 0) {
+		struct gg_input *in = &inputs[--opened];
+
+		if (opened < started)
+			in->adapter->stop(in);
+		in->adapter->free(in);
+		if (in->mapper != NULL) {
 			char line[256];
 
-			gg_mapper_format_counters(inputs[started].mapper, line, sizeof(line));
-			gg_log_info("%s: stopped: mapping: %s", inputs[started].name, line);
-			gg_mapper_free(inputs[started].mapper);
+			gg_mapper_format_counters(in->mapper, line, sizeof(line));
+			gg_log_info("%s: stopped: mapping: %s", in->name, line);
+			gg_mapper_free(in->mapper);
 		}
 	}
 	free(inputs);
-	if (output.adapter != NULL)
+	if (output_started)
 		output.adapter->stop(&output);
+	if (output.adapter != NULL)
+		output.adapter->free(&output);
 	/* The inputs are stopped: each logged its counters as it stopped. */
 	if (spool != NULL)
 		daemon_log_counters(pipeline, spool, NULL, 0);
