@@ -60,7 +60,9 @@ for cmd in $(sed -n 's/^Exec[A-Za-z]*=[-@+!]*\([^ ]*\).*/\1/p' "$unit" | sort -u
 	*) [ -x "$cmd" ] || fail "unit runs $cmd, not on this system" ;;
 	esac
 done
-if command -v systemd-analyze > /dev/null; then
+command -v systemd-analyze > /dev/null \
+	|| fail "systemd-analyze missing: scripts/deps installs Debian's systemd for it"
+{
 	# systemd-analyze checks that ExecStart's file exists: verify a copy whose gridgate is the
 	# DESTDIR's. It also opens each man: page of Documentation= with man(1), pointed at the
 	# DESTDIR's pages (without man-db installed, that check is left out).
@@ -72,9 +74,7 @@ if command -v systemd-analyze > /dev/null; then
 		> "$work/verify.out" 2>&1 || { cat "$work/verify.out"; fail "systemd-analyze verify $man"; }
 	[ ! -s "$work/verify.out" ] || { cat "$work/verify.out"; fail "systemd-analyze verify warns"; }
 	echo "$test_name: systemd-analyze verify $man: ok"
-else
-	echo "$test_name: systemd-analyze not installed (Debian package systemd): unit checked by the lines above only"
-fi
+}
 
 # The installed binary on the installed data, no directory flags. The example configuration
 # as installed, with the paths an operator would fill in moved into the work dir.
