@@ -74,8 +74,15 @@ int gg_cmd_topics(const char *config_path, int argc, char **argv)
 		fprintf(stderr, "gridgate: %s\n", err.msg);
 		goto out;
 	}
+	/* Tries until iq_timeout, but not again after a failure retrying cannot fix (password,
+	 * certificate, port): the cause is the message, the one the daemon logs. */
 	if (gg_grid_session_wait_up(s, cfg->xmpp.iq_timeout_ms) != 0) {
-		fprintf(stderr, "gridgate: cannot connect to the controller as %s\n", who.jid);
+		const char *why;
+		int final;
+
+		gg_grid_session_last_failure(s, &why, &final);
+		fprintf(stderr, "gridgate: cannot connect to the controller as %s: %s\n", who.jid,
+			why[0] ? why : "no session");
 		goto out;
 	}
 	if (gg_grid_topic_prepare(s, &cfg->xmpp, 0, &topic, &err) != 0) {

@@ -59,7 +59,30 @@ void gg_grid_session_drop(struct gg_grid_session *s, enum gg_grid_drop_kind kind
  * "stream error policy-violation: XML stanza is too big" (valid until the next drop). */
 enum gg_grid_drop_kind gg_grid_session_last_drop(const struct gg_grid_session *s,
 						 const char **why);
-/* Waits (pumping) up to timeout_ms for the session to come up. 0 when up. */
+/* Why the last connection attempt failed before its session was up. */
+enum gg_grid_fail {
+	GG_FAIL_NONE,
+	GG_FAIL_DNS,     /* the host name does not resolve */
+	GG_FAIL_REFUSED, /* TCP connection refused: nothing listens on host:port */
+	GG_FAIL_CONNECT, /* TCP connect failed otherwise: timed out, unreachable */
+	GG_FAIL_TLS,     /* TLS handshake failed or the certificate did not verify */
+	GG_FAIL_NO_TLS,  /* the server offers no STARTTLS (TLS is mandatory) */
+	GG_FAIL_AUTH,    /* SASL refused, or no mechanism in common */
+	GG_FAIL_STREAM,  /* the server ended the stream with a stream error */
+	GG_FAIL_TIMEOUT, /* no session iq_timeout after connecting (the connect watchdog) */
+	GG_FAIL_CLOSED,  /* closed or reset before the session was up, without a reason */
+};
+
+/* The last failed attempt's kind and its text, which says what to check, e.g. "SASL
+ * SCRAM-SHA-1 login as gw@example.org refused: not-authorized: check the password
+ * (password_file)" (valid until the next attempt fails). *final is 1 when retrying at once
+ * cannot help (wrong password, certificate, port...). GG_FAIL_NONE: no attempt failed yet. */
+enum gg_grid_fail gg_grid_session_last_failure(const struct gg_grid_session *s,
+					       const char **why, int *final);
+/* Waits (pumping) up to timeout_ms for the session to come up: 0 when up. Gives up early,
+ * with -ECONNABORTED, when an attempt fails for a final cause; -ETIMEDOUT otherwise.
+ * gg_grid_session_last_failure then says why (at the deadline: the last failure, or the
+ * attempt still under way as GG_FAIL_TIMEOUT). */
 int gg_grid_session_wait_up(struct gg_grid_session *s, int64_t timeout_ms);
 
 xmpp_ctx_t *gg_grid_session_ctx(struct gg_grid_session *s);
