@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/counters.h"
 #include "base/input_thread.h"
 #include "base/log.h"
 #include "engine/emit.h"
@@ -97,6 +98,38 @@ static const struct gg_option syslog_options[] = {
 /* Datagrams handled before the batch is committed and the stop is checked. */
 #define SYSLOG_BURST 64
 
+/* Written by the input's threads, read by the main thread's counter log: one struct, so one
+ * table describes them all; the stream (tcp, tls) counts in its part. */
+struct syslog_counters {
+	atomic_uint_fast64_t udp_dropped;  /* udp: spool full */
+	atomic_uint_fast64_t rate_limited; /* udp: datagrams over rate_limit, dropped */
+	atomic_uint_fast64_t malformed;
+	struct gg_syslog_stream_counters stream;
+};
+
+#define SC(field) offsetof(struct syslog_counters, field)
+static const struct gg_counter syslog_counter_rows[] = {
+	{ "oversized", "messages over max_message_size, dropped", SC(stream.oversized) },
+	{ "truncated", "tcp, tls: frames cut by the end of their connection, dropped",
+	  SC(stream.truncated) },
+	{ "malformed", "messages that never became a document, quarantined", SC(malformed) },
+	{ "protocol_errors", "tcp, tls: connections whose framing broke, closed",
+	  SC(stream.protocol_errors) },
+	{ "udp_dropped", "udp: datagrams dropped while the spool was full", SC(udp_dropped) },
+	{ "rate_limited", "udp: datagrams over rate_limit, dropped", SC(rate_limited) },
+	{ "rate_paused", "tcp, tls: times a connection's reading paused for rate_limit",
+	  SC(stream.rate_paused) },
+	{ "connections", "tcp, tls: connections accepted", SC(stream.connections) },
+	{ "connections_refused", "tcp, tls: connections closed at once, beyond max_connections",
+	  SC(stream.connections_refused) },
+	{ "tls_handshake_failed", "tls: handshakes refused, failed or timed out",
+	  SC(stream.tls_handshake_failed) },
+	{ "log_suppressed", "tcp, tls: connection notices over the log budget, counted only",
+	  SC(stream.log_suppressed) },
+	GG_COUNTERS_END,
+};
+#undef SC
+
 struct syslog_in {
 	struct gg_input *input;
 	const struct syslog_conf *conf;
@@ -112,10 +145,7 @@ struct syslog_in {
 	char *dgram; /* UDP receive buffer, max_message_size bytes */
 	/* Written by the input's thread, read by the main thread's counter log; tcp and tls
 	 * count the rest in the stream. */
-	atomic_uint_fast64_t udp_dropped;  /* udp: spool full */
-	atomic_uint_fast64_t rate_limited; /* udp: datagrams over rate_limit, dropped */
-	atomic_uint_fast64_t oversized;    /* udp */
-	atomic_uint_fast64_t malformed;
+	struct syslog_counters counters;
 };
 
 /* Numbers the messages of this process: with the peer it makes each message's origin, so
@@ -225,7 +255,7 @@ static void syslog_outcome(void *ctx, enum gg_emit_outcome outcome)
 	struct syslog_in *st = ctx;
 
 	if (outcome == GG_EMIT_REFUSED)
-		atomic_fetch_add(&st->malformed, 1);
+		atomic_fetch_add(&st->counters.malformed, 1);
 }
 
 /* Hands one message to the engine. Returns <0 only when the batch cannot go on. */
@@ -316,17 +346,17 @@ static void syslog_udp_burst(struct syslog_in *st)
 			break;
 		}
 		if (room <= 0) {
-			st->udp_dropped++;
+			st->counters.udp_dropped++;
 			continue;
 		}
 		if (st->sources != NULL &&
 		    !gg_rate_table_take(st->sources, &st->rate, key, source_key(&sa, key),
 					gg_syslog_now_ns())) {
-			st->rate_limited++;
+			st->counters.rate_limited++;
 			continue;
 		}
 		if ((size_t)n > cap) {
-			st->oversized++;
+			st->counters.stream.oversized++;
 			continue;
 		}
 		if (!open) {
@@ -528,6 +558,7 @@ static int syslog_open(struct gg_input *in, struct gg_error *err)
 			.max_message_size = max,
 			.max_connections = (size_t)st->conf->max_connections,
 			.handshake_timeout_ms = st->conf->tls_handshake_timeout_ms,
+			.counters = &st->counters.stream,
 		};
 		struct gg_syslog_stream_sink sink = { .ctx = st,
 						      .begin = stream_begin,
@@ -569,43 +600,11 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 	return r;
 }
 
-/* One line of this instance's counters, those of its protocol only. */
-static void syslog_counters(const struct syslog_in *st, char *out, size_t size)
+static const void *syslog_counters_of(const struct gg_input *in)
 {
-	const struct gg_syslog_stream_counters *sc;
-	int n;
+	const struct syslog_in *st = in->state;
 
-	if (!st->tcp) {
-		snprintf(out, size,
-			 "oversized=%llu malformed=%llu udp_dropped=%llu rate_limited=%llu",
-			 (unsigned long long)st->oversized, (unsigned long long)st->malformed,
-			 (unsigned long long)st->udp_dropped, (unsigned long long)st->rate_limited);
-		return;
-	}
-	sc = gg_syslog_stream_counters(st->stream);
-	n = snprintf(out, size,
-		     "oversized=%llu truncated=%llu malformed=%llu protocol_errors=%llu "
-		     "rate_paused=%llu connections=%llu connections_refused=%llu "
-		     "log_suppressed=%llu",
-		     (unsigned long long)sc->oversized, (unsigned long long)sc->truncated,
-		     (unsigned long long)st->malformed,
-		     (unsigned long long)sc->protocol_errors, (unsigned long long)sc->rate_paused,
-		     (unsigned long long)sc->connections,
-		     (unsigned long long)sc->connections_refused,
-		     (unsigned long long)sc->log_suppressed);
-	if (st->tls != NULL && n > 0 && (size_t)n < size)
-		snprintf(out + n, size - (size_t)n, " tls_handshake_failed=%llu",
-			 (unsigned long long)sc->tls_handshake_failed);
-}
-
-static void syslog_log_counters(const struct gg_input *in)
-{
-	char line[512];
-
-	if (in->state == NULL)
-		return;
-	syslog_counters(in->state, line, sizeof(line));
-	gg_log_info("%s: counters: %s", in->name, line);
+	return &st->counters;
 }
 
 static void syslog_stop(struct gg_input *in)
@@ -621,7 +620,7 @@ static void syslog_stop(struct gg_input *in)
 	/* Drains the queue before the last counters: every message read is committed. */
 	gg_emit_pool_free(st->pool);
 	st->pool = NULL;
-	syslog_counters(st, line, sizeof(line));
+	gg_counters_format(syslog_counter_rows, &st->counters, line, sizeof(line));
 	gg_log_info("%s: stopped: %s", in->name, line);
 }
 
@@ -642,5 +641,6 @@ const struct gg_adapter gg_in_syslog = {
 	.start = syslog_start,
 	.stop = syslog_stop,
 	.free = syslog_release,
-	.log_counters = syslog_log_counters,
+	.counters = syslog_counter_rows,
+	.counters_of = syslog_counters_of,
 };

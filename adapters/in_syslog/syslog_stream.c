@@ -68,7 +68,7 @@ struct syslog_conn {
 struct gg_syslog_stream {
 	struct gg_syslog_stream_conf conf;
 	struct gg_syslog_stream_sink sink;
-	struct gg_syslog_stream_counters counters;
+	struct gg_syslog_stream_counters *counters; /* conf->counters */
 	uint64_t notice_window; /* start of the current minute of notices, ns */
 	unsigned notices;       /* logged in it */
 	int epoll_fd;
@@ -112,7 +112,7 @@ static bool conn_notice_allowed(struct gg_syslog_stream *s)
 	}
 	if (s->notices++ < CONN_NOTICES_PER_MINUTE)
 		return true;
-	s->counters.log_suppressed++;
+	s->counters->log_suppressed++;
 	return false;
 }
 
@@ -154,7 +154,7 @@ static int conn_frames(struct gg_syslog_stream *s, struct syslog_conn *c)
 
 			if (wait != 0) {
 				c->resume_at = now + wait;
-				s->counters.rate_paused++;
+				s->counters->rate_paused++;
 				return 2;
 			}
 		}
@@ -162,12 +162,12 @@ static int conn_frames(struct gg_syslog_stream *s, struct syslog_conn *c)
 		if (r == 0)
 			return 0;
 		if (r == -EMSGSIZE) {
-			s->counters.oversized++;
+			s->counters->oversized++;
 			gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
 			continue;
 		}
 		if (r < 0) {
-			s->counters.protocol_errors++;
+			s->counters->protocol_errors++;
 			if (conn_notice_allowed(s))
 				gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer, err.msg);
 			return 1;
@@ -196,11 +196,11 @@ static int conn_finish(struct gg_syslog_stream *s, struct syslog_conn *c)
 	if (r < 0)
 		gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
 	if (r == -EPIPE)
-		s->counters.truncated++;
+		s->counters->truncated++;
 	else if (r == -EMSGSIZE)
-		s->counters.oversized++;
+		s->counters->oversized++;
 	else if (r < 0)
-		s->counters.protocol_errors++;
+		s->counters->protocol_errors++;
 	return 1;
 }
 
@@ -240,7 +240,7 @@ static int conn_read(struct gg_syslog_stream *s, struct syslog_conn *c)
 			 * the unfinished frame was cut by it, whatever its framing. */
 			gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
 			if (gg_syslog_frame_abort(&c->framer))
-				s->counters.truncated++;
+				s->counters->truncated++;
 			return 1;
 		}
 		if (n == 0)
@@ -309,7 +309,7 @@ static int conn_service(struct gg_syslog_stream *s, size_t k, int *open)
 
 		r = gg_syslog_tls_handshake(c->tls, &want, &err);
 		if (r < 0) {
-			s->counters.tls_handshake_failed++;
+			s->counters->tls_handshake_failed++;
 			if (conn_notice_allowed(s))
 				gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer, err.msg);
 			conn_close(s, k);
@@ -391,7 +391,7 @@ static int conns_due(struct gg_syslog_stream *s, int *open)
 		int r;
 
 		if (c->handshaking && now >= c->deadline) {
-			s->counters.tls_handshake_failed++;
+			s->counters->tls_handshake_failed++;
 			if (conn_notice_allowed(s))
 				gg_log_info("%s: %s: tls handshake not done within %lld ms; closing",
 					    s->conf.name, c->peer,
@@ -479,7 +479,7 @@ static int conn_accept(struct gg_syslog_stream *s, int *open)
 			reap = s->n_conns < before;
 		}
 		if (s->n_conns >= s->conf.max_connections) {
-			s->counters.connections_refused++;
+			s->counters->connections_refused++;
 			close(fd);
 			continue;
 		}
@@ -508,7 +508,7 @@ static int conn_accept(struct gg_syslog_stream *s, int *open)
 			continue;
 		}
 		s->conns[s->n_conns++] = c;
-		s->counters.connections++;
+		s->counters->connections++;
 		gg_log_debug("%s: %s: connected", s->conf.name, c->peer);
 	}
 }
@@ -568,6 +568,7 @@ int gg_syslog_stream_new(const struct gg_syslog_stream_conf *conf,
 	if (s == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	s->conf = *conf;
+	s->counters = conf->counters;
 	s->sink = *sink;
 	s->epoll_fd = -1;
 	s->conns = calloc(conf->max_connections, sizeof(*s->conns));
@@ -605,8 +606,3 @@ void gg_syslog_stream_free(struct gg_syslog_stream *s)
 	free(s);
 }
 
-const struct gg_syslog_stream_counters *
-gg_syslog_stream_counters(const struct gg_syslog_stream *s)
-{
-	return &s->counters;
-}

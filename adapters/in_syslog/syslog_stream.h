@@ -19,6 +19,8 @@
 /* A peer's name as gg_syslog_peer_name writes it: "host:port". */
 #define GG_SYSLOG_PEER_MAX (NI_MAXHOST + NI_MAXSERV + 4)
 
+struct gg_syslog_stream_counters;
+
 struct gg_syslog_stream_conf {
 	const char *name;                 /* the input instance, for log lines */
 	int listen_fd;                    /* listening, non-blocking */
@@ -29,6 +31,7 @@ struct gg_syslog_stream_conf {
 	size_t max_message_size;
 	size_t max_connections;
 	int64_t handshake_timeout_ms;
+	struct gg_syslog_stream_counters *counters; /* the input's, outliving the stream */
 };
 
 /* The input's message path. Messages go in batches (spool transactions): the loop opens one
@@ -72,8 +75,6 @@ void gg_syslog_stream_free(struct gg_syslog_stream *s);
 /* Accepts and serves connections until stop_fd is readable, the stopping flag is set or the
  * sink's begin says -ECANCELED. Runs on the input's thread. */
 void gg_syslog_stream_run(struct gg_syslog_stream *s);
-const struct gg_syslog_stream_counters *
-gg_syslog_stream_counters(const struct gg_syslog_stream *s);
 
 /* The monotonic clock in nanoseconds, as deadlines and rate limits count it. */
 uint64_t gg_syslog_now_ns(void);

@@ -5,8 +5,9 @@
 
 #include <stddef.h>
 
-#include "engine/config.h"
+#include "base/counters.h"
 #include "base/error.h"
+#include "engine/config.h"
 
 struct gg_pipeline;
 
@@ -48,9 +49,11 @@ struct gg_adapter {
 	/* Releases what open took; takes an instance whose open failed half-way (in->state may
 	 * be NULL) or whose start never ran. */
 	void (*free)(struct gg_input *in);
-	/* Logs its own counters (optional), with the core's: every minute, on SIGUSR1. Runs on
-	 * the main thread while the instance runs, so counters must be atomics. */
-	void (*log_counters)(const struct gg_input *in);
+	/* Its counters (optional): the rows, and the struct of atomics they point into. The core
+	 * logs them with its own every minute, on SIGUSR1 and at the stop, from the main thread
+	 * while the instance runs. */
+	const struct gg_counter *counters;
+	const void *(*counters_of)(const struct gg_input *in);
 };
 
 /* The plugin of that kind and name, or NULL. */

@@ -16,35 +16,30 @@
 #include "engine/map_input.h"
 #include "engine/pipeline.h"
 
-/* The core's counters, then those of each running input that keeps its own. */
+/* The core's counters, then each running input's: its mappings', and its plugin's own. */
 static void daemon_log_counters(struct gg_pipeline *p, struct gg_spool *spool,
 				const struct gg_input *inputs, size_t n_inputs)
 {
-	struct gg_counters *c = &p->counters;
 	struct gg_spool_stats st = { 0 };
 	struct gg_error err;
+	char line[1024];
 
 	if (gg_spool_stats(spool, &st, &err) != 0)
 		gg_log_warnx("spool: %s", err.msg);
-	gg_log_info("counters: accepted=%llu duplicates=%llu quarantined=%llu records_cut=%llu "
-		    "published=%llu publish_retries=%llu publish_refused=%llu backpressure_waits=%llu "
-		    "reconnects=%llu files_done=%llu files_failed=%llu spool_pending=%lld",
-		    (unsigned long long)c->accepted, (unsigned long long)c->duplicates,
-		    (unsigned long long)c->quarantined, (unsigned long long)c->records_cut,
-		    (unsigned long long)c->published,
-		    (unsigned long long)c->publish_retries, (unsigned long long)c->publish_refused,
-		    (unsigned long long)c->backpressure_waits, (unsigned long long)c->reconnects,
-		    (unsigned long long)c->files_done, (unsigned long long)c->files_failed,
-		    (long long)st.pending);
+	gg_counters_format(gg_core_counters, &p->counters, line, sizeof(line));
+	gg_log_info("counters: %s spool_pending=%lld", line, (long long)st.pending);
 	for (size_t i = 0; i < n_inputs; i++) {
 		if (inputs[i].mapper != NULL) {
-			char line[256];
-
-			gg_mapper_format_counters(inputs[i].mapper, line, sizeof(line));
+			gg_counters_format(gg_mapper_counter_rows, &inputs[i].mapper->counters, line,
+					   sizeof(line));
 			gg_log_info("%s: mapping: %s", inputs[i].name, line);
 		}
-		if (inputs[i].adapter->log_counters != NULL)
-			inputs[i].adapter->log_counters(&inputs[i]);
+		if (inputs[i].adapter->counters != NULL) {
+			gg_counters_format(inputs[i].adapter->counters,
+					   inputs[i].adapter->counters_of(&inputs[i]), line,
+					   sizeof(line));
+			gg_log_info("%s: counters: %s", inputs[i].name, line);
+		}
 	}
 }
 
@@ -190,9 +185,10 @@ out:
 			in->adapter->stop(in);
 		in->adapter->free(in);
 		if (in->mapper != NULL) {
-			char line[256];
+			char line[512];
 
-			gg_mapper_format_counters(in->mapper, line, sizeof(line));
+			gg_counters_format(gg_mapper_counter_rows, &in->mapper->counters, line,
+					   sizeof(line));
 			gg_log_info("%s: stopped: mapping: %s", in->name, line);
 			gg_mapper_free(in->mapper);
 		}

@@ -164,12 +164,13 @@ enum gg_map_outcome gg_mapper_outcome(struct gg_mapper *m, const char *input_nam
 	return GG_OUTCOME_GENERIC;
 }
 
-void gg_mapper_format_counters(const struct gg_mapper *m, char *out, size_t size)
-{
-	snprintf(out, size, "mapped=%llu ignored=%llu unmatched=%llu failed=%llu dropped=%llu",
-		 (unsigned long long)atomic_load(&m->counters.mapped),
-		 (unsigned long long)atomic_load(&m->counters.ignored),
-		 (unsigned long long)atomic_load(&m->counters.unmatched),
-		 (unsigned long long)atomic_load(&m->counters.failed),
-		 (unsigned long long)atomic_load(&m->counters.dropped));
-}
+#define MC(field) offsetof(struct gg_mapper_counters, field)
+const struct gg_counter gg_mapper_counter_rows[] = {
+	{ "mapped", "records a mapping rule made a document of", MC(mapped) },
+	{ "ignored", "records a rule dropped on purpose", MC(ignored) },
+	{ "unmatched", "records no mapping took", MC(unmatched) },
+	{ "failed", "records a mapping failed on (regex limit, field too long...)", MC(failed) },
+	{ "dropped", "unmatched or failed records dropped by `unmatched = drop`", MC(dropped) },
+	GG_COUNTERS_END,
+};
+#undef MC

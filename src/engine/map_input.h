@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "base/counters.h"
 #include "engine/config.h"
 #include "map/map.h"
 
@@ -56,7 +57,7 @@ enum gg_map_outcome {
 enum gg_map_outcome gg_mapper_outcome(struct gg_mapper *m, const char *input_name, int r,
 				      enum gg_map_verdict verdict, const struct gg_error *err);
 
-/* "mapped=N ignored=N unmatched=N failed=N dropped=N" */
-void gg_mapper_format_counters(const struct gg_mapper *m, char *out, size_t size);
+/* The rows of struct gg_mapper_counters. */
+extern const struct gg_counter gg_mapper_counter_rows[];
 
 #endif

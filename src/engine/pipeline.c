@@ -46,6 +46,27 @@ static void ingest_clear(struct gg_ingest *ing)
 	ing->release_seq = 0;
 }
 
+#define CC(field) offsetof(struct gg_counters, field)
+const struct gg_counter gg_core_counters[] = {
+	{ "accepted", "records committed to the spool", CC(accepted) },
+	{ "duplicates", "records the spool had already (replays, recognised by id)", CC(duplicates) },
+	{ "quarantined", "records refused (parse, version, schema, size), kept for inspection",
+	  CC(quarantined) },
+	{ "records_cut", "built documents cut to fit max_document_size", CC(records_cut) },
+	{ "published", "records the controller acknowledged (IQ result)", CC(published) },
+	{ "publish_retries", "publishes sent again (retryable error, lost session)",
+	  CC(publish_retries) },
+	{ "publish_refused", "records set aside: refused for good, or killing the stream",
+	  CC(publish_refused) },
+	{ "backpressure_waits", "times an input waited for room in the spool",
+	  CC(backpressure_waits) },
+	{ "reconnects", "sessions to the controller lost and made again", CC(reconnects) },
+	{ "files_done", "dropped files moved to done/", CC(files_done) },
+	{ "files_failed", "dropped files moved to failed/", CC(files_failed) },
+	GG_COUNTERS_END,
+};
+#undef CC
+
 int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struct gg_error *err)
 {
 	struct gg_pipeline *p = calloc(1, sizeof(*p));

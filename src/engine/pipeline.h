@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "base/counters.h"
 #include "engine/config.h"
 #include "base/error.h"
 #include "iodef/iodef.h"
@@ -46,6 +47,9 @@ struct gg_pipeline {
 	pthread_mutex_t room_lock;
 	pthread_cond_t room_cond;
 };
+
+/* The rows of struct gg_counters. */
+extern const struct gg_counter gg_core_counters[];
 
 int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struct gg_error *err);
 void gg_pipeline_free(struct gg_pipeline *p);
