@@ -266,8 +266,9 @@ static int spool_version_check(struct gg_spool *sp, int version, struct gg_error
 /* Creates the schema in a new file. Racing openers are serialised by BEGIN IMMEDIATE and the
  * second one finds the version already set; a file with tables but no version is not ours and
  * makes CREATE TABLE fail rather than be adopted. */
-static int spool_schema(struct gg_spool *sp, struct gg_error *err)
+static int spool_schema(struct gg_spool *sp, int timeout_ms, struct gg_error *err)
 {
+	const struct timespec pause = { 0, 5 * 1000000L };
 	char sql[64];
 	int version = 0;
 	int rc, ret;
@@ -280,9 +281,15 @@ static int spool_schema(struct gg_spool *sp, struct gg_error *err)
 	if (version == SPOOL_SCHEMA_VERSION)
 		return 0;
 
-	rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return spool_fail(sp, err, rc, "create schema");
+	/* Two first openers of a new file can meet here while the other still switches the
+	 * file to WAL, and SQLite then answers BUSY at once instead of calling the busy handler
+	 * (seen with two writer threads under load): retry, as spool_wal does. */
+	for (int waited = 0; (rc = sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
+			     SQLITE_OK; waited += 5) {
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= timeout_ms)
+			return spool_fail(sp, err, rc, "create schema");
+		nanosleep(&pause, NULL);
+	}
 	rc = spool_query_int(sp, "PRAGMA user_version", &version);
 	if (rc != SQLITE_OK) {
 		ret = spool_fail(sp, err, rc, "read schema version");
@@ -414,7 +421,9 @@ int gg_spool_open(const struct gg_spool_options *opts, struct gg_spool **out,
 		ret = spool_fail(sp, err, rc, "open");
 		goto fail;
 	}
-	if ((ret = spool_configure(sp, opts, err)) != 0 || (ret = spool_schema(sp, err)) != 0)
+	if ((ret = spool_configure(sp, opts, err)) != 0 ||
+	    (ret = spool_schema(sp, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms
+							      : SPOOL_BUSY_TIMEOUT_MS, err)) != 0)
 		goto fail;
 
 	/* Prepared once, kept for the life of the handle: a put costs a bind and a step. */

@@ -690,6 +690,11 @@ void gg_grid_session_free(struct gg_grid_session *s)
 {
 	if (s == NULL)
 		return;
+	/* libstrophe 0.12 leaks its SCRAM state when a login is cut short: a session stopped
+	 * while connecting is let finish (or fail) first, for a second at most. */
+	for (int64_t until = gg_now_ms() + 1000;
+	     s->conn != NULL && s->state == SESSION_CONNECTING && gg_now_ms() < until;)
+		session_run_once(s, 50);
 	if (s->conn != NULL && s->state != SESSION_DOWN) {
 		int64_t until = gg_now_ms() + 1000;
 
