@@ -136,6 +136,13 @@ int gg_parse_bool(const char *s, int *out);
 /* What a row accepts, for messages and help: "1..65535", "4k..64M", "udp, tcp, tls",
  * "yes or no"; "" for free text. */
 void gg_option_accepts(const struct gg_option *opt, char *buf, size_t size);
+/* The row of key, or NULL. */
+const struct gg_option *gg_option_find(const struct gg_option *table, const char *key);
+/* The closest key of up to two tables (did you mean...), or NULL when none is close. */
+const char *gg_option_suggest(const struct gg_option *a, const struct gg_option *b,
+			      const char *key);
+/* A number as the row's type writes it: 65536 -> 64k, 30000 -> 30s. */
+void gg_option_format_number(const struct gg_option *opt, int64_t v, char *buf, size_t size);
 const char *gg_option_type_name(enum gg_option_type type);
 
 #endif
