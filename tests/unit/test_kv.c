@@ -151,6 +151,12 @@ static void test_unquoted_equals_and_blanks(void **state)
 	assert_int_equal(l->pairs[0].offset, 2);
 	assert_pair(l, 1, "k.v-1", "2", 0);
 	gg_kv_list_free(l);
+	/* An unquoted value has no escapes: a UNC path keeps both its leading backslashes. */
+	l = parse_ok("share=\\\\fs01\\c$\\logs user=CORP\\\\bob");
+	assert_int_equal(l->n, 2);
+	assert_pair(l, 0, "share", "\\\\fs01\\c$\\logs", 0);
+	assert_pair(l, 1, "user", "CORP\\\\bob", 0);
+	gg_kv_list_free(l);
 	l = parse_ok("");
 	assert_int_equal(l->n, 0);
 	gg_kv_list_free(l);

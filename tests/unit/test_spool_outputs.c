@@ -217,6 +217,38 @@ static void test_prune_waits_for_every_output(void **state)
 	gg_spool_close(https);
 }
 
+/* An old done delivery on one output does not free a record another output has had pending
+ * just as long: the pending one keeps it, whatever its age. */
+static void test_prune_keeps_old_pending(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_spool *grid = open_as(fx, "grid"), *https = open_as(fx, "https");
+	struct gg_spool_row rows[2];
+	struct gg_error err = { 0 };
+	sqlite3 *db = NULL;
+	int64_t seq;
+
+	assert_int_equal(gg_spool_put(grid, "r1", "in", "<a/>", 4, &err), 0);
+	assert_int_equal(fetch(grid, rows, 2), 1);
+	seq = rows[0].seq;
+	gg_spool_rows_free(rows, 1);
+	assert_int_equal(gg_spool_mark_done(grid, &seq, 1, &err), 0);
+	/* both deliveries two hours old: grid's done then, https's pending since */
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "UPDATE deliveries SET updated = updated - 7200", NULL,
+				      NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_int_equal(gg_spool_prune_done(grid, 3600, &err), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records"), 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM deliveries"), 2);
+	assert_int_equal(fetch(https, rows, 2), 1);
+	assert_string_equal(rows[0].id, "r1");
+	gg_spool_rows_free(rows, 1);
+	gg_spool_close(grid);
+	gg_spool_close(https);
+}
+
 /* The schema gridgate wrote before per-output deliveries (user_version 1), verbatim. */
 static const char schema_1[] =
 	"CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
@@ -312,6 +344,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_hides_until_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requeue_dead_letter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_waits_for_every_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_keeps_old_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_1_upgraded, setup, teardown),
 	};
 

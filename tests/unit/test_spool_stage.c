@@ -138,6 +138,39 @@ static void test_staged_rows_wait_then_enter_in_order(void **state)
 	assert_int_equal(publish(fx->sp, "in", "a.log", NULL), 0);
 }
 
+/* Record ids are content hashes, in no order: the move keeps the order the lines were staged
+ * in, not the order of their ids. */
+static void test_publish_keeps_line_order_not_id_order(void **state)
+{
+	static const char *const ids[] = { "f3", "a9", "d0", "b7", "e1", "c5" };
+	struct fixture *fx = *state;
+	struct gg_spool_stage_row rows[6];
+	struct gg_spool_row got[8];
+	struct gg_error err;
+	int64_t removed;
+	char lines[6][8];
+
+	assert_int_equal(gg_spool_stage_init(fx->sp, "in", &removed, &err), 0);
+	for (int i = 0; i < 6; i++) {
+		snprintf(lines[i], sizeof(lines[i]), "line%d", i);
+		rows[i] = (struct gg_spool_stage_row){ ids[i], lines[i], strlen(lines[i]) };
+	}
+	/* two slices, as a file read in two commits */
+	assert_int_equal(gg_spool_begin(fx->sp, &err), 0);
+	assert_int_equal(gg_spool_stage_put(fx->sp, "in", "o.log", rows, 3, &err), 0);
+	assert_int_equal(gg_spool_commit(fx->sp, &err), 0);
+	assert_int_equal(gg_spool_begin(fx->sp, &err), 0);
+	assert_int_equal(gg_spool_stage_put(fx->sp, "in", "o.log", rows + 3, 3, &err), 0);
+	assert_int_equal(gg_spool_commit(fx->sp, &err), 0);
+	assert_int_equal(publish(fx->sp, "in", "o.log", NULL), 6);
+	assert_int_equal(gg_spool_fetch_pending(fx->sp, 0, 8, got, &err), 6);
+	for (int i = 0; i < 6; i++) {
+		assert_string_equal(got[i].id, ids[i]);
+		assert_string_equal(got[i].payload, lines[i]);
+	}
+	gg_spool_rows_free(got, 6);
+}
+
 static void test_drop_one_file_keeps_the_others(void **state)
 {
 	struct fixture *fx = *state;
@@ -232,6 +265,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_staged_rows_wait_then_enter_in_order, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_publish_keeps_line_order_not_id_order,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_one_file_keeps_the_others, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_publish_skips_queued_ids, setup, teardown),
