@@ -161,6 +161,13 @@ static const struct stream_condition_row *stream_condition_find(const char *cond
 	return NULL;
 }
 
+enum gg_grid_drop_kind gg_grid_stream_condition_kind(const char *condition)
+{
+	const struct stream_condition_row *row = stream_condition_find(condition);
+
+	return row != NULL ? row->kind : GG_DROP_TRANSPORT;
+}
+
 /* Notes why an established session ended, unless we ended it and said why already. */
 static void session_note_drop(struct gg_grid_session *s, int error,
 			      const xmpp_stream_error_t *stream_error)
@@ -179,13 +186,7 @@ static void session_note_drop(struct gg_grid_session *s, int error,
 	snprintf(s->drop_why, sizeof(s->drop_why), "stream error %s%s%s",
 		 condition ? condition : "(no condition)", stream_error->text ? ": " : "",
 		 stream_error->text ? stream_error->text : "");
-	for (size_t i = 0; condition != NULL && i < sizeof(stream_conditions) /
-						    sizeof(stream_conditions[0]); i++) {
-		if (strcmp(stream_conditions[i].name, condition) == 0) {
-			s->drop_kind = stream_conditions[i].kind;
-			break;
-		}
-	}
+	s->drop_kind = gg_grid_stream_condition_kind(condition);
 }
 
 int64_t gg_now_ms(void)

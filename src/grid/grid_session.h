@@ -55,6 +55,9 @@ uint64_t gg_grid_session_epoch(const struct gg_grid_session *s);
  * call before the connection is down does nothing (the first one's close is under way). */
 void gg_grid_session_drop(struct gg_grid_session *s, enum gg_grid_drop_kind kind,
 			  const char *why);
+/* What a stream error condition ("policy-violation", "system-shutdown") ending an established
+ * session says about what was sent; GG_DROP_TRANSPORT for an unknown condition or NULL. */
+enum gg_grid_drop_kind gg_grid_stream_condition_kind(const char *condition);
 /* Why the last established connection ended: its kind, and a text such as
  * "stream error policy-violation: XML stanza is too big" (valid until the next drop). */
 enum gg_grid_drop_kind gg_grid_session_last_drop(const struct gg_grid_session *s,

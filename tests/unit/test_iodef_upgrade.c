@@ -3,8 +3,12 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include <libxml/xmlschemas.h>
+
+#include "engine/config.h"
+#include "engine/pipeline.h"
 
 struct fixture {
 	struct gg_schema *schema;
@@ -370,6 +374,85 @@ static void test_serialize_roundtrip(void **state)
  * namespace (freed while the new DomainData/Name still used it: a use-after-free), and
  * prefixed elements whose declarations do not reach where the upgrade moves things (the tree
  * validated, its text had undeclared prefixes). Upgrade, serialize, parse back, validate. */
+/* Through the ingest path: a 1.0 document that fits max_document_size (4k) on the way in but
+ * not once upgraded (every Email becomes Email/EmailTo) is quarantined, never staged. */
+static void test_ingest_quarantines_grown_document(void **state)
+{
+	char dir[] = "/tmp/gg-upgrade-XXXXXX", conf[128], text[1024], *doc_text;
+	struct gg_config *cfg = NULL;
+	struct gg_pipeline *p = NULL;
+	struct gg_ingest *ing = NULL;
+	struct gg_spool *sp = NULL;
+	struct gg_spool_stats st;
+	struct gg_error err = { 0 }, why = { 0 };
+	xmlDocPtr doc;
+	size_t len = 0, cap = 8192;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/gridgate.conf", dir);
+	snprintf(text, sizeof(text),
+		 "[gridgate]\nstate_dir = %s\nschema_dir = %s\nmax_document_size = 4k\n"
+		 "max_record_size = 1k\n[spool]\npath = %s/spool.db\n"
+		 "[xmpp]\njid = gateway@example.org\npassword = secret\n",
+		 dir, gg_test_schema_dir(), dir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	if (gg_config_load(conf, &cfg, &err) != 0)
+		fail_msg("gg_config_load: %s", err.msg);
+	if (gg_pipeline_new(cfg, &p, &err) != 0)
+		fail_msg("gg_pipeline_new: %s", err.msg);
+	if (gg_ingest_new(p, "test", &ing, &err) != 0)
+		fail_msg("gg_ingest_new: %s", err.msg);
+
+	doc_text = malloc(cap);
+	assert_non_null(doc_text);
+	len += (size_t)snprintf(doc_text + len, cap - len,
+		"<IODEF-Document version=\"1.00\" lang=\"en\""
+		" xmlns=\"urn:ietf:params:xml:ns:iodef-1.0\">"
+		"<Incident purpose=\"reporting\"><IncidentID name=\"csirt.example.org\">big-1"
+		"</IncidentID><ReportTime>2007-01-02T00:00:00Z</ReportTime>"
+		"<Assessment><Impact type=\"unknown\"/></Assessment>"
+		"<Contact role=\"creator\" type=\"organization\"><ContactName>CSIRT</ContactName>");
+	for (int i = 0; i < 100; i++)
+		len += (size_t)snprintf(doc_text + len, cap - len,
+					"<Email>a%02d@example.org</Email>", i);
+	len += (size_t)snprintf(doc_text + len, cap - len,
+				"</Contact></Incident></IODEF-Document>");
+	assert_true(len < 4096);
+	doc = xmlReadMemory(doc_text, (int)len, "big.xml", NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	assert_int_equal(xmlSchemaValidateDoc(((struct fixture *)*state)->v1, doc), 0);
+
+	assert_int_equal(gg_ingest_begin(ing, &err), 0);
+	assert_int_equal(gg_ingest_document(ing, doc, "big-1", &why), -EINVAL);
+	if (strstr(why.msg, "max_document_size") == NULL)
+		fail_msg("quarantined for another reason: %s", why.msg);
+	if (gg_ingest_commit(ing, &err) != 0)
+		fail_msg("gg_ingest_commit: %s", err.msg);
+	xmlFreeDoc(doc);
+	free(doc_text);
+
+	assert_int_equal(gg_pipeline_open_spool(p, &sp, &err), 0);
+	assert_int_equal(gg_spool_stats(sp, &st, &err), 0);
+	assert_int_equal(st.pending, 0);
+	assert_int_equal(st.quarantined, 1);
+	gg_spool_close(sp);
+	gg_ingest_free(ing);
+	gg_pipeline_free(p);
+	gg_config_free(cfg);
+	unlink(conf);
+	for (const char *suffix = ""; suffix != NULL;
+	     suffix = suffix[0] == '\0' ? "-wal" : suffix[1] == 'w' ? "-shm" : NULL) {
+		snprintf(text, sizeof(text), "%s/spool.db%s", dir, suffix);
+		unlink(text);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_fuzz_regressions(void **state)
 {
 	static const char *const files[] = {
@@ -407,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_non_v1),
 		cmocka_unit_test(test_serialize_roundtrip),
 		cmocka_unit_test(test_fuzz_regressions),
+		cmocka_unit_test(test_ingest_quarantines_grown_document),
 	};
 
 	gg_xml_init();
