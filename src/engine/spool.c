@@ -47,7 +47,7 @@
 	" next_at INTEGER NOT NULL DEFAULT 0,"                                               \
 	" updated INTEGER NOT NULL,"                                                         \
 	" reason TEXT,"                                                                      \
-	" PRIMARY KEY (output, seq)) WITHOUT ROWID;"
+	" PRIMARY KEY (seq, output)) WITHOUT ROWID;"
 
 /* Partial indexes: an output's scan touches its pending rows only, prune done rows only.
  * Counts kept by triggers inside every writing statement: exact, cost one row lookup to read
@@ -57,7 +57,6 @@
 #define SPOOL_DDL_DELIVERY_TAIL                                                             \
 	"CREATE INDEX deliveries_pending ON deliveries(output, seq) WHERE state = 0;"         \
 	"CREATE INDEX deliveries_done ON deliveries(updated) WHERE state = 1;"                \
-	"CREATE INDEX deliveries_seq ON deliveries(seq);"                                     \
 	"CREATE TABLE delivery_counts (output TEXT NOT NULL, state INTEGER NOT NULL,"        \
 	" n INTEGER NOT NULL, PRIMARY KEY (output, state)) WITHOUT ROWID;"                   \
 	"CREATE TRIGGER deliveries_ins AFTER INSERT ON deliveries BEGIN"                     \
