@@ -26,6 +26,10 @@ static void help_overview(FILE *fp)
 	for (size_t i = 0; gg_adapters[i] != NULL; i++)
 		if (gg_adapters[i]->kind == GG_PLUGIN_OUTPUT)
 			fprintf(fp, "  %-13s %s\n", gg_adapters[i]->name, gg_adapters[i]->desc);
+	fprintf(fp, "environment:\n"
+		    "  GRIDGATE_DATADIR  where schemas/ and mappings/ are, instead of the installed "
+		    "data\n"
+		    "                    directory (an uninstalled build finds its source tree's)\n");
 }
 
 static const struct gg_config_section *section_find(const char *name)

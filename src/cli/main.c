@@ -88,7 +88,9 @@ const struct gg_command gg_commands[] = {
 	{ "topics", gg_cmd_topics, "check|items [--jid JID --password-file FILE] [--out DIR] [--list]",
 	  "inspect the topic on the controller",
 	  "check logs in to the controller of the configuration's [xmpp] section, finds the pubsub "
-	  "service and says whether the topic exists; items fetches the topic's items.",
+	  "service and says whether the topic exists; a connection that cannot succeed (refused "
+	  "port, DNS, TLS verification, SASL refusal) fails at once with its cause and what to "
+	  "check, exit 3. items fetches the topic's items.",
 	  topics_options },
 	{ "spool", gg_cmd_spool, "stats | refused [MAX] | requeue SEQ | quarantine [list [MAX] | "
 	  "show ID | release ID | purge [--older-than AGE]]",
