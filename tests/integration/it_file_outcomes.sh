@@ -2,8 +2,8 @@
 # A dropped file ends in exactly one place and says what happened: done/ with every record
 # spooled (and NAME.report when lines were refused or the file was empty), or failed/ with
 # NAME.reason and nothing of it published: a binary file, a file with more refused lines than
-# max_line_errors although its good lines were committed in several spool slices, a file whose
-# only line is refused. A SIGKILL in the middle of a many-slice file still ends with its
+# max_line_errors although its good lines were committed in several spool slices (one with
+# exactly max_line_errors is done), a file whose only line is refused. A SIGKILL in the middle of a many-slice file still ends with its
 # records exactly once, and none of them queued before the file ended.
 . "$(dirname "$0")/lib.sh"
 
@@ -47,6 +47,11 @@ Dec 10 09:32:20 LabSZ sshd[24680]: Accepted password for fztu from 119.137.62.14
 Dec 10 09:32:21 LabSZ cron[24681]: (root) CMD (run-parts /etc/cron.hourly)
 {"broken": 3
 EOL
+# Exactly max_line_errors (5) refused lines, between 2 good ones: done, with a report.
+{ echo "Dec 10 06:55:49 LabSZ sshd[24201]: Failed password for root from 203.0.113.5 port 2201 ssh2"
+  for i in 1 2 3 4 5; do echo "{\"at-limit\": $i"; done
+  echo "Dec 10 06:55:50 LabSZ sshd[24201]: Failed password for root from 203.0.113.5 port 2202 ssh2"
+} | put "$l" at-limit.log
 # 40 good lines (five slices of 8 committed before the end) and then 6 refused: failed.
 { sshd 1 40; for i in 1 2 3 4 5 6; do echo "{\"broken\": $i"; done; } | put "$l" many-bad.log
 cp "$top/tests/fuzz/corpus/ndjson/bad-utf8.ndjson" "$d/"
@@ -62,7 +67,8 @@ wait_for 30 all_moved || fail "files still waiting: $(find "$d" "$l" -maxdepth 1
 wait_for 30 spool_drained || fail "spool not drained"
 for f in "$l/failed/random.log" "$l/failed/many-bad.log" "$d/failed/bad-utf8.ndjson" \
 	"$d/failed/all-bad.ndjson" \
-	"$l/done/few-bad.log" "$d/done/bad-utf8-and-good.ndjson" "$d/done/empty.ndjson" \
+	"$l/done/few-bad.log" "$l/done/at-limit.log" "$d/done/bad-utf8-and-good.ndjson" \
+	"$d/done/empty.ndjson" \
 	"$l/done/blank.log"; do
 	[ -f "$f" ] || fail "${f#"$work"/} missing: $(cd "$work" && find drop logs -type f | sort | tr '\n' ' ')"
 done
@@ -79,6 +85,10 @@ grep -q '^done: every record spooled; 3 line(s) refused' "$r" && grep -q '^lines
 	&& grep -q '^records spooled: 4$' "$r" && grep -q '^lines dropped by mappings: 1$' "$r" \
 	&& grep -q '^lines refused: 3 ' "$r" && grep -q '^line 9: ' "$r" \
 	|| fail "few-bad.log report: $(cat "$r")"
+r=$l/done/at-limit.log.report
+grep -q '^done: every record spooled; 5 line(s) refused' "$r" && grep -q '^records spooled: 2$' "$r" \
+	&& grep -q '^lines refused: 5 ' "$r" && grep -q '^line 6: ' "$r" \
+	|| fail "at-limit.log report: $(cat "$r" 2> /dev/null || cat "$l/failed/at-limit.log.reason")"
 grep -q '^failed: every line was refused' "$d/failed/bad-utf8.ndjson.reason" \
 	&& grep -q '^line 1: .*decode byte 0xc3' "$d/failed/bad-utf8.ndjson.reason" \
 	|| fail "bad-utf8.ndjson reason: $(cat "$d/failed/bad-utf8.ndjson.reason")"
@@ -92,14 +102,17 @@ grep -q '^reading stopped at line 101$' "$r" && grep -q '^lines refused: 101 ' "
 grep -q '^done: empty file (0 bytes): nothing to spool' "$d/done/empty.ndjson.report" \
 	|| fail "empty.ndjson report: $(cat "$d/done/empty.ndjson.report")"
 grep -q 'whitespace only' "$l/done/blank.log.report" || fail "blank.log report"
-[ ! -e "$l/done/many-bad.log.report" ] && [ ! -e "$l/failed/few-bad.log.reason" ] || fail "stray texts"
-# Published: few-bad 4 + the good NDJSON line; random.log and many-bad.log gave nothing.
-[ "$(gg_spool_stat published)" = 5 ] || fail "published=$(gg_spool_stat published), want 5"
-# random.log whole, 1 + 1 NDJSON lines, 3 + 6 log lines, the first 101 lines of all-bad.ndjson.
-[ "$(gg_spool_stat quarantined)" = 113 ] || fail "quarantined=$(gg_spool_stat quarantined), want 113"
+[ ! -e "$l/done/many-bad.log.report" ] && [ ! -e "$l/failed/few-bad.log.reason" ] \
+	&& [ ! -e "$l/failed/at-limit.log" ] || fail "stray texts"
+# Published: few-bad 4 + at-limit 2 + the good NDJSON line; random.log and many-bad.log gave
+# nothing.
+[ "$(gg_spool_stat published)" = 7 ] || fail "published=$(gg_spool_stat published), want 7"
+# random.log whole, 1 + 1 NDJSON lines, 3 + 5 + 6 log lines, the first 101 lines of
+# all-bad.ndjson.
+[ "$(gg_spool_stat quarantined)" = 118 ] || fail "quarantined=$(gg_spool_stat quarantined), want 118"
 [ "$(staged_rows)" = 0 ] || fail "staging rows left: $(staged_rows)"
 n=$(read_items)
-[ "$n" = 5 ] || fail "topic holds $n items, want 5"
+[ "$n" = 7 ] || fail "topic holds $n items, want 7"
 grep -l '198.51.100.9' "$work"/items/*.xml > /dev/null 2>&1 && fail "a line of many-bad.log was published"
 
 # SIGKILL while a 3,000-line file is between slices: none of it is queued yet; after the
@@ -111,7 +124,7 @@ gg_start
 for _ in $(seq 1 1000); do [ "$(staged_rows || echo 0)" -gt 0 ] && break; sleep 0.01; done
 kill -KILL "$gg_pid"; wait "$gg_pid" 2>/dev/null || true; gg_pid=""
 [ -f "$l/big.log" ] || fail "the kill came after big.log was done: nothing tested"
-[ "$(gg_spool_stat pending)" = 0 ] && [ "$(gg_spool_stat published)" = 5 ] \
+[ "$(gg_spool_stat pending)" = 0 ] && [ "$(gg_spool_stat published)" = 7 ] \
 	|| fail "records of an unfinished file were queued: $("$GRIDGATE" -c "$work/gridgate.conf" spool stats)"
 echo "killed with $(staged_rows) records of big.log staged"
 gg_start
@@ -120,9 +133,9 @@ wait_for 60 spool_drained || fail "spool not drained after the restart"
 grep -q 'logs: [0-9]* staged records of unfinished files deleted' "$work/gridgate.log" \
 	|| fail "leftovers not deleted at start-up"
 [ -f "$l/done/big.log" ] && [ ! -e "$l/done/big.log.report" ] || fail "big.log not done/ without a report"
-[ "$(gg_spool_stat published)" = 3005 ] || fail "published=$(gg_spool_stat published), want 3005"
-[ "$(sqlite3 "$spool_db" "SELECT count(DISTINCT id) FROM records WHERE source = 'logs'")" = 3004 ] \
-	|| fail "records of logs: not 4 + 3000 distinct ids"
+[ "$(gg_spool_stat published)" = 3007 ] || fail "published=$(gg_spool_stat published), want 3007"
+[ "$(sqlite3 "$spool_db" "SELECT count(DISTINCT id) FROM records WHERE source = 'logs'")" = 3006 ] \
+	|| fail "records of logs: not 4 + 2 + 3000 distinct ids"
 [ "$(staged_rows)" = 0 ] || fail "staging rows left: $(staged_rows)"
 gg_stop || fail "gridgate did not stop cleanly"
 echo "ok: files end in done/ (with reports) or failed/ (nothing published), also across slices and a SIGKILL"

@@ -5,6 +5,7 @@
 # a stream error (a JID domain the controller does not serve), a server without STARTTLS, a TLS
 # handshake that fails, and an address that accepts TCP but never speaks XMPP (the connect
 # watchdog). A cause retrying cannot fix fails `topics check` at once, not after iq_timeout.
+# Once connected, an IQ the controller never answers fails it after iq_timeout.
 . "$(dirname "$0")/lib.sh"
 
 # Fake servers on loopback, one port per mode: silent (accepts, says nothing), notls (a stream
@@ -146,4 +147,21 @@ expect_failure tls_handshake 3 "TLS handshake with 127\.0\.0\.1:$badtls_port fai
 # Not final: `topics check` tries until iq_timeout (2 s here), then says where it got stuck.
 expect_failure silent 5 "127\.0\.0\.1:$silent_port accepted the TCP connection but sent no XMPP stream header in [0-9]+ ms: check that port is the controller's client-to-server port" \
 	"s/^port = .*/port = $silent_port/" "s/^iq_timeout = .*/iq_timeout = 2s/"
+# Connected, but an IQ is never answered: the synchronous one (disco#info on the service)
+# gives up after iq_timeout, in milliseconds. The service named is the session's own full JID:
+# the IQ get comes back to gridgate, which answers no get.
+self="$GG_GATEWAY_JID/iq-timeout-$$"
+cp "$work/good.conf" "$work/gridgate.conf"
+sed -i -e "s|^jid = .*|jid = $self|" -e "s|^pubsub_service = .*|pubsub_service = $self|" \
+	-e 's/^iq_timeout = .*/iq_timeout = 2s/' "$work/gridgate.conf"
+start=$(date +%s%N)
+rc=0
+timeout 15 "$GRIDGATE" -c "$work/gridgate.conf" topics check > "$work/unanswered.out" 2>&1 || rc=$?
+took=$((($(date +%s%N) - start) / 1000000))
+[ "$rc" = 3 ] || fail "unanswered: topics check exited $rc, not 3: $(cat "$work/unanswered.out")"
+grep -qx "gridgate: disco#info on $self failed" "$work/unanswered.out" \
+	|| fail "unanswered: $(cat "$work/unanswered.out")"
+[ "$took" -ge 2000 ] && [ "$took" -le 8000 ] \
+	|| fail "unanswered: topics check took $took ms, want iq_timeout (2 s) and the login"
+echo "ok: unanswered disco#info: gave up after $took ms"
 echo "ok: each XMPP failure says what it is and what to check, in the log and in topics check"

@@ -18,6 +18,7 @@
 
 #include "engine/adapter.h"
 #include "engine/config.h"
+#include "engine/emit.h"
 #include "engine/emit_pool.h"
 #include "engine/pipeline.h"
 #include "engine/spool.h"
@@ -261,6 +262,42 @@ static void test_backpressure_then_stop(void **state)
 	assert_int_equal(spooled(fx, nums, 256), put_n);
 }
 
+/* [spool] batch bounds what an input stages before it commits (the file drop commits a big
+ * file in slices of it): an emitter's batch is full at exactly `batch` staged records. */
+static void test_batch_full_at_batch(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_emitter_opts opts = { .max_syslog = 2048 };
+	struct gg_emitter *e = NULL;
+	struct gg_error err = { 0 };
+	int nums[16];
+
+	fixture_open(fx, 8, 1000000);
+	if (gg_emitter_new(&fx->input, &opts, &e, &err) != 0)
+		fail_msg("gg_emitter_new: %s", err.msg);
+	assert_int_equal(gg_batch_begin(e, 1, &err), 0);
+	for (int i = 0; i < 8; i++) {
+		char msg[128], origin[32];
+		struct gg_record rec = { .kind = GG_RECORD_SYSLOG, .origin = origin,
+					 .peer = "192.0.2.7:514", .bytes = msg };
+		enum gg_emit_outcome outcome;
+
+		assert_false(gg_batch_full(e));
+		snprintf(origin, sizeof(origin), "192.0.2.7:514:%d", i);
+		snprintf(msg, sizeof(msg), "<13>1 2026-12-06T10:00:00Z host.example app - - - "
+			 "pool-msg-%06d-end", i);
+		rec.len = strlen(msg);
+		assert_int_equal(gg_emit(e, &rec, &outcome, &err), 0);
+		assert_int_equal(outcome, GG_EMIT_STAGED);
+	}
+	assert_int_equal(gg_batch_staged(e), 8);
+	assert_true(gg_batch_full(e));
+	assert_int_equal(gg_batch_commit(e, &err), 0);
+	assert_false(gg_batch_full(e));
+	gg_emitter_free(e);
+	assert_int_equal(spooled(fx, nums, 16), 8);
+}
+
 static void test_bad_worker_count(void **state)
 {
 	struct fixture *fx = *state;
@@ -284,6 +321,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backpressure_then_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_full_at_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_worker_count, setup, teardown),
 	};
 
