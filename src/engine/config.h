@@ -136,6 +136,9 @@ int gg_parse_bool(const char *s, int *out);
 /* What a row accepts, for messages and help: "1..65535", "4k..64M", "udp, tcp, tls",
  * "yes or no"; "" for free text. */
 void gg_option_accepts(const struct gg_option *opt, char *buf, size_t size);
+/* The first option whose value differs between two structs the table fills, or NULL. */
+const struct gg_option *gg_options_differ(const struct gg_option *table, const void *a,
+					  const void *b);
 /* The row of key, or NULL. */
 const struct gg_option *gg_option_find(const struct gg_option *table, const char *key);
 /* The closest key of up to two tables (did you mean...), or NULL when none is close. */

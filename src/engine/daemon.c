@@ -61,6 +61,84 @@ static void daemon_reload_mappings(struct gg_input *inputs, size_t n_inputs)
 	}
 }
 
+/* Says what in the file differs from the running configuration: those changes wait for a
+ * restart (only mappings are reloaded in place). */
+static void daemon_report_changes(const struct gg_config *run, const struct gg_config *fresh)
+{
+	static const struct {
+		const char *section;
+		const struct gg_option *table;
+		size_t offset;
+	} sections[] = {
+		{ "gridgate", gg_global_options, offsetof(struct gg_config, global) },
+		{ "spool", gg_spool_options, offsetof(struct gg_config, spool) },
+		{ "xmpp", gg_xmpp_options, offsetof(struct gg_config, xmpp) },
+	};
+	const struct gg_option *o;
+	size_t changed = 0;
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		o = gg_options_differ(sections[i].table, (const char *)run + sections[i].offset,
+				      (const char *)fresh + sections[i].offset);
+		if (o != NULL) {
+			changed++;
+			gg_log_warnx("SIGHUP: [%s] %s changed: it takes effect at the next restart",
+				     sections[i].section, o->key);
+		}
+	}
+	for (size_t i = 0; i < fresh->n_inputs; i++) {
+		const struct gg_input_conf *in = &fresh->inputs[i], *was = NULL;
+
+		for (size_t j = 0; j < run->n_inputs; j++)
+			if (run->inputs[j].adapter == in->adapter &&
+			    strcmp(run->inputs[j].name, in->name) == 0)
+				was = &run->inputs[j];
+		if (was == NULL) {
+			changed++;
+			gg_log_warnx("SIGHUP: [%s:%s] is new: it starts at the next restart",
+				     in->adapter->name, in->name);
+		} else if ((o = gg_options_differ(in->adapter->options, was->conf, in->conf)) !=
+				   NULL ||
+			   (o = gg_options_differ(gg_input_common_options, &was->common,
+						  &in->common)) != NULL) {
+			changed++;
+			gg_log_warnx("SIGHUP: [%s:%s] %s changed: it takes effect at the next restart",
+				     in->adapter->name, in->name, o->key);
+		}
+	}
+	for (size_t j = 0; j < run->n_inputs; j++) {
+		int kept = 0;
+
+		for (size_t i = 0; i < fresh->n_inputs; i++)
+			kept |= run->inputs[j].adapter == fresh->inputs[i].adapter &&
+				strcmp(run->inputs[j].name, fresh->inputs[i].name) == 0;
+		if (!kept) {
+			changed++;
+			gg_log_warnx("SIGHUP: [%s:%s] is gone from the file: it stops at the next "
+				     "restart", run->inputs[j].adapter->name, run->inputs[j].name);
+		}
+	}
+	if (changed == 0)
+		gg_log_info("SIGHUP: %s unchanged apart from mappings", fresh->path);
+}
+
+/* SIGHUP: the configuration file is read and checked whole; a bad one is refused with
+ * file:line and the running one stays. Mappings are reloaded in place; other changes are
+ * named and wait for a restart. */
+static void daemon_reload(const struct gg_config *cfg, struct gg_input *inputs, size_t n_inputs)
+{
+	struct gg_config *fresh = NULL;
+	struct gg_error err;
+
+	if (gg_config_load(cfg->path, &fresh, &err) != 0) {
+		gg_log_warnx("SIGHUP: %s; the running configuration stays", err.msg);
+		return;
+	}
+	daemon_report_changes(cfg, fresh);
+	gg_config_free(fresh);
+	daemon_reload_mappings(inputs, n_inputs);
+}
+
 /* Started as root with `user` set: the state directory and spool files go to that user, then
  * the whole process becomes it. What was opened stays open; nothing has been read yet. */
 static int daemon_drop_privileges(const struct gg_config *cfg, struct gg_error *err)
@@ -171,7 +249,7 @@ int gg_daemon_run(const struct gg_config *cfg)
 			break;
 		}
 		if (sig == SIGHUP)
-			daemon_reload_mappings(inputs, started);
+			daemon_reload(cfg, inputs, started);
 		if (sig == SIGUSR1 || sig < 0)
 			daemon_log_counters(pipeline, spool, inputs, started);
 	}

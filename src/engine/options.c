@@ -286,6 +286,34 @@ int gg_options_apply_defaults(const struct gg_option *table, void *base, struct 
 	return 0;
 }
 
+const struct gg_option *gg_options_differ(const struct gg_option *table, const void *a,
+					  const void *b)
+{
+	for (; table->key != NULL; table++) {
+		const char *pa = (const char *)a + table->offset, *pb = (const char *)b + table->offset;
+		int same;
+
+		switch (table->type) {
+		case GG_OPT_STRING: {
+			const char *sa = *(char *const *)pa, *sb = *(char *const *)pb;
+
+			same = (sa == NULL && sb == NULL) ||
+			       (sa != NULL && sb != NULL && strcmp(sa, sb) == 0);
+			break;
+		}
+		case GG_OPT_BOOL:
+			same = *(const int *)pa == *(const int *)pb;
+			break;
+		default:
+			same = *(const int64_t *)pa == *(const int64_t *)pb;
+			break;
+		}
+		if (!same)
+			return table;
+	}
+	return NULL;
+}
+
 void gg_options_free(const struct gg_option *table, void *base)
 {
 	if (base == NULL)
