@@ -148,7 +148,7 @@ static void test_publish_keeps_line_order_not_id_order(void **state)
 	struct gg_spool_row got[8];
 	struct gg_error err;
 	int64_t removed;
-	char lines[6][8];
+	char lines[6][16];
 
 	assert_int_equal(gg_spool_stage_init(fx->sp, "in", &removed, &err), 0);
 	for (int i = 0; i < 6; i++) {
