@@ -212,13 +212,7 @@ int gg_ingest_wait_room(struct gg_ingest *ing)
 
 int64_t gg_ingest_room(struct gg_ingest *ing)
 {
-	int64_t max = ing->pipeline->cfg->spool.max_pending, pending = 0;
-
-	if (max <= 0)
-		return INT64_MAX;
-	if (gg_spool_pending_count(ing->spool, &pending) != 0)
-		return 0;
-	return pending < max ? max - pending : 0;
+	return gg_spool_room(ing->spool);
 }
 
 size_t gg_ingest_staged(const struct gg_ingest *ing)

@@ -69,8 +69,7 @@ int gg_ingest_new(struct gg_pipeline *p, const char *input_name, struct gg_inges
 void gg_ingest_free(struct gg_ingest *ing);
 /* Blocks while the spool is full (backpressure). Returns -ECANCELED when stopping. */
 int gg_ingest_wait_room(struct gg_ingest *ing);
-/* Records the spool takes before max_pending (INT64_MAX without a bound; 0 when the count
- * cannot be read: hold back rather than accept what may not be kept). */
+/* Records the spool takes before max_pending (gg_spool_room of this ingest's handle). */
 int64_t gg_ingest_room(struct gg_ingest *ing);
 /* Starts a batch (drops anything staged and not committed). */
 int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err);

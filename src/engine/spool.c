@@ -848,25 +848,30 @@ int gg_spool_pending_count(struct gg_spool *sp, int64_t *out)
  * this one's put or begin: with a check before every put, the bound goes over by at most one
  * record per other writing handle. The bound is on the deepest output's queue: a stalled
  * output holds the inputs back rather than let the spool grow without end. */
-int gg_spool_is_full(struct gg_spool *sp)
+int64_t gg_spool_room(struct gg_spool *sp)
 {
 	int64_t n = 0;
 	int rc;
 
 	if (sp->max_pending <= 0)
-		return 0;
+		return INT64_MAX;
 	rc = spool_count(sp, ST_COUNT_ANY, NULL, GG_SPOOL_PENDING, &n);
 	if (rc != SQLITE_OK) {
 		/* No err parameter here, so this is where it is logged; once per failure run.
-		 * Claiming full holds inputs back instead of accepting what may not be kept. */
+		 * No room holds inputs back instead of accepting what may not be kept. */
 		if (!sp->count_warned)
 			gg_log_warnx("spool %s: pending count: %s; holding inputs back", sp->path,
 				     sqlite3_errmsg(sp->db));
 		sp->count_warned = 1;
-		return 1;
+		return 0;
 	}
 	sp->count_warned = 0;
-	return n >= sp->max_pending;
+	return n < sp->max_pending ? sp->max_pending - n : 0;
+}
+
+int gg_spool_is_full(struct gg_spool *sp)
+{
+	return gg_spool_room(sp) == 0;
 }
 
 /* Per output: its counts and the creation time of its oldest pending record. */

@@ -95,7 +95,10 @@ int gg_spool_pending_count(struct gg_spool *sp, int64_t *out);
 /* This handle's PRAGMA synchronous: 1 NORMAL, 2 FULL (what synchronous_full asked for), or a
  * negative error. For tests and diagnostics. */
 int gg_spool_synchronous(struct gg_spool *sp);
-/* 1 when pending records reached max_pending (inputs must wait), else 0. */
+/* Records the deepest output's queue takes before max_pending (INT64_MAX without a bound; 0
+ * when the count cannot be read: hold back rather than accept what may not be kept). */
+int64_t gg_spool_room(struct gg_spool *sp);
+/* 1 when there is no room (inputs must wait), else 0. */
 int gg_spool_is_full(struct gg_spool *sp);
 int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_error *err);
 /* The same, and fn (may be NULL) once per output with its own counts and oldest pending. */
