@@ -1,6 +1,5 @@
 /* test_spool.c: the spool's promises: order, idempotent puts, group commit, backpressure,
  * durability across a restart and a SIGKILL, and two writer threads without SQLITE_BUSY. */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,14 +20,14 @@
 #include "engine/config.h"
 #include "engine/pipeline.h"
 #include "engine/spool.h"
+#include "test_dir.h"
 
 #define THREAD_ROWS 5000
 #define THREAD_BATCH 100
 #define PRUNE_ROWS 2500
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	struct gg_test_dir tmp;
 };
 
 static int setup(void **state)
@@ -37,12 +36,10 @@ static int setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/gg-spool-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL) {
+	if (gg_test_dir_make(&fx->tmp, "spool") != 0) {
 		free(fx);
 		return -1;
 	}
-	snprintf(fx->path, sizeof(fx->path), "%s/spool.db", fx->dir);
 	*state = fx;
 	return 0;
 }
@@ -51,23 +48,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	struct dirent *de;
-	char path[512];
-	DIR *d = opendir(fx->dir);
-	int ret = 0;
+	int ret = gg_test_dir_remove(&fx->tmp);
 
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", fx->dir, de->d_name);
-			if (unlink(path) != 0)
-				ret = -1;
-		}
-		closedir(d);
-	}
-	if (rmdir(fx->dir) != 0)
-		ret = -1;
 	free(fx);
 	return ret;
 }
@@ -76,7 +58,7 @@ static struct gg_spool *open_spool_sync(const struct fixture *fx, int64_t max_pe
 				       int synchronous_full)
 {
 	struct gg_spool_options opts = {
-		.path = fx->path,
+		.path = fx->tmp.path,
 		.synchronous_full = synchronous_full,
 		.max_pending = max_pending,
 		.busy_timeout_ms = 5000,
@@ -132,7 +114,7 @@ static void raw_exec(const struct fixture *fx, const char *sql)
 {
 	sqlite3 *db = NULL;
 
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->tmp.path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
@@ -144,7 +126,7 @@ static int64_t raw_int(const struct fixture *fx, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v;
 
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->tmp.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int64(st, 0);
@@ -483,12 +465,12 @@ static int pipeline_spool_synchronous(const struct fixture *fx, const char *valu
 	int level;
 
 	assert_non_null(schemas);
-	snprintf(conf, sizeof(conf), "%s/gridgate.conf", fx->dir);
+	snprintf(conf, sizeof(conf), "%s/gridgate.conf", fx->tmp.dir);
 	snprintf(text, sizeof(text),
 		 "[gridgate]\nstate_dir = %s\nschema_dir = %s\n"
 		 "[spool]\npath = %s\nsynchronous_full = %s\n"
 		 "[xmpp]\njid = gateway@example.org\npassword = secret\n",
-		 fx->dir, schemas, fx->path, value);
+		 fx->tmp.dir, schemas, fx->tmp.path, value);
 	f = fopen(conf, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -568,7 +550,7 @@ static void test_two_writer_threads(void **state)
 	/* Both threads open a fresh file at the same moment: creating the schema races too. */
 	for (int t = 0; t < 2; t++) {
 		memset(&w[t], 0, sizeof(w[t]));
-		w[t].path = fx->path;
+		w[t].path = fx->tmp.path;
 		w[t].tid = t;
 		assert_int_equal(pthread_create(&th[t], NULL, writer_main, &w[t]), 0);
 	}
@@ -617,7 +599,7 @@ static void test_killed_writer(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct gg_spool_options opts = { .path = fx->path, .synchronous_full = 0 };
+		struct gg_spool_options opts = { .path = fx->tmp.path, .synchronous_full = 0 };
 		struct gg_spool *csp = NULL;
 		struct gg_error err = { 0 };
 		char id[32];
@@ -798,7 +780,7 @@ static void test_binary_payload(void **state)
 static void test_newer_schema_refused(void **state)
 {
 	struct fixture *fx = *state;
-	struct gg_spool_options opts = { .path = fx->path };
+	struct gg_spool_options opts = { .path = fx->tmp.path };
 	struct gg_spool *sp = open_spool(fx, 0);
 	struct gg_error err = { 0 };
 
@@ -809,7 +791,7 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(gg_spool_open(&opts, &sp, &err), -EPROTO);
 	assert_null(sp);
 	assert_non_null(strstr(err.msg, "schema version 99 is newer"));
-	assert_non_null(strstr(err.msg, fx->path));
+	assert_non_null(strstr(err.msg, fx->tmp.path));
 	/* refused without being touched */
 	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records"), 1);
 }
@@ -817,10 +799,10 @@ static void test_newer_schema_refused(void **state)
 static void test_not_a_database(void **state)
 {
 	struct fixture *fx = *state;
-	struct gg_spool_options opts = { .path = fx->path };
+	struct gg_spool_options opts = { .path = fx->tmp.path };
 	struct gg_spool *sp = NULL;
 	struct gg_error err = { 0 };
-	FILE *f = fopen(fx->path, "w");
+	FILE *f = fopen(fx->tmp.path, "w");
 
 	assert_non_null(f);
 	for (int i = 0; i < 512; i++)

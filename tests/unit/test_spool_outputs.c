@@ -16,10 +16,10 @@
 #include <sqlite3.h>
 
 #include "engine/spool.h"
+#include "test_dir.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	struct gg_test_dir tmp;
 };
 
 static int setup(void **state)
@@ -28,12 +28,10 @@ static int setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/gg-spool-out-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL) {
+	if (gg_test_dir_make(&fx->tmp, "spool-out") != 0) {
 		free(fx);
 		return -1;
 	}
-	snprintf(fx->path, sizeof(fx->path), "%s/spool.db", fx->dir);
 	*state = fx;
 	return 0;
 }
@@ -41,16 +39,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char path[256];
+	int ret = gg_test_dir_remove(&fx->tmp);
 
-	for (const char *suffix = ""; suffix != NULL;
-	     suffix = suffix[0] == '\0' ? "-wal" : suffix[1] == 'w' ? "-shm" : NULL) {
-		snprintf(path, sizeof(path), "%s%s", fx->path, suffix);
-		unlink(path);
-	}
-	rmdir(fx->dir);
 	free(fx);
-	return 0;
+	return ret;
 }
 
 static const char *const both[] = { "grid", "https" };
@@ -58,7 +50,7 @@ static const char *const both[] = { "grid", "https" };
 /* A handle that puts to both outputs and fetches and marks as output. */
 static struct gg_spool *open_as(const struct fixture *fx, const char *output)
 {
-	struct gg_spool_options opts = { .path = fx->path, .output = output, .outputs = both,
+	struct gg_spool_options opts = { .path = fx->tmp.path, .output = output, .outputs = both,
 					 .n_outputs = 2, .busy_timeout_ms = 5000 };
 	struct gg_spool *sp = NULL;
 	struct gg_error err = { 0 };
@@ -84,7 +76,7 @@ static int64_t raw_int(const struct fixture *fx, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v;
 
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->tmp.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int64(st, 0);
@@ -234,7 +226,7 @@ static void test_prune_keeps_old_pending(void **state)
 	gg_spool_rows_free(rows, 1);
 	assert_int_equal(gg_spool_mark_done(grid, &seq, 1, &err), 0);
 	/* both deliveries two hours old: grid's done then, https's pending since */
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->tmp.path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	assert_int_equal(sqlite3_exec(db, "UPDATE deliveries SET updated = updated - 7200", NULL,
 				      NULL, NULL), SQLITE_OK);
@@ -297,7 +289,7 @@ static void refused(void *arg, const struct gg_spool_failed *row)
 static void test_schema_1_upgraded(void **state)
 {
 	struct fixture *fx = *state;
-	struct gg_spool_options opts = { .path = fx->path, .busy_timeout_ms = 5000 };
+	struct gg_spool_options opts = { .path = fx->tmp.path, .busy_timeout_ms = 5000 };
 	struct gg_spool *sp = NULL;
 	struct gg_spool_stats st;
 	struct gg_spool_row rows[4];
@@ -305,7 +297,7 @@ static void test_schema_1_upgraded(void **state)
 	sqlite3 *db = NULL;
 	int n = 0;
 
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->tmp.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, schema_1, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 

@@ -16,10 +16,10 @@
 #include <sqlite3.h>
 
 #include "engine/spool.h"
+#include "test_dir.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	struct gg_test_dir tmp;
 	struct gg_spool *sp;
 };
 
@@ -31,13 +31,11 @@ static int setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/gg-spool-q-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL) {
+	if (gg_test_dir_make(&fx->tmp, "spool-q") != 0) {
 		free(fx);
 		return -1;
 	}
-	snprintf(fx->path, sizeof(fx->path), "%s/spool.db", fx->dir);
-	opts.path = fx->path;
+	opts.path = fx->tmp.path;
 	if (gg_spool_open(&opts, &fx->sp, &err) != 0) {
 		fprintf(stderr, "open: %s\n", err.msg);
 		return -1;
@@ -49,17 +47,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char path[256];
+	int ret;
 
 	gg_spool_close(fx->sp);
-	for (const char *suffix = ""; suffix != NULL;
-	     suffix = suffix[0] == '\0' ? "-wal" : suffix[1] == 'w' ? "-shm" : NULL) {
-		snprintf(path, sizeof(path), "%s%s", fx->path, suffix);
-		unlink(path);
-	}
-	rmdir(fx->dir);
+	ret = gg_test_dir_remove(&fx->tmp);
 	free(fx);
-	return 0;
+	return ret;
 }
 
 #define ID_A "0123456789abcdef0123456789abcdef"
@@ -91,7 +84,7 @@ static void age_rows(const struct fixture *fx, const char *where, int64_t second
 
 	snprintf(sql, sizeof(sql), "UPDATE quarantine SET created = created - %lld WHERE %s",
 		 (long long)seconds, where);
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->tmp.path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);

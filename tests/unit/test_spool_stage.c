@@ -1,6 +1,5 @@
 /* test_spool_stage.c: the spool's file staging: staged rows stay out of the queue until they
  * are published, all at once and in order; a dropped or abandoned file leaves nothing behind. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,16 +13,16 @@
 #include <cmocka.h>
 
 #include "engine/spool.h"
+#include "test_dir.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	struct gg_test_dir tmp;
 	struct gg_spool *sp;
 };
 
 static struct gg_spool *open_spool(const struct fixture *fx)
 {
-	struct gg_spool_options opts = { .path = fx->path };
+	struct gg_spool_options opts = { .path = fx->tmp.path };
 	struct gg_spool *sp = NULL;
 	struct gg_error err;
 
@@ -37,12 +36,10 @@ static int setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/gg-stage-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL) {
+	if (gg_test_dir_make(&fx->tmp, "stage") != 0) {
 		free(fx);
 		return -1;
 	}
-	snprintf(fx->path, sizeof(fx->path), "%s/spool.db", fx->dir);
 	fx->sp = open_spool(fx);
 	*state = fx;
 	return 0;
@@ -51,23 +48,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	struct dirent *de;
-	char path[512];
-	DIR *d;
+	int ret;
 
 	gg_spool_close(fx->sp);
-	if ((d = opendir(fx->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", fx->dir, de->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(fx->dir);
+	ret = gg_test_dir_remove(&fx->tmp);
 	free(fx);
-	return 0;
+	return ret;
 }
 
 /* Stages rows PREFIX-0 .. PREFIX-(n-1) of file in one transaction. */
