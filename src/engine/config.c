@@ -128,14 +128,20 @@ const struct gg_option gg_input_common_options[] = {
 
 const struct gg_config_section gg_config_sections[] = {
 	{ "gridgate", "global settings: state, schemas, document limits, mappings, logging",
-	  gg_global_options },
-	{ "spool", "the SQLite spool every record passes through", gg_spool_options },
+	  gg_global_options, offsetof(struct gg_config, global) },
+	{ "spool", "the SQLite spool every record passes through", gg_spool_options,
+	  offsetof(struct gg_config, spool) },
 	{ "xmpp", "the session to the XMPP-Grid controller and the topic gridgate publishes to",
-	  gg_xmpp_options },
+	  gg_xmpp_options, offsetof(struct gg_config, xmpp) },
 	{ "input", "options every input section ([KIND:NAME]) takes, whatever its kind",
-	  gg_input_common_options },
-	{ NULL, NULL, NULL },
+	  gg_input_common_options, GG_SECTION_PER_INPUT },
+	{ NULL, NULL, NULL, 0 },
 };
+
+void *gg_config_section_base(const struct gg_config *cfg, const struct gg_config_section *s)
+{
+	return s->offset == GG_SECTION_PER_INPUT ? NULL : (char *)cfg + s->offset;
+}
 
 struct config_loader {
 	struct gg_config *cfg;
@@ -404,16 +410,14 @@ static void config_tables(struct gg_config *cfg, const char *section,
 
 	*common = NULL;
 	*common_base = NULL;
-	if (strcmp(section, "gridgate") == 0) {
-		*own = gg_global_options;
-		*own_base = &cfg->global;
-	} else if (strcmp(section, "spool") == 0) {
-		*own = gg_spool_options;
-		*own_base = &cfg->spool;
-	} else if (strcmp(section, "xmpp") == 0) {
-		*own = gg_xmpp_options;
-		*own_base = &cfg->xmpp;
-	} else if ((in = config_input(cfg, section)) != NULL) {
+	for (const struct gg_config_section *s = gg_config_sections; s->name != NULL; s++) {
+		if (s->offset != GG_SECTION_PER_INPUT && strcmp(section, s->name) == 0) {
+			*own = s->options;
+			*own_base = gg_config_section_base(cfg, s);
+			return;
+		}
+	}
+	if ((in = config_input(cfg, section)) != NULL) {
 		*common = gg_input_common_options;
 		*common_base = &in->common;
 		*own = in->adapter->options;
@@ -662,10 +666,11 @@ int gg_config_load(const char *path, struct gg_config **out, struct gg_error *er
 		r = gg_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((r = gg_options_apply_defaults(gg_global_options, &cfg->global, err)) != 0 ||
-	    (r = gg_options_apply_defaults(gg_spool_options, &cfg->spool, err)) != 0 ||
-	    (r = gg_options_apply_defaults(gg_xmpp_options, &cfg->xmpp, err)) != 0)
-		goto fail;
+	for (const struct gg_config_section *s = gg_config_sections; s->name != NULL; s++)
+		if (s->offset != GG_SECTION_PER_INPUT &&
+		    (r = gg_options_apply_defaults(s->options, gg_config_section_base(cfg, s),
+						   err)) != 0)
+			goto fail;
 	gg_error_clear(err);
 	ld.fp = fopen(path, "re");
 	if (ld.fp == NULL) {
@@ -709,9 +714,9 @@ void gg_config_free(struct gg_config *cfg)
 		return;
 	if (cfg->xmpp.password != NULL)
 		explicit_bzero(cfg->xmpp.password, strlen(cfg->xmpp.password));
-	gg_options_free(gg_global_options, &cfg->global);
-	gg_options_free(gg_spool_options, &cfg->spool);
-	gg_options_free(gg_xmpp_options, &cfg->xmpp);
+	for (const struct gg_config_section *s = gg_config_sections; s->name != NULL; s++)
+		if (s->offset != GG_SECTION_PER_INPUT)
+			gg_options_free(s->options, gg_config_section_base(cfg, s));
 	free(cfg->xmpp.domain);
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		gg_options_free(cfg->inputs[i].adapter->options, cfg->inputs[i].conf);

@@ -104,8 +104,14 @@ struct gg_config_section {
 	const char *name;
 	const char *desc;
 	const struct gg_option *options;
+	/* Where its struct is in struct gg_config; GG_SECTION_PER_INPUT for the options every
+	 * [KIND:NAME] input takes, whose struct is each input's. */
+	ptrdiff_t offset;
 };
+#define GG_SECTION_PER_INPUT ((ptrdiff_t)-1)
 extern const struct gg_config_section gg_config_sections[];
+/* The struct of cfg a section with a fixed place fills, NULL for the per-input row. */
+void *gg_config_section_base(const struct gg_config *cfg, const struct gg_config_section *s);
 
 extern const struct gg_option gg_global_options[];
 extern const struct gg_option gg_spool_options[];

@@ -65,25 +65,18 @@ static void daemon_reload_mappings(struct gg_input *inputs, size_t n_inputs)
  * restart (only mappings are reloaded in place). */
 static void daemon_report_changes(const struct gg_config *run, const struct gg_config *fresh)
 {
-	static const struct {
-		const char *section;
-		const struct gg_option *table;
-		size_t offset;
-	} sections[] = {
-		{ "gridgate", gg_global_options, offsetof(struct gg_config, global) },
-		{ "spool", gg_spool_options, offsetof(struct gg_config, spool) },
-		{ "xmpp", gg_xmpp_options, offsetof(struct gg_config, xmpp) },
-	};
 	const struct gg_option *o;
 	size_t changed = 0;
 
-	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-		o = gg_options_differ(sections[i].table, (const char *)run + sections[i].offset,
-				      (const char *)fresh + sections[i].offset);
+	for (const struct gg_config_section *s = gg_config_sections; s->name != NULL; s++) {
+		if (s->offset == GG_SECTION_PER_INPUT)
+			continue; /* compared input by input below */
+		o = gg_options_differ(s->options, gg_config_section_base(run, s),
+				      gg_config_section_base(fresh, s));
 		if (o != NULL) {
 			changed++;
 			gg_log_warnx("SIGHUP: [%s] %s changed: it takes effect at the next restart",
-				     sections[i].section, o->key);
+				     s->name, o->key);
 		}
 	}
 	for (size_t i = 0; i < fresh->n_inputs; i++) {
