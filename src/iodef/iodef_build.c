@@ -1,6 +1,8 @@
 /* iodef_build.c: shared IODEF tree-building helpers (see iodef_build.h). */
 #include "iodef/iodef_build.h"
 
+#include <string.h>
+
 #include "iodef/iodef.h"
 
 xmlNodePtr gg_iodef_add(struct gg_iodef_builder *b, xmlNodePtr parent, const char *name,
@@ -66,6 +68,18 @@ size_t gg_xml_text_prefix(const void *text, size_t len)
 		i += n;
 	}
 	return len;
+}
+
+int gg_xml_in_ns(xmlNodePtr node, const char *href)
+{
+	return node != NULL && node->ns != NULL && node->ns->href != NULL &&
+	       strcmp((const char *)node->ns->href, href) == 0;
+}
+
+int gg_xml_is_element(xmlNodePtr node, const char *href, const char *name)
+{
+	return node != NULL && node->type == XML_ELEMENT_NODE && gg_xml_in_ns(node, href) &&
+	       strcmp((const char *)node->name, name) == 0;
 }
 
 xmlNodePtr gg_iodef_root(struct gg_iodef_builder *b)

@@ -23,6 +23,10 @@ struct gg_iodef_defaults;
 void gg_iodef_creator(struct gg_iodef_builder *b, xmlNodePtr incident,
 		      const struct gg_iodef_defaults *defaults);
 
+/* True when node is in namespace href; when it is the element name in namespace href. */
+int gg_xml_in_ns(xmlNodePtr node, const char *href);
+int gg_xml_is_element(xmlNodePtr node, const char *href, const char *name);
+
 /* Adds <name>text</name> (text escaped; NULL for an empty element) in the builder's namespace. */
 xmlNodePtr gg_iodef_add(struct gg_iodef_builder *b, xmlNodePtr parent, const char *name,
 			const char *text);

@@ -13,13 +13,6 @@
 #include "iodef/iodef_build.h"
 #include "iodef/xmlsafe.h"
 
-static int is_iodef(xmlNodePtr n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-	       strcmp((const char *)n->ns->href, GG_IODEF2_NS) == 0 &&
-	       strcmp((const char *)n->name, name) == 0;
-}
-
 /* The longest prefix of the UTF-8 text s (len bytes) of at most max bytes that ends on a
  * character boundary. */
 static size_t utf8_cut(const char *s, size_t len, size_t max)
@@ -154,7 +147,7 @@ static int cut_tree(struct gg_iodef_builder *b, xmlNodePtr n, const struct gg_fi
 	int cut = 0;
 
 	for (; n != NULL; n = n->next) {
-		if (is_iodef(n, "RecordItem"))
+		if (gg_xml_is_element(n, GG_IODEF2_NS, "RecordItem"))
 			cut |= cut_record_item(b, n, lim->max_record_item);
 		else if (n->type == XML_TEXT_NODE)
 			cut |= cut_text(b, n, lim->max_text);

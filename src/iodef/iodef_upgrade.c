@@ -1,6 +1,7 @@
 /* iodef_upgrade.c: rewrites an IODEF 1.0 (RFC 5070) document into IODEF 2.0 (RFC 7970) on a
  * copy; docs/iodef-upgrade.md lists every change, why, and where meaning is kept. */
 #include "iodef/iodef.h"
+#include "iodef/iodef_build.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,29 +44,17 @@ static const struct {
 	{ "social-engineering", NULL },
 };
 
-static int is_ns(xmlNodePtr node, const char *href)
-{
-	return node != NULL && node->ns != NULL && node->ns->href != NULL &&
-	       strcmp((const char *)node->ns->href, href) == 0;
-}
-
-static int is_el(xmlNodePtr node, const char *href, const char *name)
-{
-	return node != NULL && node->type == XML_ELEMENT_NODE && is_ns(node, href) &&
-	       strcmp((const char *)node->name, name) == 0;
-}
-
 /* AdditionalData and RecordItem are ExtensionType: their content is the sender's data in
  * whatever namespace it chose, never IODEF structure to rewrite. */
 static int is_extension(xmlNodePtr node, const char *href)
 {
-	return is_el(node, href, "AdditionalData") || is_el(node, href, "RecordItem");
+	return gg_xml_is_element(node, href, "AdditionalData") || gg_xml_is_element(node, href, "RecordItem");
 }
 
 static xmlNodePtr child_el(xmlNodePtr parent, const char *name)
 {
 	for (xmlNodePtr c = parent->children; c != NULL; c = c->next)
-		if (is_el(c, GG_IODEF2_NS, name))
+		if (gg_xml_is_element(c, GG_IODEF2_NS, name))
 			return c;
 	return NULL;
 }
@@ -274,7 +263,7 @@ static void retarget_v1(struct upgrade *u, xmlNodePtr ext, xmlNodePtr node, xmlN
 static void protect_extensions(struct upgrade *u, xmlNodePtr node)
 {
 	for (; node != NULL; node = node->next) {
-		if (node->type != XML_ELEMENT_NODE || !is_ns(node, GG_IODEF1_NS))
+		if (node->type != XML_ELEMENT_NODE || !gg_xml_in_ns(node, GG_IODEF1_NS))
 			continue;
 		if (is_extension(node, GG_IODEF1_NS)) {
 			xmlNsPtr keep = NULL;
@@ -441,9 +430,9 @@ static void up_method(struct upgrade *u, xmlNodePtr el)
 
 	for (xmlNodePtr c = el->children; c != NULL; c = next) {
 		next = c->next;
-		if (first_desc == NULL && is_el(c, GG_IODEF2_NS, "Description"))
+		if (first_desc == NULL && gg_xml_is_element(c, GG_IODEF2_NS, "Description"))
 			first_desc = c;
-		else if (first_desc != NULL && is_el(c, GG_IODEF2_NS, "Reference")) {
+		else if (first_desc != NULL && gg_xml_is_element(c, GG_IODEF2_NS, "Reference")) {
 			xmlUnlinkNode(c);
 			xmlAddPrevSibling(first_desc, c);
 		}
@@ -486,7 +475,7 @@ static void up_node(struct upgrade *u, xmlNodePtr el)
 	xmlChar *when = NULL;
 	int domains = 0;
 
-	if (system == NULL || !is_el(system, GG_IODEF2_NS, "System"))
+	if (system == NULL || !gg_xml_is_element(system, GG_IODEF2_NS, "System"))
 		return;
 	if (dt != NULL) {
 		when = xmlNodeGetContent(dt);
@@ -495,7 +484,7 @@ static void up_node(struct upgrade *u, xmlNodePtr el)
 	}
 	for (xmlNodePtr c = el->children; c != NULL; c = next) {
 		next = c->next;
-		if (is_el(c, GG_IODEF2_NS, "NodeName")) {
+		if (gg_xml_is_element(c, GG_IODEF2_NS, "NodeName")) {
 			xmlChar *name = xmlNodeGetContent(c);
 			xmlNodePtr dd = insert_before(u, c, new_el(u, el, "DomainData", NULL));
 
@@ -508,7 +497,7 @@ static void up_node(struct upgrade *u, xmlNodePtr el)
 			xmlFree(name);
 			xmlUnlinkNode(c);
 			xmlFreeNode(c);
-		} else if (is_el(c, GG_IODEF2_NS, "NodeRole")) {
+		} else if (gg_xml_is_element(c, GG_IODEF2_NS, "NodeRole")) {
 			xmlUnlinkNode(c);
 			/* Its namespace may be declared on Node, which is not in scope under
 			 * System (the same problem new_el avoids). */
@@ -653,7 +642,7 @@ static void walk(struct upgrade *u, xmlNodePtr el)
 	if (u->oom || is_extension(el, GG_IODEF2_NS))
 		return;
 	for (xmlNodePtr c = el->children; c != NULL && !u->oom; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && is_ns(c, GG_IODEF2_NS))
+		if (c->type == XML_ELEMENT_NODE && gg_xml_in_ns(c, GG_IODEF2_NS))
 			walk(u, c);
 }
 
