@@ -149,8 +149,20 @@ struct syslog_in {
 };
 
 /* Numbers the messages of this process: with the peer it makes each message's origin, so
- * two identical lines from one sender are two records, not a replay. */
+ * two identical lines from one sender are two records, not a replay. It starts at the time
+ * the first input opened, in nanoseconds: a sender meeting the next run from the same port
+ * does not meet the same numbers again, since its records' ids are not checked (stream). */
 static atomic_uint_fast64_t syslog_seq;
+
+static void syslog_seq_init(void)
+{
+	uint_fast64_t unset = 0;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	atomic_compare_exchange_strong(&syslog_seq, &unset,
+				       (uint_fast64_t)now.tv_sec * 1000000000u + (uint_fast64_t)now.tv_nsec);
+}
 
 /* Splits "host:port" or "[v6]:port" into its parts (host may be empty: any address). */
 static int split_listen(const char *s, char *host, size_t host_size, char *port,
@@ -529,6 +541,7 @@ static int syslog_open(struct gg_input *in, struct gg_error *err)
 
 	if (st == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
+	syslog_seq_init();
 	st->sock_fd = -1;
 	if ((r = gg_input_thread_init(&st->thread, err)) != 0)
 		goto fail;
@@ -571,13 +584,14 @@ static int syslog_open(struct gg_input *in, struct gg_error *err)
 	}
 	if (st->tcp) {
 		struct gg_emit_pool_opts po = { .workers = (unsigned)st->conf->workers,
-						.emitter = { .max_syslog = max },
+						.emitter = { .max_syslog = max, .stream = 1 },
 						.outcome = syslog_outcome,
 						.ctx = st };
 
 		if ((r = gg_emit_pool_new(in, &po, &st->pool, err)) != 0)
 			goto fail;
-	} else if ((r = gg_emitter_new(in, &(struct gg_emitter_opts){ .max_syslog = max },
+	} else if ((r = gg_emitter_new(in, &(struct gg_emitter_opts){ .max_syslog = max,
+									.stream = 1 },
 				       &st->emitter, err)) != 0) {
 		goto fail;
 	}

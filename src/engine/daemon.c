@@ -190,6 +190,10 @@ int gg_daemon_run(const struct gg_config *cfg)
 		gg_log_warnx("spool: %s", err.msg);
 		goto out;
 	}
+	if (gg_pipeline_start_checkpoints(pipeline, &err) != 0) {
+		gg_log_warnx("spool: %s", err.msg);
+		goto out;
+	}
 	output.adapter = gg_adapter_find(GG_PLUGIN_OUTPUT, "out_grid");
 	output.name = "publisher";
 	output.conf = &cfg->xmpp;

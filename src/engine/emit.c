@@ -59,6 +59,8 @@ int gg_emitter_new(struct gg_input *in, const struct gg_emitter_opts *opts,
 	if ((r = gg_ingest_new(in->pipeline, in->name, &e->ingest, err)) != 0 ||
 	    (in->mapper != NULL && (r = gg_mapper_ctx_new(in->mapper, &e->map_ctx, err)) != 0))
 		goto fail;
+	if (opts->stream)
+		gg_ingest_set_stream_ids(e->ingest);
 	*out = e;
 	return 0;
 fail:

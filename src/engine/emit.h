@@ -48,6 +48,11 @@ enum gg_emit_outcome {
 
 struct gg_emitter_opts {
 	size_t max_syslog; /* longest syslog message the input lets through (max_message_size) */
+	/* The input reads each record once, from a stream (syslog: a sender never sends a
+	 * message again, and the ids include a per-connection count): the spool skips the
+	 * duplicate check, which only an input that can read a record twice (a file after a
+	 * crash, a retried request) needs. */
+	int stream;
 };
 
 struct gg_emitter;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "engine/spool_checkpoint.h"
 
 /* A checked record waiting for the batch's commit. */
 struct staged {
@@ -103,12 +104,18 @@ void gg_pipeline_free(struct gg_pipeline *p)
 {
 	if (p == NULL)
 		return;
+	gg_spool_checkpointer_stop(p->checkpointer);
 	gg_schema_free(p->schema);
 	if (p->wake_fd >= 0)
 		close(p->wake_fd);
 	pthread_mutex_destroy(&p->room_lock);
 	pthread_cond_destroy(&p->room_cond);
 	free(p);
+}
+
+int gg_pipeline_start_checkpoints(struct gg_pipeline *p, struct gg_error *err)
+{
+	return gg_spool_checkpointer_start(p->cfg->spool.path, &p->checkpointer, err);
 }
 
 void gg_pipeline_notify_room(struct gg_pipeline *p)
@@ -141,6 +148,7 @@ int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
 		.synchronous_full = p->cfg->spool.synchronous_full,
 		.max_pending = p->cfg->spool.max_pending,
 		.busy_timeout_ms = 10000,
+		.checkpointer = p->checkpointer,
 	};
 
 	return gg_spool_open(&opts, out, err);
@@ -179,6 +187,11 @@ void gg_ingest_free(struct gg_ingest *ing)
 	gg_spool_close(ing->spool);
 	free(ing->input_name);
 	free(ing);
+}
+
+void gg_ingest_set_stream_ids(struct gg_ingest *ing)
+{
+	gg_spool_set_stream_ids(ing->spool);
 }
 
 int gg_ingest_wait_room(struct gg_ingest *ing)

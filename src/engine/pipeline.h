@@ -46,6 +46,8 @@ struct gg_pipeline {
 	/* Inputs blocked on a full spool wait here; the publisher signals after acknowledgements. */
 	pthread_mutex_t room_lock;
 	pthread_cond_t room_cond;
+	/* The daemon's WAL checkpoints (NULL in a command-line tool: SQLite's own). */
+	struct gg_spool_checkpointer *checkpointer;
 };
 
 /* The rows of struct gg_counters. */
@@ -53,6 +55,9 @@ extern const struct gg_counter gg_core_counters[];
 
 int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struct gg_error *err);
 void gg_pipeline_free(struct gg_pipeline *p);
+/* Moves the WAL checkpoints of every spool handle opened from now on to a thread of their own
+ * (spool_checkpoint.h). The spool file must exist. */
+int gg_pipeline_start_checkpoints(struct gg_pipeline *p, struct gg_error *err);
 void gg_pipeline_notify_room(struct gg_pipeline *p);
 /* Wakes the output (new records committed, or a stop). */
 void gg_pipeline_wake_output(struct gg_pipeline *p);
@@ -67,6 +72,8 @@ struct gg_ingest;
 int gg_ingest_new(struct gg_pipeline *p, const char *input_name, struct gg_ingest **out,
 		  struct gg_error *err);
 void gg_ingest_free(struct gg_ingest *ing);
+/* The input never reads a record twice (gg_spool_set_stream_ids). */
+void gg_ingest_set_stream_ids(struct gg_ingest *ing);
 /* Blocks while the spool is full (backpressure). Returns -ECANCELED when stopping. */
 int gg_ingest_wait_room(struct gg_ingest *ing);
 /* Records the spool takes before max_pending (gg_spool_room of this ingest's handle). */

@@ -13,10 +13,11 @@
 #include <sqlite3.h>
 
 #include "base/log.h"
+#include "engine/spool_checkpoint.h"
 
 /* Bump with every schema change and teach spool_schema() the upgrade. A file written by a newer
  * gridgate is refused: guessing at a layout we do not know could lose records. */
-#define SPOOL_SCHEMA_VERSION 2
+#define SPOOL_SCHEMA_VERSION 3
 /* A zero timeout would make every lock collision between two writers a hard error. */
 #define SPOOL_BUSY_TIMEOUT_MS 5000
 #define SPOOL_ID_MAX ((int)sizeof(((struct gg_spool_row *)0)->id) - 1)
@@ -29,13 +30,33 @@
 /* The counts table's row for the quarantine (rows 0-2 were the record states of schema 1). */
 #define SPOOL_KIND_QUARANTINE 3
 
-#define SPOOL_DDL_RECORDS(name)                                                             \
+/* Schema 2's records, for the upgrade from schema 1 (which goes on to 3 after it). */
+#define SPOOL_DDL_RECORDS_2(name)                                                           \
 	"CREATE TABLE " name " ("                                                            \
-	" seq INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: it is the outputs' cursor */ \
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"                                            \
 	" id TEXT UNIQUE NOT NULL,"                                                          \
 	" source TEXT,"                                                                      \
 	" payload BLOB,"                                                                     \
 	" created INTEGER NOT NULL);"
+
+/* unique_id = 1: the record came from an input that may read it twice (a file read again
+ * after a crash, a request retried) and its id is checked against the others' (replays are
+ * recognised by id). 0: a stream's record, read once, whose id is never checked: the check is
+ * an insert at a random place of an index, which was two thirds of a syslog commit's cost. */
+#define SPOOL_DDL_RECORDS(name)                                                             \
+	"CREATE TABLE " name " ("                                                            \
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: it is the outputs' cursor */ \
+	" id TEXT NOT NULL,"                                                                 \
+	" source TEXT,"                                                                      \
+	" payload BLOB,"                                                                     \
+	" created INTEGER NOT NULL,"                                                         \
+	" unique_id INTEGER NOT NULL DEFAULT 1);"
+
+/* A record leaves with its deliveries (a trigger: foreign keys are off by default). */
+#define SPOOL_DDL_RECORDS_TAIL                                                              \
+	"CREATE UNIQUE INDEX records_id ON records(id) WHERE unique_id = 1;"                 \
+	"CREATE TRIGGER records_del AFTER DELETE ON records BEGIN"                           \
+	" DELETE FROM deliveries WHERE seq = OLD.seq; END;"
 
 /* One row per record and output; WITHOUT ROWID: the key is the row. */
 #define SPOOL_DDL_DELIVERIES                                                                \
@@ -52,8 +73,7 @@
 /* Partial indexes: an output's scan touches its pending rows only, prune done rows only.
  * Counts kept by triggers inside every writing statement: exact, cost one row lookup to read
  * (count(*) would walk an index on every backpressure check), and right whatever writes the
- * file, a retry or purge done in plain SQL included. A record leaves with its deliveries (a
- * trigger: foreign keys are off by default). */
+ * file, a retry or purge done in plain SQL included. */
 #define SPOOL_DDL_DELIVERY_TAIL                                                             \
 	"CREATE INDEX deliveries_pending ON deliveries(output, seq) WHERE state = 0;"         \
 	"CREATE INDEX deliveries_done ON deliveries(updated) WHERE state = 1;"                \
@@ -74,12 +94,11 @@
 	"  AND state = NEW.state; END;"                                                      \
 	"CREATE TRIGGER deliveries_del AFTER DELETE ON deliveries BEGIN"                     \
 	" UPDATE delivery_counts SET n = n - 1 WHERE output = OLD.output"                    \
-	"  AND state = OLD.state; END;"                                                      \
-	"CREATE TRIGGER records_del AFTER DELETE ON records BEGIN"                           \
-	" DELETE FROM deliveries WHERE seq = OLD.seq; END;"
+	"  AND state = OLD.state; END;"
 
 static const char spool_ddl[] =
 	SPOOL_DDL_RECORDS("records")
+	SPOOL_DDL_RECORDS_TAIL
 	SPOOL_DDL_DELIVERIES
 	SPOOL_DDL_DELIVERY_TAIL
 	"CREATE TABLE quarantine ("
@@ -103,7 +122,7 @@ static const char spool_ddl[] =
  * goes on from where schema 1 left it (pruned rows included), and dropping the old table takes
  * its triggers and indexes with it. */
 static const char spool_upgrade_1_2[] =
-	SPOOL_DDL_RECORDS("records_2")
+	SPOOL_DDL_RECORDS_2("records_2")
 	SPOOL_DDL_DELIVERIES
 	"INSERT INTO records_2(seq, id, source, payload, created)"
 	" SELECT seq, id, source, payload, created FROM records;"
@@ -117,8 +136,30 @@ static const char spool_upgrade_1_2[] =
 	"ALTER TABLE records_2 RENAME TO records;"
 	"DELETE FROM counts WHERE kind <> 3;"
 	SPOOL_DDL_DELIVERY_TAIL
+	"CREATE TRIGGER records_del AFTER DELETE ON records BEGIN"
+	" DELETE FROM deliveries WHERE seq = OLD.seq; END;"
 	"INSERT INTO delivery_counts(output, state, n)"
 	" SELECT output, state, count(*) FROM deliveries GROUP BY output, state;";
+
+/* Schema 3 checks ids only for the records of inputs that may read one twice: the table is
+ * rebuilt without its UNIQUE constraint (SQLite cannot drop one), every record so far keeps
+ * its id checked, and the deliveries stay as they are. */
+static const char spool_upgrade_2_3[] =
+	SPOOL_DDL_RECORDS("records_3")
+	"INSERT INTO records_3(seq, id, source, payload, created, unique_id)"
+	" SELECT seq, id, source, payload, created, 1 FROM records;"
+	"DELETE FROM sqlite_sequence WHERE name = 'records_3';"
+	"INSERT INTO sqlite_sequence(name, seq)"
+	" SELECT 'records_3', seq FROM sqlite_sequence WHERE name = 'records';"
+	"DROP TABLE records;"
+	"ALTER TABLE records_3 RENAME TO records;"
+	SPOOL_DDL_RECORDS_TAIL;
+
+/* The steps from each older schema: spool_upgrade[v] takes schema v to v + 1. */
+static const char *const spool_upgrade[] = {
+	[1] = spool_upgrade_1_2,
+	[2] = spool_upgrade_2_3,
+};
 
 enum spool_stmt {
 	ST_BEGIN,
@@ -145,8 +186,8 @@ static const char *const spool_sql[ST__N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_PUT] = "INSERT OR IGNORE INTO records(id, source, payload, created)"
-		   " VALUES (?1, ?2, ?3, ?4)",
+	[ST_PUT] = "INSERT OR IGNORE INTO records(id, source, payload, created, unique_id)"
+		   " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_DELIVER] = "INSERT OR IGNORE INTO deliveries(output, seq, updated) VALUES (?1, ?2, ?3)",
 	[ST_QUARANTINE] = "INSERT INTO quarantine(id, source, reason, line, col, payload, created)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -181,8 +222,29 @@ struct gg_spool {
 	size_t n_outputs;
 	int64_t max_pending;
 	int count_warned; /* is_full logged its failure already; cleared by the next success */
+	struct gg_spool_checkpointer *checkpointer;
+	int stream_ids; /* puts are never replays: their ids are not checked (unique_id = 0) */
 	sqlite3_stmt *st[ST__N];
 };
+
+/* SQLite calls it after each commit in WAL mode, in place of its own checkpoint. */
+static int spool_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct gg_spool *sp = arg;
+
+	if (pages < GG_SPOOL_WAL_SOFT_PAGES)
+		return SQLITE_OK;
+	if (pages < GG_SPOOL_WAL_RESTART_PAGES) {
+		gg_spool_checkpointer_kick(sp->checkpointer);
+		return SQLITE_OK;
+	}
+	/* The tail the thread left, copied between two of this handle's transactions; past the
+	 * hard bound a reader pins the WAL: RESTART also waits for the readers to leave it. */
+	gg_spool_checkpointer_tail(sp->checkpointer, db, name, pages >= GG_SPOOL_WAL_HARD_PAGES
+							       ? SQLITE_CHECKPOINT_RESTART
+							       : SQLITE_CHECKPOINT_PASSIVE);
+	return SQLITE_OK;
+}
 
 static int spool_errno(int rc)
 {
@@ -297,21 +359,24 @@ static int spool_schema(struct gg_spool *sp, int timeout_ms, struct gg_error *er
 	if ((ret = spool_version_check(sp, version, err)) != 0)
 		goto fail;
 	if (version < SPOOL_SCHEMA_VERSION) {
-		/* A new file gets the schema; a file of schema 1 (gridgate before per-output
-		 * deliveries) is upgraded in place, in this transaction: all or nothing. */
+		/* A new file gets the schema; a file of an older schema (1: one state per record,
+		 * 2: every id checked) is upgraded in place, step by step, in this transaction:
+		 * all or nothing. */
+		int from = version;
+
+		rc = version == 0 ? sqlite3_exec(sp->db, spool_ddl, NULL, NULL, NULL) : SQLITE_OK;
+		for (int v = version; v > 0 && v < SPOOL_SCHEMA_VERSION && rc == SQLITE_OK; v++)
+			rc = sqlite3_exec(sp->db, spool_upgrade[v], NULL, NULL, NULL);
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SPOOL_SCHEMA_VERSION);
-		rc = sqlite3_exec(sp->db, version == 0 ? spool_ddl : spool_upgrade_1_2, NULL, NULL,
-				  NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(sp->db, sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
-			ret = spool_fail(sp, err, rc, version == 0 ? "create schema"
-								  : "upgrade schema 1 to 2");
+			ret = spool_fail(sp, err, rc, from == 0 ? "create schema" : "upgrade schema");
 			goto fail;
 		}
-		if (version > 0)
-			gg_log_info("spool %s: upgraded from schema %d to %d (a delivery per "
-				    "output)", sp->path, version, SPOOL_SCHEMA_VERSION);
+		if (from > 0)
+			gg_log_info("spool %s: upgraded from schema %d to %d", sp->path, from,
+				    SPOOL_SCHEMA_VERSION);
 	}
 	rc = sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -375,6 +440,9 @@ static int spool_configure(struct gg_spool *sp, const struct gg_spool_options *o
 	rc = sqlite3_exec(sp->db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return spool_fail(sp, err, rc, "set pragmas");
+	sp->checkpointer = opts->checkpointer;
+	if (sp->checkpointer != NULL)
+		sqlite3_wal_hook(sp->db, spool_wal_hook, sp);
 	return 0;
 }
 
@@ -439,6 +507,11 @@ int gg_spool_open(const struct gg_spool_options *opts, struct gg_spool **out,
 fail:
 	gg_spool_close(sp);
 	return ret;
+}
+
+void gg_spool_set_stream_ids(struct gg_spool *sp)
+{
+	sp->stream_ids = 1;
 }
 
 void gg_spool_close(struct gg_spool *sp)
@@ -549,6 +622,8 @@ int gg_spool_put(struct gg_spool *sp, const char *id, const char *source, const 
 		rc = spool_bind_blob(st, 3, payload, len);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 4, now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 5, !sp->stream_ids);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {

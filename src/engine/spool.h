@@ -14,6 +14,8 @@ struct gg_spool;
 /* The output of spools written before outputs had names: the XMPP-Grid publisher's. */
 #define GG_SPOOL_OUTPUT_DEFAULT "grid"
 
+struct gg_spool_checkpointer;
+
 struct gg_spool_options {
 	const char *path;
 	/* The output this handle fetches and marks for (default GG_SPOOL_OUTPUT_DEFAULT). */
@@ -24,6 +26,9 @@ struct gg_spool_options {
 	int synchronous_full; /* 1: fsync every commit (FULL); 0: NORMAL (WAL is still crash-safe) */
 	int64_t max_pending;  /* backpressure bound on the deepest output's pending deliveries */
 	int busy_timeout_ms;
+	/* Commits that grow the WAL ask it for checkpoints (spool_checkpoint.h) instead of
+	 * checkpointing themselves. NULL: SQLite's own checkpoints (a command-line tool). */
+	struct gg_spool_checkpointer *checkpointer;
 };
 
 enum gg_spool_state { GG_SPOOL_PENDING = 0, GG_SPOOL_DONE = 1, GG_SPOOL_FAILED = 2 };
@@ -54,6 +59,10 @@ typedef void (*gg_spool_output_fn)(void *arg, const struct gg_spool_output_stats
 int gg_spool_open(const struct gg_spool_options *opts, struct gg_spool **out,
 		  struct gg_error *err);
 void gg_spool_close(struct gg_spool *sp);
+/* This handle's puts come from a stream that never reads a record twice (syslog): their ids
+ * are not checked against earlier records, so a put never returns 1. The check costs each
+ * put an insert at a random place of an index: most of a commit's cost. */
+void gg_spool_set_stream_ids(struct gg_spool *sp);
 
 /* Group commit: wrap many puts in one transaction. */
 int gg_spool_begin(struct gg_spool *sp, struct gg_error *err);

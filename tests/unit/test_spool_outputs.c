@@ -303,7 +303,7 @@ static void test_schema_1_upgraded(void **state)
 
 	if (gg_spool_open(&opts, &sp, &err) != 0)
 		fail_msg("open: %s", err.msg);
-	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(fx, "PRAGMA user_version"), 3);
 	assert_int_equal(gg_spool_stats(sp, &st, &err), 0);
 	assert_int_equal(st.pending, 1);
 	assert_int_equal(st.done, 1);
@@ -322,10 +322,20 @@ static void test_schema_1_upgraded(void **state)
 	/* the replay check still knows the old ids */
 	assert_int_equal(gg_spool_put(sp, "d", "drop", "<d/>", 4, &err), 1);
 	gg_spool_close(sp);
-	/* opening again finds schema 2 and changes nothing */
+	/* opening again finds schema 3 and changes nothing */
 	assert_int_equal(gg_spool_open(&opts, &sp, &err), 0);
 	assert_int_equal(gg_spool_stats(sp, &st, &err), 0);
 	assert_int_equal(st.pending, 2);
+	/* a stream's records are not checked against the others, nor checked by them */
+	gg_spool_set_stream_ids(sp);
+	assert_int_equal(gg_spool_put(sp, "d", "syslog", "<d2/>", 5, &err), 0);
+	assert_int_equal(gg_spool_put(sp, "s", "syslog", "<s/>", 4, &err), 0);
+	assert_int_equal(gg_spool_put(sp, "s", "syslog", "<s/>", 4, &err), 0);
+	gg_spool_close(sp);
+	assert_int_equal(gg_spool_open(&opts, &sp, &err), 0);
+	assert_int_equal(gg_spool_put(sp, "s", "drop", "<s/>", 4, &err), 0);
+	assert_int_equal(gg_spool_put(sp, "s", "drop", "<s/>", 4, &err), 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records WHERE id = 's'"), 3);
 	gg_spool_close(sp);
 }
 
