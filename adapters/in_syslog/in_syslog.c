@@ -299,8 +299,10 @@ static int syslog_begin(struct syslog_in *st)
 	if (r == 0 || r == -ECANCELED)
 		return r;
 	gg_log_warnx("%s: spool: %s", st->input->name, err.msg);
-	/* The sockets stay readable: without a pause a broken spool spins the loop. */
-	poll(NULL, 0, 1000);
+	/* The sockets stay readable: without a pause a broken spool spins the loop. A stop
+	 * ends the pause at once. */
+	if (gg_input_thread_wait(&st->thread, -1, 1000) == -ECANCELED)
+		return -ECANCELED;
 	return -EIO;
 }
 

@@ -121,6 +121,7 @@ int gg_pipeline_start_checkpoints(struct gg_pipeline *p, struct gg_error *err)
 void gg_pipeline_notify_room(struct gg_pipeline *p)
 {
 	pthread_mutex_lock(&p->room_lock);
+	atomic_fetch_add(&p->room_generation, 1);
 	pthread_cond_broadcast(&p->room_cond);
 	pthread_mutex_unlock(&p->room_lock);
 }
@@ -199,28 +200,24 @@ int gg_ingest_wait_room(struct gg_ingest *ing)
 	struct gg_pipeline *p = ing->pipeline;
 	int counted = 0;
 
-	while (gg_spool_is_full(ing->spool)) {
-		struct timespec until;
+	for (;;) {
+		/* Read before the check: a notice after it changes the generation, so the wait
+		 * below cannot miss it (no timeout needed to recover a lost wake-up). */
+		uint64_t seen = atomic_load(&p->room_generation);
 
 		if (atomic_load(&p->stopping))
 			return -ECANCELED;
+		if (!gg_spool_is_full(ing->spool))
+			return 0;
 		if (!counted) {
 			atomic_fetch_add(&p->counters.backpressure_waits, 1);
 			counted = 1;
 		}
-		/* The publisher signals after every acknowledged batch; the timeout only bounds
-		 * how long a missed signal or a stop request can go unnoticed. */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 200 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
 		pthread_mutex_lock(&p->room_lock);
-		pthread_cond_timedwait(&p->room_cond, &p->room_lock, &until);
+		while (atomic_load(&p->room_generation) == seen && !atomic_load(&p->stopping))
+			pthread_cond_wait(&p->room_cond, &p->room_lock);
 		pthread_mutex_unlock(&p->room_lock);
 	}
-	return atomic_load(&p->stopping) ? -ECANCELED : 0;
 }
 
 int64_t gg_ingest_room(struct gg_ingest *ing)

@@ -43,9 +43,11 @@ struct gg_pipeline {
 	atomic_uint_fast64_t spool_generation;
 	int wake_fd;
 	atomic_int stopping;
-	/* Inputs blocked on a full spool wait here; the publisher signals after acknowledgements. */
+	/* Inputs blocked on a full spool wait here; outputs notify after acknowledgements, and
+	 * the stop. The generation tells a waiter that a notice came since it looked. */
 	pthread_mutex_t room_lock;
 	pthread_cond_t room_cond;
+	atomic_uint_fast64_t room_generation;
 	/* The daemon's WAL checkpoints (NULL in a command-line tool: SQLite's own). */
 	struct gg_spool_checkpointer *checkpointer;
 };
