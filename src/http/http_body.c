@@ -81,8 +81,11 @@ static int split_text(const char *base, size_t len, size_t at, int array_ok,
 	int r = 0;
 
 	root = json_loadb(base, len, 0, &jerr);
+	/* jansson's position counts the bytes it read, the offending one included: the 0-based
+	 * offset of that byte is one less. */
 	if (root == NULL)
-		return body_fail(err, at + (size_t)jerr.position, out->n, jerr.text);
+		return body_fail(err, at + (jerr.position > 0 ? (size_t)jerr.position - 1 : 0), out->n,
+				 jerr.text);
 	if (json_is_object(root)) {
 		if (out->n >= limits->max_objects)
 			r = body_fail(err, at, out->n, "more objects than max_objects");
