@@ -6,11 +6,14 @@
 
 #include "in_filedrop/in_filedrop.h"
 #include "in_syslog/in_syslog.h"
+#include "in_webhook/in_webhook.h"
 #include "out_grid/out_grid.h"
 
 const struct gg_adapter *const gg_adapters[] = {
 	&gg_in_filedrop,
 	&gg_in_syslog,
+	&gg_in_webhook,
+	&gg_in_webhook_route,
 	&gg_out_grid,
 	NULL,
 };

@@ -1,0 +1,831 @@
+/* in_webhook.c: [webhook:NAME], an HTTPS listener for JSON webhooks (Alertmanager, SIEMs...).
+ * libmicrohttpd's threads parse and check a request, split its body into objects and hand
+ * them to this input's one worker thread (queue + eventfd), leaving the request suspended;
+ * the worker emits the records of one or more requests, commits them in one transaction per
+ * route, and only then answers each request: 202 with its item ids, or 503 when the spool is
+ * full (nothing accepted is dropped: the sender retries). */
+#include "in_webhook/in_webhook.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "base/input_thread.h"
+#include "base/log.h"
+#include "base/record_id.h"
+#include "engine/emit.h"
+#include "engine/pipeline.h"
+#include "http/http_auth.h"
+#include "http/http_body.h"
+#include "http/http_server.h"
+#include "in_webhook/webhook.h"
+
+struct webhook_conf {
+	char *listen;
+	int tls;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_client_ca;
+	int64_t max_body_size;
+	int64_t max_connections;
+	int64_t max_objects;
+	int64_t max_depth;
+	int64_t rate_limit;
+	int64_t rate_burst;
+	int64_t rate_peers;
+	int64_t timeout_ms;
+	int64_t threads;
+};
+
+#define WO(field) offsetof(struct webhook_conf, field)
+static const struct gg_option webhook_options[] = {
+	{ "listen", GG_OPT_STRING, "127.0.0.1:8443", WO(listen),
+	  .help = "numeric address and port: 192.0.2.1:8443, [2001:db8::1]:8443, :8443 (every "
+	  "address)" },
+	{ "tls", GG_OPT_BOOL, "yes", WO(tls),
+	  .help = "HTTPS (TLS 1.2 or later) with tls_cert and tls_key; no: plain HTTP, with a "
+	  "warning unless listen is a loopback address" },
+	{ "tls_cert", GG_OPT_STRING, NULL, WO(tls_cert),
+	  .help = "the server certificate (PEM, chain after it), required with tls" },
+	{ "tls_key", GG_OPT_STRING, NULL, WO(tls_key),
+	  .help = "the server certificate's private key (PEM), required with tls" },
+	{ "tls_client_ca", GG_OPT_STRING, NULL, WO(tls_client_ca),
+	  .help = "CA certificates (PEM) client certificates must chain to: clients are asked for "
+	  "one, and routes with auth = client_cert refuse requests without a valid one" },
+	{ "max_body_size", GG_OPT_SIZE, "1M", WO(max_body_size),
+	  .help = "larger bodies are refused (413), from Content-Length before any is read",
+	  .min = 1024, .max = 64 * 1024 * 1024 },
+	{ "max_connections", GG_OPT_INT, "256", WO(max_connections),
+	  .help = "connections served at once; more are closed at once", .min = 1, .max = 100000 },
+	{ "max_objects", GG_OPT_INT, "10000", WO(max_objects),
+	  .help = "JSON objects (records) in one request; more: 400", .min = 1, .max = 1000000 },
+	{ "max_depth", GG_OPT_INT, "64", WO(max_depth),
+	  .help = "nesting of JSON arrays and objects in a body; deeper: 400", .min = 2,
+	  .max = 1000 },
+	{ "rate_limit", GG_OPT_INT, "0", WO(rate_limit),
+	  .help = "requests per second per peer address, 0: unlimited; over it: 429 with "
+	  "Retry-After", .min = 0, .max = 1000000 },
+	{ "rate_burst", GG_OPT_INT, "0", WO(rate_burst),
+	  .help = "requests a quiet peer may send at once; 0: one second's worth", .min = 0,
+	  .max = 1000000 },
+	{ "rate_peers", GG_OPT_INT, "4096", WO(rate_peers),
+	  .help = "peer addresses whose rate is tracked; a new one takes the idlest one's place",
+	  .min = 8, .max = 1 << 24 },
+	{ "timeout", GG_OPT_DURATION, "30s", WO(timeout_ms),
+	  .help = "a connection idle this long is closed (slow senders cannot hold a slot)",
+	  .min = 1000, .max = 3600000 },
+	{ "threads", GG_OPT_INT, "2", WO(threads),
+	  .help = "libmicrohttpd threads that read, check and parse requests (the spool is "
+	  "written by one more)", .min = 1, .max = 64 },
+	GG_OPTIONS_END,
+};
+#undef WO
+
+struct webhook_counters {
+	struct gg_http_counters http;
+	atomic_uint_fast64_t accepted;     /* requests answered 202 */
+	atomic_uint_fast64_t records;      /* objects staged and committed */
+	atomic_uint_fast64_t dropped;      /* objects the mappings dropped */
+	atomic_uint_fast64_t quarantined;  /* objects the engine refused */
+	atomic_uint_fast64_t malformed;    /* 400 */
+	atomic_uint_fast64_t not_found;    /* 404 */
+	atomic_uint_fast64_t bad_method;   /* 405 */
+	atomic_uint_fast64_t bad_type;     /* 415 */
+	atomic_uint_fast64_t auth_failed;  /* 401, 403 */
+	atomic_uint_fast64_t busy;         /* 503 */
+};
+
+#define WC(field) offsetof(struct webhook_counters, field)
+static const struct gg_counter webhook_counter_rows[] = {
+	{ "requests", "requests received", WC(http.requests) },
+	{ "status_2xx", "requests answered 2xx", WC(http.status_2xx) },
+	{ "status_4xx", "requests answered 4xx", WC(http.status_4xx) },
+	{ "status_5xx", "requests answered 5xx", WC(http.status_5xx) },
+	{ "accepted", "requests answered 202: every record committed", WC(accepted) },
+	{ "records", "objects committed to the spool", WC(records) },
+	{ "dropped", "objects the mappings dropped (a rule, or unmatched = drop)", WC(dropped) },
+	{ "quarantined", "objects the engine refused, quarantined", WC(quarantined) },
+	{ "malformed", "requests refused 400 (JSON, UTF-8, not objects, limits)", WC(malformed) },
+	{ "not_found", "requests for a path no route has (404)", WC(not_found) },
+	{ "bad_method", "requests other than POST (405)", WC(bad_method) },
+	{ "bad_type", "requests whose Content-Type is not JSON (415)", WC(bad_type) },
+	{ "auth_failed", "requests refused 401 or 403", WC(auth_failed) },
+	{ "too_large", "bodies over max_body_size (413)", WC(http.too_large) },
+	{ "length_required", "POSTs without a length (411)", WC(http.length_required) },
+	{ "rate_limited", "requests over rate_limit (429)", WC(http.rate_limited) },
+	{ "busy", "requests answered 503 while the spool was full", WC(busy) },
+	GG_COUNTERS_END,
+};
+#undef WC
+
+/* One request handed to the worker. */
+struct webhook_job {
+	struct webhook_job *next;
+	struct gg_http_request *req;
+	size_t route;
+	struct gg_http_objects objs;
+	char origin[320];
+	/* Worker only: the outcome of each object, and whether the job waits for a commit. */
+	enum gg_emit_outcome *outcomes;
+	int staged;
+};
+
+struct webhook_listener {
+	struct gg_input *input;
+	const struct webhook_conf *conf;
+	char *cert_pem, *key_pem, *ca_pem;
+	size_t key_pem_len;
+	struct gg_http_rate *rate;
+	struct gg_http_server *http;
+	struct webhook_route **routes; /* bound at start */
+	struct gg_emitter **emitters;  /* one per route, used by the worker only */
+	size_t n_routes;
+	struct gg_input_thread thread;
+	int queue_fd; /* eventfd: jobs waiting */
+	pthread_mutex_t lock;
+	struct webhook_job *head, **tail;
+	int closed; /* no more jobs: stopping */
+	int running;
+	struct webhook_counters counters;
+};
+
+/* What the table cannot say: the listen address, tls_* only with tls, and the pair. */
+static int webhook_check(const void *conf_ptr, const char **key, struct gg_error *err)
+{
+	const struct webhook_conf *c = conf_ptr;
+	int loopback;
+
+	*key = "listen";
+	if (gg_http_listen_check(c->listen, &loopback, err) != 0)
+		return -EINVAL;
+	if (!c->tls) {
+		*key = c->tls_cert ? "tls_cert" : c->tls_key ? "tls_key" : c->tls_client_ca ?
+		       "tls_client_ca" : NULL;
+		if (*key != NULL)
+			return gg_error_set(err, -EINVAL, "needs tls = yes");
+		return 0;
+	}
+	*key = c->tls_cert == NULL ? "tls_cert" : c->tls_key == NULL ? "tls_key" : NULL;
+	if (*key != NULL)
+		return gg_error_set(err, -EINVAL, "tls = yes needs tls_cert and tls_key (or write "
+				    "tls = no for plain HTTP)");
+	return 0;
+}
+
+/* A PEM file whole, as libmicrohttpd takes it (text with its NUL). */
+static int read_pem(const char *path, char **out, size_t *len, struct gg_error *err)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (f == NULL)
+		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *p = cap >= (1u << 20) ? NULL : realloc(buf, cap += 8192);
+
+			if (p == NULL) {
+				fclose(f);
+				free(buf);
+				return gg_error_set(err, -EFBIG, "%s: over 1 MiB or out of memory",
+						    path);
+			}
+			buf = p;
+		}
+		size_t got = fread(buf + n, 1, 4096, f);
+
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	if (len != NULL)
+		*len = n;
+	return 0;
+}
+
+static struct webhook_route *route_by_path(const struct webhook_listener *l, const char *path,
+					   size_t *index)
+{
+	for (size_t i = 0; i < l->n_routes; i++) {
+		if (strcmp(l->routes[i]->conf->path, path) == 0) {
+			*index = i;
+			return l->routes[i];
+		}
+	}
+	return NULL;
+}
+
+/* application/json (or +json), application/x-ndjson; a charset, when given, must be UTF-8.
+ * Returns 0 with *format, or -1. */
+static int body_format(const char *type, enum gg_http_body_format *format)
+{
+	size_t n;
+	const char *cs;
+
+	if (type == NULL)
+		return -1;
+	n = strcspn(type, "; \t");
+	if ((n == 16 && strncasecmp(type, "application/json", n) == 0) ||
+	    (n > 17 && strncasecmp(type, "application/", 12) == 0 &&
+	     strncasecmp(type + n - 5, "+json", 5) == 0))
+		*format = GG_HTTP_BODY_JSON;
+	else if ((n == 20 && strncasecmp(type, "application/x-ndjson", n) == 0) ||
+		 (n == 18 && strncasecmp(type, "application/ndjson", n) == 0))
+		*format = GG_HTTP_BODY_NDJSON;
+	else
+		return -1;
+	cs = strcasestr(type + n, "charset=");
+	if (cs != NULL) {
+		cs += 8;
+		if (*cs == '"')
+			cs++;
+		if (strncasecmp(cs, "utf-8", 5) != 0 && strncasecmp(cs, "utf8", 4) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void auth_failure(struct webhook_listener *l, const struct gg_http_request *req,
+			 const struct webhook_route *rt, const char *why)
+{
+	l->counters.auth_failed++;
+	/* Names the peer and the reason, never what it sent as a credential. */
+	gg_log_warnx("%s: %s: %s %s: %s", l->input->name, gg_http_peer(req), rt->input->name,
+		     rt->conf->path, why);
+}
+
+/* Headers in: route, method, type, and the credentials that need no body. */
+static int webhook_begin(void *ctx, struct gg_http_request *req, const char **why)
+{
+	struct webhook_listener *l = ctx;
+	enum gg_http_body_format format;
+	struct webhook_route *rt;
+	size_t index;
+
+	if ((rt = route_by_path(l, gg_http_path(req), &index)) == NULL) {
+		l->counters.not_found++;
+		*why = "no route has this path";
+		return 404;
+	}
+	if (strcmp(gg_http_method(req), "POST") != 0) {
+		l->counters.bad_method++;
+		*why = "only POST";
+		return 405;
+	}
+	if (body_format(gg_http_header(req, "Content-Type"), &format) != 0) {
+		l->counters.bad_type++;
+		*why = "Content-Type must be application/json or application/x-ndjson (UTF-8)";
+		return 415;
+	}
+	if (rt->auth == WEBHOOK_AUTH_BEARER) {
+		const char *a = gg_http_header(req, "Authorization");
+
+		if (!gg_http_bearer_ok(a, rt->secret, rt->secret_len)) {
+			auth_failure(l, req, rt, a == NULL ? "no bearer token" : "wrong bearer token");
+			*why = a == NULL ? "a bearer token is required" : "wrong bearer token";
+			return a == NULL ? 401 : 403;
+		}
+	} else if (rt->auth == WEBHOOK_AUTH_CLIENT_CERT) {
+		struct gg_http_cert_identity id;
+		struct gg_error e;
+
+		if (gg_http_client_cert(req, &id, &e) != 0) {
+			auth_failure(l, req, rt, e.msg);
+			*why = "a valid client certificate is required";
+			return 403;
+		}
+		gg_log_debug("%s: %s: client certificate %s (sha256 %s)", l->input->name,
+			     gg_http_peer(req), id.subject, id.sha256);
+	}
+	gg_http_request_set_data(req, (void *)(index + 1));
+	return 0;
+}
+
+/* HMAC signatures cover the body: checked when it is in. Returns 0 or the status. */
+static unsigned check_signature(struct webhook_listener *l, struct gg_http_request *req,
+				const struct webhook_route *rt, const char *body, size_t len)
+{
+	const char *wid = gg_http_header(req, "webhook-id");
+	const char *hub = gg_http_header(req, "X-Hub-Signature-256");
+	enum gg_http_sig sig;
+	static const char *const what[] = { "", "no signature", "wrong signature",
+					    "timestamp outside the replay window" };
+
+	if (wid != NULL || hub == NULL)
+		sig = gg_http_sig_standard(rt->secret, rt->secret_len, wid,
+					   gg_http_header(req, "webhook-timestamp"),
+					   gg_http_header(req, "webhook-signature"), body, len,
+					   (int64_t)time(NULL), rt->conf->replay_window_ms / 1000);
+	else
+		sig = gg_http_sig_github(rt->secret, rt->secret_len, hub, body, len);
+	if (sig == GG_HTTP_SIG_OK)
+		return 0;
+	auth_failure(l, req, rt, what[sig]);
+	return sig == GG_HTTP_SIG_MISSING ? 401 : 403;
+}
+
+/* A request's origin, the part of its records' ids the sender controls: the same request
+ * retried gets the same ids, and the spool stores a record once per id. */
+static void job_origin(struct webhook_job *job, const struct gg_http_request *req,
+		       const char *body, size_t len)
+{
+	const char *key = gg_http_header(req, "Idempotency-Key");
+	const char *wid = gg_http_header(req, "webhook-id");
+	unsigned char md[32];
+	unsigned mdlen = 0;
+
+	if (key != NULL && key[0] != '\0' && strlen(key) <= 255) {
+		snprintf(job->origin, sizeof(job->origin), "idempotency-key:%s", key);
+	} else if (wid != NULL && wid[0] != '\0' && strlen(wid) <= 255) {
+		snprintf(job->origin, sizeof(job->origin), "webhook-id:%s", wid);
+	} else {
+		/* No key: the body's hash, so an identical body resent is the same records. */
+		int n = snprintf(job->origin, sizeof(job->origin), "sha256:");
+
+		EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL);
+		for (unsigned i = 0; i < mdlen; i++)
+			n += snprintf(job->origin + n, sizeof(job->origin) - (size_t)n, "%02x", md[i]);
+	}
+}
+
+static void job_free(struct webhook_job *job)
+{
+	if (job == NULL)
+		return;
+	gg_http_objects_free(&job->objs);
+	free(job->outcomes);
+	free(job);
+}
+
+/* Answers a job and frees it. */
+static void job_answer(struct webhook_listener *l, struct webhook_job *job, unsigned status,
+		       char *body, unsigned retry_after)
+{
+	if (status == 503)
+		l->counters.busy++;
+	gg_http_answer(job->req, status, body, retry_after);
+	job_free(job);
+}
+
+static void answer_400(struct webhook_listener *l, struct gg_http_request *req,
+		       const struct gg_http_body_error *e)
+{
+	json_t *o = json_pack("{s:i,s:s,s:I,s:I}", "status", 400, "error", e->msg, "offset",
+			      (json_int_t)e->offset, "index", (json_int_t)e->index);
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	l->counters.malformed++;
+	gg_log_debug("%s: %s: 400: byte %zu, object %zu: %s", l->input->name, gg_http_peer(req),
+		     e->offset, e->index, e->msg);
+	gg_http_answer(req, 400, s, 0);
+}
+
+/* The body is in (the request suspended): signature, split, then to the worker. */
+static void webhook_complete(void *ctx, struct gg_http_request *req)
+{
+	struct webhook_listener *l = ctx;
+	size_t index = (size_t)gg_http_request_data(req) - 1;
+	const struct webhook_route *rt = l->routes[index];
+	struct gg_http_body_limits limits = { .max_depth = (size_t)l->conf->max_depth,
+					      .max_objects = (size_t)l->conf->max_objects };
+	enum gg_http_body_format format = GG_HTTP_BODY_JSON;
+	struct gg_http_body_error e;
+	struct webhook_job *job;
+	uint64_t one = 1;
+	unsigned status;
+	size_t len;
+	const char *body = gg_http_body(req, &len);
+	int r;
+
+	if (rt->auth == WEBHOOK_AUTH_HMAC && (status = check_signature(l, req, rt, body, len)) != 0) {
+		gg_http_answer(req, status, gg_http_error_body(status, status == 401 ?
+				"a signature is required" : "signature refused"), 0);
+		return;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		gg_http_answer(req, 503, gg_http_error_body(503, "out of memory"), 1);
+		return;
+	}
+	job->req = req;
+	job->route = index;
+	body_format(gg_http_header(req, "Content-Type"), &format);
+	r = gg_http_body_split(body, len, format, &limits, &job->objs, &e);
+	if (r == -EINVAL) {
+		job_free(job);
+		answer_400(l, req, &e);
+		return;
+	}
+	if (r != 0 || (job->outcomes = calloc(job->objs.n + 1, sizeof(*job->outcomes))) == NULL) {
+		job_answer(l, job, 503, gg_http_error_body(503, "out of memory"), 1);
+		return;
+	}
+	job_origin(job, req, body, len);
+	pthread_mutex_lock(&l->lock);
+	if (l->closed) {
+		pthread_mutex_unlock(&l->lock);
+		job_answer(l, job, 503, gg_http_error_body(503, "stopping"), 5);
+		return;
+	}
+	*l->tail = job;
+	l->tail = &job->next;
+	pthread_mutex_unlock(&l->lock);
+	(void)!write(l->queue_fd, &one, sizeof(one));
+}
+
+static const char *outcome_word(enum gg_emit_outcome o)
+{
+	switch (o) {
+	case GG_EMIT_STAGED:
+		return "accepted";
+	case GG_EMIT_DROPPED:
+		return "dropped";
+	default:
+		return "quarantined";
+	}
+}
+
+/* 202: {"status":202,"items":[{"index":0,"id":"...","outcome":"accepted"},...]}. */
+static char *accepted_body(const struct webhook_listener *l, const struct webhook_job *job)
+{
+	const char *input = l->routes[job->route]->input->name;
+	json_t *o = json_pack("{s:i,s:[]}", "status", 202, "items");
+	json_t *items = o != NULL ? json_object_get(o, "items") : NULL;
+	char id[GG_RECORD_ID_LEN];
+	char *s;
+
+	for (size_t i = 0; items != NULL && i < job->objs.n; i++) {
+		gg_record_id(input, job->origin, i, job->objs.items[i], job->objs.lens[i], id);
+		json_array_append_new(items, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)i,
+						       "id", id, "outcome",
+						       outcome_word(job->outcomes[i])));
+	}
+	s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	return s;
+}
+
+/* Stages a job's records in its route's open batch. Returns <0 when that batch cannot go on. */
+static int job_emit(struct webhook_listener *l, struct webhook_job *job)
+{
+	struct gg_emitter *e = l->emitters[job->route];
+	/* With mappings, an object is a line for them (JSON pointers); without, the engine's
+	 * built-in flat JSON mapping makes it an incident. */
+	enum gg_record_kind kind = l->routes[job->route]->input->mapper != NULL ? GG_RECORD_LINE
+										  : GG_RECORD_JSON;
+	struct gg_error why;
+
+	for (size_t i = 0; i < job->objs.n; i++) {
+		struct gg_record rec = { .kind = kind, .origin = job->origin,
+					 .position = i, .peer = gg_http_peer(job->req),
+					 .bytes = job->objs.items[i], .len = job->objs.lens[i] };
+		int r = gg_emit(e, &rec, &job->outcomes[i], &why);
+
+		if (r < 0) {
+			gg_log_warnx("%s: %s: %s", l->input->name, job->origin, why.msg);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* One group commit: takes jobs from the list until a route's batch is full; emits them,
+ * commits each route's batch, answers every job taken. */
+static void webhook_round(struct webhook_listener *l, struct webhook_job **list)
+{
+	size_t n = l->n_routes;
+	int open[n], failed[n];
+	int64_t room[n], staged[n];
+	struct webhook_job *taken = NULL, **tail = &taken, *job;
+	struct gg_error err;
+
+	memset(open, 0, sizeof(open));
+	memset(failed, 0, sizeof(failed));
+	memset(staged, 0, sizeof(staged));
+	while ((job = *list) != NULL) {
+		size_t r = job->route;
+
+		if (open[r] && gg_batch_full(l->emitters[r]))
+			break;
+		*list = job->next;
+		job->next = NULL;
+		if (!open[r]) {
+			/* Without waiting: a sender told 503 retries, a suspended one ties a slot. */
+			if (gg_batch_begin(l->emitters[r], 0, &err) != 0) {
+				gg_log_warnx("%s: spool: %s", l->input->name, err.msg);
+				job_answer(l, job, 503, gg_http_error_body(503, "spool unavailable"), 5);
+				continue;
+			}
+			open[r] = 1;
+			room[r] = gg_batch_room(l->emitters[r]);
+		}
+		/* A request is taken whole while there is room at all: max_pending may be passed
+		 * by one request, never by a request cut in two. */
+		if (room[r] <= staged[r]) {
+			job_answer(l, job, 503, gg_http_error_body(503, "the spool is full"), 1);
+			continue;
+		}
+		if (!failed[r] && job_emit(l, job) != 0)
+			failed[r] = 1;
+		staged[r] += (int64_t)job->objs.n;
+		*tail = job;
+		tail = &job->next;
+	}
+	for (size_t r = 0; r < n; r++) {
+		if (!open[r])
+			continue;
+		if (failed[r]) {
+			gg_batch_rollback(l->emitters[r]);
+		} else if (gg_batch_commit(l->emitters[r], &err) != 0) {
+			gg_log_warnx("%s: spool commit: %s", l->input->name, err.msg);
+			gg_batch_rollback(l->emitters[r]);
+			failed[r] = 1;
+		}
+	}
+	while ((job = taken) != NULL) {
+		taken = job->next;
+		if (failed[job->route]) {
+			job_answer(l, job, 503, gg_http_error_body(503, "spool write failed"), 1);
+			continue;
+		}
+		for (size_t i = 0; i < job->objs.n; i++) {
+			if (job->outcomes[i] == GG_EMIT_STAGED)
+				l->counters.records++;
+			else if (job->outcomes[i] == GG_EMIT_DROPPED)
+				l->counters.dropped++;
+			else
+				l->counters.quarantined++;
+		}
+		l->counters.accepted++;
+		job_answer(l, job, 202, accepted_body(l, job), 0);
+	}
+}
+
+static struct webhook_job *take_jobs(struct webhook_listener *l)
+{
+	struct webhook_job *jobs;
+	uint64_t v;
+
+	(void)!read(l->queue_fd, &v, sizeof(v));
+	pthread_mutex_lock(&l->lock);
+	jobs = l->head;
+	l->head = NULL;
+	l->tail = &l->head;
+	pthread_mutex_unlock(&l->lock);
+	return jobs;
+}
+
+static void *webhook_main(void *arg)
+{
+	struct webhook_listener *l = arg;
+	struct webhook_job *jobs = NULL, *job;
+
+	for (;;) {
+		int r = gg_input_thread_wait(&l->thread, l->queue_fd, -1);
+
+		if (r < 0)
+			break;
+		jobs = take_jobs(l);
+		while (jobs != NULL)
+			webhook_round(l, &jobs);
+	}
+	/* Stopping: closed is set, no job comes any more; what waits is answered 503 (the
+	 * sender retries), so every suspended request is resumed before the server stops. */
+	jobs = take_jobs(l);
+	while ((job = jobs) != NULL) {
+		jobs = job->next;
+		job_answer(l, job, 503, gg_http_error_body(503, "stopping"), 5);
+	}
+	return NULL;
+}
+
+void webhook_listener_shutdown(struct webhook_listener *l)
+{
+	if (l == NULL || !l->running)
+		return;
+	l->running = 0;
+	pthread_mutex_lock(&l->lock);
+	l->closed = 1;
+	pthread_mutex_unlock(&l->lock);
+	gg_input_thread_stop(&l->thread);
+	gg_http_server_free(l->http);
+	l->http = NULL;
+	for (size_t i = 0; i < l->n_routes; i++) {
+		gg_emitter_free(l->emitters[i]);
+		l->emitters[i] = NULL;
+		l->routes[i]->bound = NULL;
+	}
+}
+
+static void listener_free(struct webhook_listener *l)
+{
+	if (l == NULL)
+		return;
+	webhook_listener_shutdown(l);
+	webhook_listener_unregister(l);
+	gg_input_thread_close(&l->thread);
+	gg_http_server_free(l->http);
+	for (size_t i = 0; i < l->n_routes; i++)
+		gg_emitter_free(l->emitters[i]);
+	free(l->emitters);
+	free(l->routes);
+	gg_http_rate_free(l->rate);
+	if (l->queue_fd >= 0)
+		close(l->queue_fd);
+	free(l->cert_pem);
+	if (l->key_pem != NULL)
+		OPENSSL_cleanse(l->key_pem, l->key_pem_len);
+	free(l->key_pem);
+	free(l->ca_pem);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+static int webhook_open(struct gg_input *in, struct gg_error *err)
+{
+	struct webhook_listener *l = calloc(1, sizeof(*l));
+	const struct webhook_conf *c = in->conf;
+	struct gg_http_server_conf hc;
+	struct gg_http_handler h;
+	int fd, r;
+
+	if (l == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	pthread_mutex_init(&l->lock, NULL);
+	l->tail = &l->head;
+	l->queue_fd = -1;
+	l->input = in;
+	l->conf = c;
+	webhook_listener_register(l, in->name);
+	if ((r = gg_input_thread_init(&l->thread, err)) != 0)
+		goto fail;
+	if (in->mapper != NULL) {
+		r = gg_error_set(err, -EINVAL, "mappings belong in the [webhook_route:NAME] "
+				 "sections of this listener");
+		goto fail;
+	}
+	if ((l->queue_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		r = gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (c->tls && ((r = read_pem(c->tls_cert, &l->cert_pem, NULL, err)) != 0 ||
+		       (r = read_pem(c->tls_key, &l->key_pem, &l->key_pem_len, err)) != 0 ||
+		       (c->tls_client_ca != NULL &&
+			(r = read_pem(c->tls_client_ca, &l->ca_pem, NULL, err)) != 0)))
+		goto fail;
+	if (c->rate_limit > 0) {
+		uint64_t seed = 0;
+
+		/* The seed only has to be unknown to peers; a weak one is no failure. */
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+			seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+		if (gg_http_rate_new((uint64_t)c->rate_limit, (uint64_t)c->rate_burst,
+				     (size_t)c->rate_peers, seed, &l->rate) != 0) {
+			r = gg_error_set(err, -ENOMEM, "rate table: out of memory");
+			goto fail;
+		}
+	}
+	if ((r = gg_http_listen(c->listen, &fd, err)) != 0)
+		goto fail;
+	hc = (struct gg_http_server_conf){
+		.name = in->name,
+		.listen_fd = fd,
+		.cert_pem = l->cert_pem,
+		.key_pem = l->key_pem,
+		.client_ca_pem = l->ca_pem,
+		.max_body_size = (size_t)c->max_body_size,
+		.max_connections = (unsigned)c->max_connections,
+		.timeout_s = (unsigned)((c->timeout_ms + 999) / 1000),
+		.threads = (unsigned)c->threads,
+		.rate = l->rate,
+		.counters = &l->counters.http,
+	};
+	h = (struct gg_http_handler){ .ctx = l, .begin = webhook_begin,
+				      .complete = webhook_complete };
+	if ((r = gg_http_server_new(&hc, &h, &l->http, err)) != 0)
+		goto fail;
+	in->state = l;
+	return 0;
+fail:
+	listener_free(l);
+	return r;
+}
+
+/* Binds the routes that name this listener (every instance is open by now), gives each an
+ * emitter, then starts the worker and the server. */
+static int webhook_bind(struct webhook_listener *l, struct gg_error *err)
+{
+	const char *name = l->input->name;
+	size_t n = webhook_routes_of(name, NULL, 0);
+
+	if (n == 0)
+		return gg_error_set(err, -EINVAL, "no [webhook_route:NAME] section says webhook = %s",
+				    name);
+	l->routes = calloc(n, sizeof(*l->routes));
+	l->emitters = calloc(n, sizeof(*l->emitters));
+	if (l->routes == NULL || l->emitters == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	l->n_routes = webhook_routes_of(name, l->routes, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct webhook_route *rt = l->routes[i];
+		int r;
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l->routes[j]->conf->path, rt->conf->path) == 0)
+				return gg_error_set(err, -EINVAL, "[webhook_route:%s] and "
+						    "[webhook_route:%s] both have path %s",
+						    l->routes[j]->input->name, rt->input->name,
+						    rt->conf->path);
+		if (rt->auth == WEBHOOK_AUTH_CLIENT_CERT && l->ca_pem == NULL)
+			return gg_error_set(err, -EINVAL, "[webhook_route:%s] auth = client_cert "
+					    "needs tls_client_ca here", rt->input->name);
+		if ((r = gg_emitter_new(rt->input, &(struct gg_emitter_opts){ 0 }, &l->emitters[i],
+					err)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int webhook_start(struct gg_input *in, struct gg_error *err)
+{
+	struct webhook_listener *l = in->state;
+	int loopback = 0;
+	int r;
+
+	if ((r = webhook_bind(l, err)) != 0)
+		return r;
+	if ((r = gg_input_thread_start(&l->thread, webhook_main, l, err)) != 0)
+		return r;
+	l->running = 1;
+	for (size_t i = 0; i < l->n_routes; i++)
+		l->routes[i]->bound = l;
+	if ((r = gg_http_server_start(l->http, err)) != 0) {
+		webhook_listener_shutdown(l);
+		return r;
+	}
+	gg_http_listen_check(l->conf->listen, &loopback, err);
+	if (!l->conf->tls && !loopback)
+		gg_log_warnx("%s: tls = no on %s, not a loopback address: webhook bodies and "
+			     "credentials cross the network in clear", in->name, l->conf->listen);
+	gg_log_info("%s: listening on %s (%s), %zu route(s)", in->name, l->conf->listen,
+		    l->conf->tls ? "https" : "http", l->n_routes);
+	return 0;
+}
+
+static void webhook_stop(struct gg_input *in)
+{
+	struct webhook_listener *l = in->state;
+	char line[768];
+
+	if (l == NULL)
+		return;
+	webhook_listener_shutdown(l);
+	gg_counters_format(webhook_counter_rows, &l->counters, line, sizeof(line));
+	gg_log_info("%s: stopped: %s", in->name, line);
+}
+
+static void webhook_release(struct gg_input *in)
+{
+	listener_free(in->state);
+	in->state = NULL;
+}
+
+static const void *webhook_counters_of(const struct gg_input *in)
+{
+	const struct webhook_listener *l = in->state;
+
+	return &l->counters;
+}
+
+const struct gg_adapter gg_in_webhook = {
+	.name = "webhook",
+	.desc = "HTTPS listener for JSON webhooks (one object, an array of objects, or NDJSON); "
+		"its paths are [webhook_route:NAME] sections",
+	.options = webhook_options,
+	.conf_size = sizeof(struct webhook_conf),
+	.check = webhook_check,
+	.open = webhook_open,
+	.start = webhook_start,
+	.stop = webhook_stop,
+	.free = webhook_release,
+	.counters = webhook_counter_rows,
+	.counters_of = webhook_counters_of,
+};

@@ -1,0 +1,241 @@
+/* webhook_route.c: [webhook_route:NAME], one path of a webhook listener: its authentication
+ * (none, a bearer token, an HMAC signature, a client certificate) and, through the options
+ * every input takes, its mappings. Also the table that pairs routes with listeners. */
+#include "in_webhook/in_webhook.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http_auth.h"
+#include "in_webhook/webhook.h"
+
+static const char *const auth_words[] = { "none", "bearer", "hmac", "client_cert", NULL };
+
+#define RO(field) offsetof(struct webhook_route_conf, field)
+static const struct gg_option route_options[] = {
+	{ "webhook", GG_OPT_STRING, NULL, RO(webhook),
+	  .help = "the [webhook:NAME] listener that serves this route", .flags = GG_OPT_REQUIRED },
+	{ "path", GG_OPT_STRING, NULL, RO(path),
+	  .help = "the exact request path senders POST to, e.g. /alertmanager",
+	  .flags = GG_OPT_REQUIRED },
+	{ "auth", GG_OPT_STRING, NULL, RO(auth),
+	  .help = "none; bearer (Authorization: Bearer, token_file); hmac (Standard Webhooks "
+	  "webhook-id/-timestamp/-signature, or GitHub's X-Hub-Signature-256; secret_file); "
+	  "client_cert (a certificate that chains to the listener's tls_client_ca)",
+	  .words = auth_words, .flags = GG_OPT_REQUIRED },
+	{ "token_file", GG_OPT_STRING, NULL, RO(token_file),
+	  .help = "auth = bearer: file holding the token (one line)" },
+	{ "secret_file", GG_OPT_STRING, NULL, RO(secret_file),
+	  .help = "auth = hmac: file holding the secret: whsec_BASE64 (Standard Webhooks) or the "
+	  "text itself (GitHub)" },
+	{ "replay_window", GG_OPT_DURATION, "5m", RO(replay_window_ms),
+	  .help = "auth = hmac with webhook-timestamp: signatures older or newer than this are "
+	  "refused (403)", .min = 1000, .max = 86400000 },
+	GG_OPTIONS_END,
+};
+#undef RO
+
+static enum webhook_auth route_auth(const char *word)
+{
+	return strcmp(word, "bearer") == 0	? WEBHOOK_AUTH_BEARER
+	       : strcmp(word, "hmac") == 0	? WEBHOOK_AUTH_HMAC
+	       : strcmp(word, "client_cert") == 0 ? WEBHOOK_AUTH_CLIENT_CERT
+						  : WEBHOOK_AUTH_NONE;
+}
+
+static int route_check(const void *conf_ptr, const char **key, struct gg_error *err)
+{
+	const struct webhook_route_conf *c = conf_ptr;
+	enum webhook_auth auth = route_auth(c->auth);
+
+	*key = "path";
+	if (c->path[0] != '/' || strpbrk(c->path, "?# ") != NULL)
+		return gg_error_set(err, -EINVAL, "must start with / and hold no ?, # or space");
+	*key = "token_file";
+	if ((auth == WEBHOOK_AUTH_BEARER) != (c->token_file != NULL))
+		return gg_error_set(err, -EINVAL, "goes with auth = bearer, and only with it");
+	*key = "secret_file";
+	if ((auth == WEBHOOK_AUTH_HMAC) != (c->secret_file != NULL))
+		return gg_error_set(err, -EINVAL, "goes with auth = hmac, and only with it");
+	*key = NULL;
+	return 0;
+}
+
+/* Reads a secret file whole (a secret is short: 4 KiB at most). */
+static int read_secret(const char *path, enum webhook_auth auth, unsigned char **out,
+		       size_t *out_len, struct gg_error *err)
+{
+	char buf[4097];
+	FILE *f = fopen(path, "re");
+	size_t n;
+	int r;
+
+	if (f == NULL)
+		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n == sizeof(buf))
+		return gg_error_set(err, -EINVAL, "%s: longer than 4 KiB", path);
+	if (auth == WEBHOOK_AUTH_BEARER) {
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			n--;
+		if (n == 0 || (*out = malloc(n)) == NULL) {
+			r = n == 0 ? gg_error_set(err, -EINVAL, "%s: empty", path)
+				   : gg_error_set(err, -ENOMEM, "out of memory");
+			memset(buf, 0, sizeof(buf));
+			return r;
+		}
+		memcpy(*out, buf, n);
+		*out_len = n;
+		memset(buf, 0, sizeof(buf));
+		return 0;
+	}
+	r = gg_http_secret_parse(buf, n, out, out_len);
+	memset(buf, 0, sizeof(buf));
+	if (r != 0)
+		return gg_error_set(err, r, "%s: %s", path, r == -ENOMEM ? "out of memory" :
+				    "empty, or whsec_ followed by no valid base64");
+	return 0;
+}
+
+/* The routes, in open order; main thread only (webhook.h). */
+static struct webhook_route **routes;
+static size_t n_routes;
+static struct { struct webhook_listener *l; const char *name; } *listeners;
+static size_t n_listeners;
+
+size_t webhook_routes_of(const char *name, struct webhook_route **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_routes; i++) {
+		if (strcmp(routes[i]->conf->webhook, name) != 0)
+			continue;
+		if (n < max)
+			out[n] = routes[i];
+		n++;
+	}
+	return n;
+}
+
+struct webhook_listener *webhook_listener_find(const char *name)
+{
+	for (size_t i = 0; i < n_listeners; i++)
+		if (strcmp(listeners[i].name, name) == 0)
+			return listeners[i].l;
+	return NULL;
+}
+
+void webhook_listener_register(struct webhook_listener *l, const char *name)
+{
+	void *p = realloc(listeners, (n_listeners + 1) * sizeof(*listeners));
+
+	/* Out of memory here only hides the listener from routes: their start then fails. */
+	if (p == NULL)
+		return;
+	listeners = p;
+	listeners[n_listeners].l = l;
+	listeners[n_listeners].name = name;
+	n_listeners++;
+}
+
+void webhook_listener_unregister(struct webhook_listener *l)
+{
+	for (size_t i = 0; i < n_listeners; i++) {
+		if (listeners[i].l == l) {
+			listeners[i] = listeners[--n_listeners];
+			break;
+		}
+	}
+	if (n_listeners == 0) {
+		free(listeners);
+		listeners = NULL;
+	}
+}
+
+static void route_free(struct webhook_route *rt)
+{
+	if (rt == NULL)
+		return;
+	for (size_t i = 0; i < n_routes; i++) {
+		if (routes[i] == rt) {
+			memmove(&routes[i], &routes[i + 1], (n_routes - i - 1) * sizeof(*routes));
+			n_routes--;
+			break;
+		}
+	}
+	if (n_routes == 0) {
+		free(routes);
+		routes = NULL;
+	}
+	gg_http_secret_free(rt->secret, rt->secret_len);
+	free(rt);
+}
+
+/* The secret is read before privileges go (the file may be root's). */
+static int route_open(struct gg_input *in, struct gg_error *err)
+{
+	struct webhook_route *rt = calloc(1, sizeof(*rt));
+	const char *file;
+	void *p;
+	int r;
+
+	if (rt == NULL || (p = realloc(routes, (n_routes + 1) * sizeof(*routes))) == NULL) {
+		free(rt);
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	}
+	routes = p;
+	routes[n_routes++] = rt;
+	rt->input = in;
+	rt->conf = in->conf;
+	rt->auth = route_auth(rt->conf->auth);
+	file = rt->auth == WEBHOOK_AUTH_BEARER ? rt->conf->token_file : rt->conf->secret_file;
+	if (file != NULL && (r = read_secret(file, rt->auth, &rt->secret, &rt->secret_len, err)) != 0) {
+		route_free(rt);
+		return r;
+	}
+	in->state = rt;
+	return 0;
+}
+
+/* Nothing runs here: the listener serves the route. Its start only makes sure there is one,
+ * so a route naming a listener that does not exist stops the start. */
+static int route_start(struct gg_input *in, struct gg_error *err)
+{
+	const struct webhook_route *rt = in->state;
+
+	if (webhook_listener_find(rt->conf->webhook) == NULL)
+		return gg_error_set(err, -EINVAL, "webhook = %s: there is no [webhook:%s] section",
+				    rt->conf->webhook, rt->conf->webhook);
+	return 0;
+}
+
+static void route_stop(struct gg_input *in)
+{
+	struct webhook_route *rt = in->state;
+
+	if (rt != NULL && rt->bound != NULL)
+		webhook_listener_shutdown(rt->bound);
+}
+
+static void route_release(struct gg_input *in)
+{
+	route_stop(in);
+	route_free(in->state);
+	in->state = NULL;
+}
+
+const struct gg_adapter gg_in_webhook_route = {
+	.name = "webhook_route",
+	.desc = "a path of a [webhook:NAME] listener: its authentication, and (with the options "
+		"every input takes) the mappings its JSON objects go through",
+	.options = route_options,
+	.conf_size = sizeof(struct webhook_route_conf),
+	.check = route_check,
+	.open = route_open,
+	.start = route_start,
+	.stop = route_stop,
+	.free = route_release,
+};

@@ -1,0 +1,184 @@
+/* http_auth.c: bearer tokens and HMAC-SHA256 webhook signatures (OpenSSL), compared in
+ * constant time. */
+#include "http/http_auth.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#define SHA256_LEN 32
+/* Base64 of 32 bytes: 44 characters. */
+#define SHA256_B64_LEN 44
+
+int gg_http_secret_parse(const char *text, size_t len, unsigned char **key, size_t *key_len)
+{
+	unsigned char *k;
+	int n;
+
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	*key = NULL;
+	*key_len = 0;
+	if (len == 0)
+		return -EINVAL;
+	if (len > 6 && strncmp(text, "whsec_", 6) == 0) {
+		size_t b64 = len - 6, size = b64 / 4 * 3 + 1;
+
+		if (b64 % 4 != 0)
+			return -EINVAL;
+		if ((k = malloc(size)) == NULL)
+			return -ENOMEM;
+		n = EVP_DecodeBlock(k, (const unsigned char *)text + 6, (int)b64);
+		/* EVP_DecodeBlock counts the padding as zero bytes. */
+		if (n > 0)
+			n -= (text[len - 1] == '=') + (text[len - 2] == '=');
+		if (n <= 0) {
+			gg_http_secret_free(k, size);
+			return -EINVAL;
+		}
+		*key = k;
+		*key_len = (size_t)n;
+		return 0;
+	}
+	if ((k = malloc(len)) == NULL)
+		return -ENOMEM;
+	memcpy(k, text, len);
+	*key = k;
+	*key_len = len;
+	return 0;
+}
+
+void gg_http_secret_free(unsigned char *key, size_t key_len)
+{
+	if (key == NULL)
+		return;
+	OPENSSL_cleanse(key, key_len);
+	free(key);
+}
+
+int gg_http_bearer_ok(const char *authorization, const unsigned char *token, size_t token_len)
+{
+	size_t len;
+
+	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+		return 0;
+	authorization += 7;
+	while (*authorization == ' ')
+		authorization++;
+	len = strlen(authorization);
+	while (len > 0 && authorization[len - 1] == ' ')
+		len--;
+	/* The length of a token is no secret worth a timing channel; its bytes are. */
+	return len == token_len && CRYPTO_memcmp(authorization, token, len) == 0;
+}
+
+static int hmac256(const unsigned char *key, size_t key_len, const void *a, size_t alen,
+		   const void *b, size_t blen, unsigned char out[SHA256_LEN])
+{
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+				OSSL_PARAM_construct_end() };
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	size_t n = 0;
+	int ok = ctx != NULL && EVP_MAC_init(ctx, key, key_len, params) &&
+		 EVP_MAC_update(ctx, a, alen) && EVP_MAC_update(ctx, b, blen) &&
+		 EVP_MAC_final(ctx, out, &n, SHA256_LEN) && n == SHA256_LEN;
+
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok ? 0 : -EIO;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum gg_http_sig gg_http_sig_standard(const unsigned char *key, size_t key_len, const char *id,
+				      const char *timestamp, const char *signature,
+				      const void *body, size_t len, int64_t now, int64_t window)
+{
+	unsigned char mac[SHA256_LEN];
+	char want[SHA256_B64_LEN + 1];
+	char *head = NULL;
+	size_t id_len, ts_len;
+	int64_t ts;
+	int match = 0;
+
+	if (id == NULL || timestamp == NULL || signature == NULL)
+		return GG_HTTP_SIG_MISSING;
+	if (parse_i64(timestamp, &ts) != 0 || strchr(id, '.') != NULL)
+		return GG_HTTP_SIG_BAD;
+	id_len = strlen(id);
+	ts_len = strlen(timestamp);
+	/* "id.timestamp." then the body: one buffer for the head, the body signed in place. */
+	if ((head = malloc(id_len + ts_len + 3)) == NULL)
+		return GG_HTTP_SIG_BAD;
+	memcpy(head, id, id_len);
+	head[id_len] = '.';
+	memcpy(head + id_len + 1, timestamp, ts_len);
+	head[id_len + 1 + ts_len] = '.';
+	if (hmac256(key, key_len, head, id_len + ts_len + 2, body, len, mac) != 0) {
+		free(head);
+		return GG_HTTP_SIG_BAD;
+	}
+	free(head);
+	EVP_EncodeBlock((unsigned char *)want, mac, SHA256_LEN);
+	/* Space-separated "v1,SIG" entries; other versions are skipped. */
+	for (const char *p = signature; *p != '\0';) {
+		size_t n;
+
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n == 3 + SHA256_B64_LEN && strncmp(p, "v1,", 3) == 0)
+			match |= CRYPTO_memcmp(p + 3, want, SHA256_B64_LEN) == 0;
+		p += n;
+	}
+	OPENSSL_cleanse(mac, sizeof(mac));
+	if (!match)
+		return GG_HTTP_SIG_BAD;
+	if (ts < now - window || ts > now + window)
+		return GG_HTTP_SIG_STALE;
+	return GG_HTTP_SIG_OK;
+}
+
+enum gg_http_sig gg_http_sig_github(const unsigned char *key, size_t key_len,
+				    const char *signature, const void *body, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char mac[SHA256_LEN];
+	char want[2 * SHA256_LEN];
+	char given[2 * SHA256_LEN];
+
+	if (signature == NULL)
+		return GG_HTTP_SIG_MISSING;
+	if (strncmp(signature, "sha256=", 7) != 0 || strlen(signature + 7) != 2 * SHA256_LEN)
+		return GG_HTTP_SIG_BAD;
+	if (hmac256(key, key_len, "", 0, body, len, mac) != 0)
+		return GG_HTTP_SIG_BAD;
+	for (size_t i = 0; i < SHA256_LEN; i++) {
+		want[2 * i] = hex[mac[i] >> 4];
+		want[2 * i + 1] = hex[mac[i] & 15];
+	}
+	for (size_t i = 0; i < sizeof(given); i++)
+		given[i] = (char)tolower((unsigned char)signature[7 + i]);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return CRYPTO_memcmp(given, want, sizeof(want)) == 0 ? GG_HTTP_SIG_OK : GG_HTTP_SIG_BAD;
+}

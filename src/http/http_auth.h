@@ -1,0 +1,39 @@
+/* http_auth.h: the checks a webhook route authenticates a request with, pure functions over
+ * headers and body: a bearer token, Standard Webhooks signatures (webhook-id,
+ * webhook-timestamp, webhook-signature: v1,BASE64 of HMAC-SHA256 over "id.timestamp.body")
+ * and GitHub's X-Hub-Signature-256 (sha256=HEX of HMAC-SHA256 over the body). Every
+ * comparison of secret material takes constant time. */
+#ifndef GG_HTTP_AUTH_H
+#define GG_HTTP_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum gg_http_sig {
+	GG_HTTP_SIG_OK,
+	GG_HTTP_SIG_MISSING, /* no signature header (or a part of one missing) */
+	GG_HTTP_SIG_BAD,     /* wrong signature, or a header that does not parse */
+	GG_HTTP_SIG_STALE,   /* right signature, timestamp outside the replay window */
+};
+
+/* A secret as written in a secret file: "whsec_BASE64" (Standard Webhooks) is decoded, any
+ * other text is used as its bytes (GitHub); a trailing newline is not part of it. 0, or
+ * -EINVAL (empty, bad base64) or -ENOMEM. *key is freed with gg_http_secret_free. */
+int gg_http_secret_parse(const char *text, size_t len, unsigned char **key, size_t *key_len);
+/* Wipes and frees. */
+void gg_http_secret_free(unsigned char *key, size_t key_len);
+
+/* 1 when the Authorization header value is "Bearer TOKEN" with exactly this token. */
+int gg_http_bearer_ok(const char *authorization, const unsigned char *token, size_t token_len);
+
+/* Standard Webhooks: the signature header may list several "v1,BASE64" (key rotation); one
+ * match is enough. now and window in seconds; the timestamp is checked only once the
+ * signature matched, so a stale answer says nothing to a sender without the key. */
+enum gg_http_sig gg_http_sig_standard(const unsigned char *key, size_t key_len, const char *id,
+				      const char *timestamp, const char *signature,
+				      const void *body, size_t len, int64_t now, int64_t window);
+/* GitHub: X-Hub-Signature-256: sha256=HEX. */
+enum gg_http_sig gg_http_sig_github(const unsigned char *key, size_t key_len,
+				    const char *signature, const void *body, size_t len);
+
+#endif

@@ -1,0 +1,98 @@
+/* http_listen.c: the listening socket of an HTTP input, opened before privileges are dropped
+ * (a port below 1024) and handed to libmicrohttpd. */
+#include "http/http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Splits "host:port" or "[v6]:port" (host empty: every address). */
+static int split_listen(const char *s, char *host, size_t host_size, char *port,
+			size_t port_size)
+{
+	const char *colon = strrchr(s, ':');
+	const char *h = s;
+	size_t hlen;
+	long p;
+	char *end;
+
+	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) >= port_size)
+		return -EINVAL;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		h = s + 1;
+		hlen -= 2;
+	} else if (memchr(s, ':', hlen) != NULL) {
+		return -EINVAL; /* an IPv6 address must be in brackets */
+	}
+	if (hlen >= host_size)
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 1 || p > 65535)
+		return -EINVAL;
+	strcpy(port, colon + 1);
+	return 0;
+}
+
+int gg_http_listen_check(const char *addr, int *loopback, struct gg_error *err)
+{
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (split_listen(addr, host, sizeof(host), port, sizeof(port)) != 0)
+		return gg_error_set(err, -EINVAL, "must be ADDRESS:PORT or [IPV6]:PORT with a port "
+				    "of 1..65535 (ADDRESS empty: every address)");
+	if (host[0] == '\0') {
+		*loopback = 0;
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &a4) == 1) {
+		*loopback = (ntohl(a4.s_addr) >> 24) == 127;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6) == 1) {
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a6);
+		return 0;
+	}
+	return gg_error_set(err, -EINVAL, "%s is not a numeric IPv4 or IPv6 address", host);
+}
+
+int gg_http_listen(const char *addr, int *fd, struct gg_error *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL, *ai;
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+	int one = 1, r, saved = 0;
+
+	*fd = -1;
+	if (split_listen(addr, host, sizeof(host), port, sizeof(port)) != 0)
+		return gg_error_set(err, -EINVAL, "listen %s: not ADDRESS:PORT", addr);
+	r = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (r != 0)
+		return gg_error_set(err, -EINVAL, "listen %s: %s", addr, gai_strerror(r));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		*fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (*fd < 0) {
+			saved = errno;
+			continue;
+		}
+		setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(*fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(*fd, 128) == 0)
+			break;
+		saved = errno;
+		close(*fd);
+		*fd = -1;
+	}
+	freeaddrinfo(res);
+	if (*fd < 0)
+		return gg_error_set(err, -saved, "listen %s: %s", addr, strerror(saved));
+	return 0;
+}

@@ -1,0 +1,403 @@
+/* http_server.c: libmicrohttpd (GnuTLS) serving requests whose bodies are held in memory and
+ * answered from any thread through suspend/resume. */
+#include "http/http_server.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "base/log.h"
+
+/* TLS 1.2 and 1.3 only, GnuTLS's NORMAL ciphers. */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+struct gg_http_server {
+	struct gg_http_server_conf conf;
+	struct gg_http_handler handler;
+	struct MHD_Daemon *mhd;
+	int listen_fd; /* until the daemon takes it */
+};
+
+struct gg_http_request {
+	struct gg_http_server *server;
+	struct MHD_Connection *conn;
+	const char *method; /* libmicrohttpd's, valid for the request */
+	const char *path;
+	char peer[NI_MAXHOST];
+	unsigned char peer_key[GG_HTTP_RATE_KEY_MAX];
+	size_t peer_key_len;
+	char *body;
+	size_t len, cap;
+	int too_large;  /* the body went over max_body_size while it streamed in */
+	int suspended;  /* handed to complete: only gg_http_answer resumes it */
+	void *data;
+	/* The answer, set by gg_http_answer before the resume (whose lock orders the writes). */
+	int answered;
+	unsigned status;
+	char *answer;
+	unsigned retry_after;
+};
+
+const char *gg_http_method(const struct gg_http_request *req) { return req->method; }
+const char *gg_http_path(const struct gg_http_request *req) { return req->path; }
+const char *gg_http_peer(const struct gg_http_request *req) { return req->peer; }
+void gg_http_request_set_data(struct gg_http_request *req, void *data) { req->data = data; }
+void *gg_http_request_data(const struct gg_http_request *req) { return req->data; }
+
+const char *gg_http_header(const struct gg_http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *gg_http_body(const struct gg_http_request *req, size_t *len)
+{
+	*len = req->len;
+	return req->body != NULL ? req->body : "";
+}
+
+char *gg_http_error_body(unsigned status, const char *error)
+{
+	json_t *o = json_pack("{s:i,s:s}", "status", (int)status, "error", error);
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	return s;
+}
+
+/* Queues an answer on the connection and counts its class. */
+static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, char *body,
+				 unsigned retry_after)
+{
+	struct gg_http_counters *c = req->server->conf.counters;
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+	char ra[16];
+
+	if (body == NULL)
+		body = strdup("");
+	if (body == NULL)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%u", retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	if (status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST");
+	r = MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (status >= 500)
+		c->status_5xx++;
+	else if (status >= 400)
+		c->status_4xx++;
+	else
+		c->status_2xx++;
+	if (status == 413)
+		c->too_large++;
+	else if (status == 411)
+		c->length_required++;
+	else if (status == 429)
+		c->rate_limited++;
+	return r;
+}
+
+static enum MHD_Result http_refuse(struct gg_http_request *req, unsigned status, const char *why,
+				   unsigned retry_after)
+{
+	return http_send(req, status, gg_http_error_body(status, why), retry_after);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The peer's numeric address, and its rate-limit key (the address without the port). */
+static void http_peer(struct gg_http_request *req)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	snprintf(req->peer, sizeof(req->peer), "unknown");
+	req->peer_key[0] = 0;
+	req->peer_key_len = 1;
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET) {
+		getnameinfo(sa, sizeof(struct sockaddr_in), req->peer, sizeof(req->peer), NULL, 0,
+			    NI_NUMERICHOST);
+		req->peer_key[0] = 4;
+		memcpy(req->peer_key + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		req->peer_key_len = 5;
+	} else if (sa->sa_family == AF_INET6) {
+		getnameinfo(sa, sizeof(struct sockaddr_in6), req->peer, sizeof(req->peer), NULL, 0,
+			    NI_NUMERICHOST);
+		req->peer_key[0] = 6;
+		memcpy(req->peer_key + 1, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		req->peer_key_len = 17;
+	}
+}
+
+/* The checks that need only the headers: rate, length, then the handler's own. */
+static enum MHD_Result http_begin(struct gg_http_request *req)
+{
+	const struct gg_http_server_conf *conf = &req->server->conf;
+	const char *cl, *te, *why = NULL;
+	unsigned wait;
+	int status;
+
+	conf->counters->requests++;
+	if (conf->rate != NULL &&
+	    (wait = gg_http_rate_take(conf->rate, req->peer_key, req->peer_key_len, now_ns())) > 0)
+		return http_refuse(req, 429, "over the rate limit", wait);
+	if (strcmp(req->method, MHD_HTTP_METHOD_POST) == 0) {
+		cl = gg_http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		te = gg_http_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		if (cl == NULL && (te == NULL || strcasestr(te, "chunked") == NULL))
+			return http_refuse(req, 411, "a POST needs Content-Length or a chunked body", 0);
+		/* Refused before a byte of the body is read. */
+		if (cl != NULL && strtoull(cl, NULL, 10) > conf->max_body_size)
+			return http_refuse(req, 413, "the body is over max_body_size", 0);
+	}
+	status = req->server->handler.begin(req->server->handler.ctx, req, &why);
+	if (status != 0)
+		return http_refuse(req, (unsigned)status, why != NULL ? why : "refused", 0);
+	return MHD_YES;
+}
+
+static int http_append(struct gg_http_request *req, const char *data, size_t n)
+{
+	size_t max = req->server->conf.max_body_size;
+
+	if (req->too_large || req->len + n > max) {
+		/* A chunked body over the limit: read on (libmicrohttpd cannot answer while
+		 * the body streams in) but keep nothing, and answer 413 at its end. */
+		req->too_large = 1;
+		return 0;
+	}
+	if (req->len + n > req->cap) {
+		size_t cap = req->cap ? req->cap : 4096;
+		char *p;
+
+		while (cap < req->len + n)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		if ((p = realloc(req->body, cap)) == NULL)
+			return -ENOMEM;
+		req->body = p;
+		req->cap = cap;
+	}
+	memcpy(req->body + req->len, data, n);
+	req->len += n;
+	return 0;
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const char *url,
+				   const char *method, const char *version,
+				   const char *upload_data, size_t *upload_data_size,
+				   void **con_cls)
+{
+	struct gg_http_server *s = cls;
+	struct gg_http_request *req = *con_cls;
+
+	if (req == NULL) {
+		if ((req = calloc(1, sizeof(*req))) == NULL)
+			return MHD_NO;
+		req->server = s;
+		req->conn = conn;
+		req->method = method;
+		req->path = url;
+		*con_cls = req;
+		http_peer(req);
+		return http_begin(req);
+	}
+	if (*upload_data_size > 0) {
+		if (http_append(req, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (req->answered) {
+		req->answered = 0;
+		return http_send(req, req->status, req->answer, req->retry_after);
+	}
+	if (req->too_large)
+		return http_refuse(req, 413, "the body is over max_body_size", 0);
+	if (req->suspended)
+		return MHD_YES; /* cannot happen: a suspended request is not served */
+	/* Suspended before the handler sees it: an answer from another thread may come at
+	 * once, and resuming a request that is not suspended yet would be lost. */
+	req->suspended = 1;
+	MHD_suspend_connection(conn);
+	s->handler.complete(s->handler.ctx, req);
+	return MHD_YES;
+}
+
+void gg_http_answer(struct gg_http_request *req, unsigned status, char *body,
+		    unsigned retry_after)
+{
+	req->status = status;
+	req->answer = body;
+	req->retry_after = retry_after;
+	req->answered = 1;
+	MHD_resume_connection(req->conn);
+}
+
+static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			   enum MHD_RequestTerminationCode toe)
+{
+	struct gg_http_request *req = *con_cls;
+
+	if (req == NULL)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		gg_log_debug("%s: %s: request ended early (%d)", req->server->conf.name, req->peer,
+			     (int)toe);
+	free(req->body);
+	free(req);
+	*con_cls = NULL;
+}
+
+/* libmicrohttpd's own messages (TLS handshakes that fail, peers that vanish) are caused by
+ * peers: debug level, so a flood of them cannot fill the log. */
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	struct gg_http_server *s = cls;
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	gg_log_debug("%s: libmicrohttpd: %s", s->conf.name, msg);
+}
+
+int gg_http_server_new(const struct gg_http_server_conf *conf,
+		       const struct gg_http_handler *handler, struct gg_http_server **out,
+		       struct gg_error *err)
+{
+	struct gg_http_server *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (s == NULL) {
+		close(conf->listen_fd);
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	}
+	s->conf = *conf;
+	s->handler = *handler;
+	s->listen_fd = conf->listen_fd;
+	*out = s;
+	return 0;
+}
+
+int gg_http_server_start(struct gg_http_server *s, struct gg_error *err)
+{
+	const struct gg_http_server_conf *c = &s->conf;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)c->cert_pem },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)c->key_pem },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES },
+		{ c->client_ca_pem != NULL ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0,
+		  (void *)c->client_ca_pem },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
+
+	if (c->cert_pem != NULL)
+		flags |= MHD_USE_TLS;
+	s->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, http_access, s,
+		MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
+		MHD_OPTION_THREAD_POOL_SIZE, c->threads,
+		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
+		MHD_OPTION_ARRAY, c->cert_pem != NULL ? tls : none,
+		MHD_OPTION_END);
+	if (s->mhd == NULL)
+		return gg_error_set(err, -EIO, "libmicrohttpd refused to start (certificate, key "
+				    "or client CA not usable?)");
+	s->listen_fd = -1; /* the daemon's now: it closes it */
+	return 0;
+}
+
+void gg_http_server_free(struct gg_http_server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->mhd != NULL)
+		MHD_stop_daemon(s->mhd);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	free(s);
+}
+
+int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
+			struct gg_error *why)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t session = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
+	const gnutls_datum_t *peers;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t dn = { NULL, 0 }, text = { NULL, 0 };
+	unsigned char fp[32];
+	size_t fp_len = sizeof(fp);
+	unsigned status = 0, n = 0;
+	int r;
+
+	if (session == NULL)
+		return gg_error_set(why, -EPERM, "no TLS session");
+	peers = gnutls_certificate_get_peers(session, &n);
+	if (peers == NULL || n == 0)
+		return gg_error_set(why, -EPERM, "no client certificate");
+	/* libmicrohttpd only asked for the certificate; this is where it is checked. */
+	r = gnutls_certificate_verify_peers2(session, &status);
+	if (r < 0)
+		return gg_error_set(why, -EPERM, "client certificate: %s", gnutls_strerror(r));
+	if (status != 0) {
+		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) ==
+		    0) {
+			gg_error_set(why, -EPERM, "client certificate: %s", (const char *)text.data);
+			gnutls_free(text.data);
+			return -EPERM;
+		}
+		return gg_error_set(why, -EPERM, "client certificate not trusted");
+	}
+	if (gnutls_x509_crt_init(&crt) < 0 ||
+	    gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) < 0 ||
+	    gnutls_x509_crt_get_dn2(crt, &dn) < 0 ||
+	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &fp_len) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		gnutls_free(dn.data);
+		return gg_error_set(why, -EPERM, "client certificate does not parse");
+	}
+	snprintf(id->subject, sizeof(id->subject), "%s", (const char *)dn.data);
+	for (size_t i = 0; i < fp_len && i < 32; i++)
+		snprintf(id->sha256 + 2 * i, 3, "%02x", fp[i]);
+	gnutls_free(dn.data);
+	gnutls_x509_crt_deinit(crt);
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* http_server.h: the HTTP(S) plumbing webhook-style inputs share (the webhook input, later
+ * RID): libmicrohttpd over TLS 1.2 or later, a body held in memory up to max_body_size
+ * (refused from Content-Length before any of it is read), a per-peer rate limit, client
+ * certificates verified on request, and requests answered from any thread: the server
+ * suspends a request when its body is in and resumes it when the handler answers.
+ *
+ * A handler never blocks libmicrohttpd's threads: what takes time (the spool) is handed to
+ * the input's own thread, which calls gg_http_answer. */
+#ifndef GG_HTTP_SERVER_H
+#define GG_HTTP_SERVER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "http/http_rate.h"
+
+struct gg_http_server;
+struct gg_http_request;
+
+/* Counted by the server, read by the input's counter rows. */
+struct gg_http_counters {
+	atomic_uint_fast64_t requests;
+	atomic_uint_fast64_t status_2xx;
+	atomic_uint_fast64_t status_4xx;
+	atomic_uint_fast64_t status_5xx;
+	atomic_uint_fast64_t too_large;       /* 413 */
+	atomic_uint_fast64_t length_required; /* 411 */
+	atomic_uint_fast64_t rate_limited;    /* 429 */
+};
+
+struct gg_http_server_conf {
+	const char *name; /* for the log */
+	int listen_fd;    /* from gg_http_listen; the server owns it from gg_http_server_new on */
+	/* TLS: PEM text of the certificate (chain after it) and key; NULL cert: plain HTTP. The
+	 * client CA makes the server ask for a certificate, which gg_http_client_cert checks. */
+	const char *cert_pem;
+	const char *key_pem;
+	const char *client_ca_pem;
+	size_t max_body_size;
+	unsigned max_connections;
+	unsigned timeout_s; /* idle connection timeout: slow senders lose their slot */
+	unsigned threads;
+	struct gg_http_rate *rate; /* NULL: no limit; the caller keeps it alive */
+	struct gg_http_counters *counters;
+};
+
+struct gg_http_handler {
+	void *ctx;
+	/* The headers are in. Returns 0 to read the body, or an HTTP status to refuse the
+	 * request with (*why says why, in the answer). Set per-request state with
+	 * gg_http_request_set_data. */
+	int (*begin)(void *ctx, struct gg_http_request *req, const char **why);
+	/* The body is in and the request suspended: the handler answers it with gg_http_answer,
+	 * now or later from any thread, exactly once. */
+	void (*complete)(void *ctx, struct gg_http_request *req);
+};
+
+/* Creates the server on listen_fd (closed by it even on failure); it serves after
+ * gg_http_server_start. */
+int gg_http_server_new(const struct gg_http_server_conf *conf,
+		       const struct gg_http_handler *handler, struct gg_http_server **out,
+		       struct gg_error *err);
+int gg_http_server_start(struct gg_http_server *s, struct gg_error *err);
+/* Stops serving and closes every connection; every request handed to complete must have
+ * been answered before. Takes NULL. */
+void gg_http_server_free(struct gg_http_server *s);
+
+/* A bound, listening socket for "ADDRESS:PORT" or "[IPV6]:PORT" (numeric). */
+int gg_http_listen(const char *addr, int *fd, struct gg_error *err);
+/* Checks the form of a listen address; *loopback says whether it is 127.0.0.0/8 or ::1. */
+int gg_http_listen_check(const char *addr, int *loopback, struct gg_error *err);
+
+const char *gg_http_method(const struct gg_http_request *req);
+const char *gg_http_path(const struct gg_http_request *req);
+/* A request header's value, or NULL. */
+const char *gg_http_header(const struct gg_http_request *req, const char *name);
+const char *gg_http_peer(const struct gg_http_request *req); /* numeric address */
+const char *gg_http_body(const struct gg_http_request *req, size_t *len);
+void gg_http_request_set_data(struct gg_http_request *req, void *data);
+void *gg_http_request_data(const struct gg_http_request *req);
+
+/* Who presented the verified client certificate. */
+struct gg_http_cert_identity {
+	char subject[256];
+	char sha256[65]; /* hex of the certificate's SHA-256 fingerprint */
+};
+/* Verifies the client certificate against the client CA (chain, validity dates): 0 with id
+ * filled, or -EPERM with why (no certificate, untrusted, expired, no TLS). */
+int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
+			struct gg_error *why);
+
+/* Answers a suspended request and resumes it: body is JSON text the server takes (freed
+ * after sending); retry_after > 0 adds Retry-After (seconds). From any thread. */
+void gg_http_answer(struct gg_http_request *req, unsigned status, char *body,
+		    unsigned retry_after);
+/* {"status": N, "error": "..."}: a JSON error body (NULL when out of memory). */
+char *gg_http_error_body(unsigned status, const char *error);
+
+#endif

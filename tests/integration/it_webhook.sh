@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# The webhook input with curl as the sender, over HTTPS with certificates made here: every
+# answer of issue 10 (202 with ids only after the commit, 400 naming the offset or index with
+# nothing of the request spooled, 401/403, 404, 405, 411, 413 before and while reading, 415,
+# 429 + Retry-After, 503 + Retry-After while the spool is full), bearer, Standard Webhooks and
+# GitHub HMAC, client certificates (good, none, foreign), an idempotent retry, and accepted
+# records on the topic. Runs in about 15 s.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/syslog_lib.sh"
+
+port=$(free_port) || fail "no free port"
+plain_port=$(free_port) || fail "no free port"
+make_certs "$work/certs" || fail "could not make certificates"
+c=$work/certs
+token=tok-$$-secret
+printf '%s\n' "$token" > "$work/token"
+secret_b64=$(head -c 24 /dev/urandom | base64)
+printf 'whsec_%s\n' "$secret_b64" > "$work/whsec"
+gh_secret=gh-$$-secret
+printf '%s\n' "$gh_secret" > "$work/ghsecret"
+
+webhook_config() {
+	gg_config
+	cat >> "$work/gridgate.conf" <<EOC
+[webhook:hooks]
+listen = 127.0.0.1:$port
+tls_cert = $c/server.crt
+tls_key = $c/server.key
+tls_client_ca = $c/ca.crt
+max_body_size = 4k
+max_depth = 8
+timeout = 5s
+[webhook:plain]
+listen = 127.0.0.1:$plain_port
+tls = no
+rate_limit = 1
+rate_burst = 2
+[webhook_route:bearer]
+webhook = hooks
+path = /bearer
+auth = bearer
+mappings = suricata-eve
+token_file = $work/token
+[webhook_route:hmac]
+webhook = hooks
+path = /hmac
+auth = hmac
+secret_file = $work/whsec
+[webhook_route:github]
+webhook = hooks
+path = /github
+auth = hmac
+secret_file = $work/ghsecret
+[webhook_route:cert]
+webhook = hooks
+path = /cert
+auth = client_cert
+[webhook_route:open]
+webhook = plain
+path = /open
+auth = none
+EOC
+}
+webhook_config
+"$GRIDGATE" -c "$work/gridgate.conf" check-config > /dev/null || fail "check-config refuses the config"
+gg_start
+listening() { port_bound tcp "$port" && port_bound tcp "$plain_port"; }
+wait_for 30 listening || fail "gridgate does not listen on $port and $plain_port"
+
+url=https://localhost:$port
+n=0
+# [CT=TYPE] post EXPECTED PATH [curl options...]: POSTs (Content-Type: application/json unless
+# CT says), checks the status; the answer is in $work/out, its headers in $work/headers.
+post() {
+	local want=$1 path=$2 got
+	shift 2
+	n=$((n + 1))
+	got=$(curl -s --cacert "$c/ca.crt" -o "$work/out" -D "$work/headers" -w '%{http_code}' \
+		-H "Content-Type: ${CT:-application/json}" "$@" "$url$path") || true
+	[ "$got" = "$want" ] || fail "request $n to $path: $got, expected $want: $(cat "$work/out")"
+}
+bearer=(-H "Authorization: Bearer $token")
+# Records in the spool, published or not, from one reading (two could count a record that
+# was published in between twice).
+records() {
+	"$GRIDGATE" -c "$work/gridgate.conf" spool stats | head -n 1 | tr ' ' '\n' |
+		awk -F= '$1 == "pending" || $1 == "published" { n += $2 } END { print n }'
+}
+accepted=0
+
+# 202 with the ids, one object and an array of two.
+post 202 /bearer "${bearer[@]}" --data-binary '{"alert":"one","host":"10.0.0.5"}'
+grep -q '"status":202,"items":\[{"index":0,"id":"[0-9a-f]\{32\}","outcome":"accepted"}' "$work/out" \
+	|| fail "202 body: $(cat "$work/out")"
+post 202 /bearer "${bearer[@]}" --data-binary '[{"a":1},{"a":2,"nested":{"x":[1,2]}}]'
+[ "$(grep -o '"id"' "$work/out" | wc -l)" = 2 ] || fail "array: $(cat "$work/out")"
+# NDJSON, with a blank line and CRLF.
+CT=application/x-ndjson post 202 /bearer "${bearer[@]}" \
+	--data-binary $'{"n":1}\r\n\n{"n":2}\n{"n":3}\n'
+[ "$(grep -o '"id"' "$work/out" | wc -l)" = 3 ] || fail "ndjson: $(cat "$work/out")"
+accepted=$((accepted + 6))
+
+# Idempotent retry: the same key and body, the same ids, stored once.
+before=$(records)
+post 202 /bearer "${bearer[@]}" -H 'Idempotency-Key: retry-1' --data-binary '{"k":"v"}'
+cp "$work/out" "$work/first"
+post 202 /bearer "${bearer[@]}" -H 'Idempotency-Key: retry-1' --data-binary '{"k":"v"}'
+cmp -s "$work/first" "$work/out" || fail "retry answered other ids: $(cat "$work/first") vs $(cat "$work/out")"
+[ "$(records)" = $((before + 1)) ] || fail "retry stored twice: $before -> $(records)"
+accepted=$((accepted + 1))
+
+# 400: all or nothing, with the offset or the index.
+before=$(records)
+post 400 /bearer "${bearer[@]}" --data-binary '[{"a":1},{"b":2},3]'
+grep -q '"index":2' "$work/out" || fail "400 does not name index 2: $(cat "$work/out")"
+post 400 /bearer "${bearer[@]}" --data-binary '{"a":1,}'
+grep -q '"offset":7' "$work/out" || fail "400 does not name offset 7: $(cat "$work/out")"
+post 400 /bearer "${bearer[@]}" --data-binary $'{"a":"\xff\xfe"}'
+CT=application/x-ndjson post 400 /bearer "${bearer[@]}" \
+	--data-binary $'{"ok":1}\n{"broken":\n'
+grep -q '"index":1' "$work/out" || fail "ndjson 400 does not name object 1: $(cat "$work/out")"
+post 400 /bearer "${bearer[@]}" --data-binary '[[[[[[[[[[{}]]]]]]]]]]'
+grep -q 'depth' "$work/out" || fail "deep body: $(cat "$work/out")"
+[ "$(records)" = "$before" ] || fail "a refused request left records: $before -> $(records)"
+
+# 401/403 (bearer), 404, 405, 411, 413 (length and chunked), 415.
+post 401 /bearer --data-binary '{}'
+post 403 /bearer -H 'Authorization: Bearer wrong' --data-binary '{}'
+grep -q "$token" "$work/gridgate.log" && fail "the token is in the log"
+post 404 /nowhere "${bearer[@]}" --data-binary '{}'
+post 405 /bearer "${bearer[@]}" -X GET
+post 411 /bearer "${bearer[@]}" -X POST
+head -c 5000 /dev/zero | tr '\0' ' ' > "$work/big"
+post 413 /bearer "${bearer[@]}" --data-binary @"$work/big"
+post 413 /bearer "${bearer[@]}" -H 'Transfer-Encoding: chunked' --data-binary @"$work/big"
+CT=text/plain post 415 /bearer "${bearer[@]}" --data-binary '{}'
+
+# Standard Webhooks: signed "id.timestamp.body" with the whsec_ key.
+sign() { # sign ID TS BODY
+	printf '%s.%s.%s' "$1" "$2" "$3" | openssl dgst -sha256 -mac HMAC \
+		-macopt "hexkey:$(printf '%s' "$secret_b64" | base64 -d | od -An -tx1 | tr -d ' \n')" \
+		-binary | base64
+}
+body='{"event":"signed"}'
+ts=$(date +%s)
+post 202 /hmac -H "webhook-id: msg-1" -H "webhook-timestamp: $ts" \
+	-H "webhook-signature: v1,$(sign msg-1 "$ts" "$body")" --data-binary "$body"
+accepted=$((accepted + 1))
+post 403 /hmac -H "webhook-id: msg-1" -H "webhook-timestamp: $ts" \
+	-H "webhook-signature: v1,$(sign msg-1 "$ts" '{"other":1}')" --data-binary "$body"
+old=$((ts - 600))
+post 403 /hmac -H "webhook-id: msg-2" -H "webhook-timestamp: $old" \
+	-H "webhook-signature: v1,$(sign msg-2 "$old" "$body")" --data-binary "$body"
+post 401 /hmac --data-binary "$body"
+# A replay inside the window: the same webhook-id gives the same ids, stored once.
+before=$(records)
+post 202 /hmac -H "webhook-id: msg-1" -H "webhook-timestamp: $ts" \
+	-H "webhook-signature: v1,$(sign msg-1 "$ts" "$body")" --data-binary "$body"
+[ "$(records)" = "$before" ] || fail "a replayed signed request was stored again"
+# GitHub's form.
+gh=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$gh_secret" | sed 's/.*= //')
+post 202 /github -H "X-Hub-Signature-256: sha256=$gh" --data-binary "$body"
+accepted=$((accepted + 1))
+post 403 /github -H "X-Hub-Signature-256: sha256=${gh//a/b}0" --data-binary "$body"
+
+# Client certificates: verified in the handler, whatever the handshake let through.
+post 202 /cert --cert "$c/client.crt" --key "$c/client.key" --data-binary '{"by":"cert"}'
+accepted=$((accepted + 1))
+post 403 /cert --data-binary '{"by":"nobody"}'
+post 403 /cert --cert "$c/rogue.crt" --key "$c/rogue.key" --data-binary '{"by":"rogue"}'
+
+# 429 on the plain listener: a burst of 2, then Retry-After.
+url=http://127.0.0.1:$plain_port
+post 202 /open --data-binary '{"p":1}'
+post 202 /open --data-binary '{"p":2}'
+post 429 /open --data-binary '{"p":3}'
+grep -qi '^Retry-After: [1-9]' "$work/headers" || fail "429 without Retry-After"
+accepted=$((accepted + 2))
+grep -q 'tls = no' "$work/gridgate.log" && fail "a loopback plain listener was warned about"
+
+# Everything accepted reaches the topic.
+wait_for 30 spool_drained || fail "spool not drained: $(gg_spool_stat pending) pending"
+got=$(read_items)
+[ "$got" = "$accepted" ] || fail "topic holds $got items, $accepted records were accepted"
+gg_stop || fail "gridgate did not stop cleanly"
+[ "$(counter hooks auth_failed)" -ge 7 ] || fail "auth_failed: $(counter hooks auth_failed)"
+[ "$(counter plain rate_limited)" = 1 ] || fail "rate_limited: $(counter plain rate_limited)"
+
+# 503 while the spool is full: no controller to publish to, max_pending 2. Nothing accepted
+# is lost: the next start publishes it.
+GG_SPOOL_EXTRA="max_pending = 2" webhook_config
+sed -i "s/^port = .*/port = $(free_port)/" "$work/gridgate.conf"
+gg_start
+wait_for 30 listening || fail "second start does not listen"
+url=https://localhost:$port
+post 202 /bearer "${bearer[@]}" --data-binary '[{"full":1},{"full":2}]'
+post 503 /bearer "${bearer[@]}" --data-binary '{"full":3}'
+grep -qi '^Retry-After: [1-9]' "$work/headers" || fail "503 without Retry-After"
+accepted=$((accepted + 2))
+gg_stop || fail "gridgate did not stop cleanly"
+webhook_config
+gg_start
+wait_for 30 spool_drained || fail "spool not drained after the restart"
+got=$(read_items)
+[ "$got" = "$accepted" ] || fail "topic holds $got items after the restart, expected $accepted"
+echo "ok: $test_name ($accepted records, $n requests)"
