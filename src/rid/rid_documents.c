@@ -10,7 +10,7 @@
 #include "iodef/iodef_build.h"
 #include "rid/rid_internal.h"
 
-/* RFC 6545 section 4.5: these messages carry the incident they are about. */
+/* RFC 6545's requests, Reports and Results carry the incident they are about. */
 static int needs_document(enum gg_rid_msg_type type)
 {
 	return type == GG_RID_TRACE_REQUEST || type == GG_RID_INVESTIGATION_REQUEST ||
@@ -37,7 +37,7 @@ int gg_rid_context_add(xmlDocPtr iodef2, const struct gg_rid_message *m, const c
 	xmlNsPtr ns = root->ns;
 	int rc;
 
-	/* AdditionalData closes IODEF-Document's sequence (RFC 7970 section 3.1), so appending
+	/* AdditionalData closes IODEF-Document's sequence (RFC 7970), so appending
 	 * keeps the document valid whatever it already holds. */
 	rc = add_fact(root, ns, "rid-partner", partner);
 	if (rc == 0)

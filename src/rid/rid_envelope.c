@@ -157,8 +157,12 @@ static int digest_of(xmlDocPtr doc, char out[65], struct gg_error *err)
 	int n = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &c14n);
 	int ok;
 
+	/* Beyond allocation, C14N fails on what the parser only warns about: a relative
+	 * namespace URI (xmlns="a/b"), which XML C14N 1.0 section 2.3 has no form for. */
 	if (n < 0 || c14n == NULL)
-		return gg_error_set(err, -ENOMEM, "RID: cannot canonicalize the message");
+		return gg_error_set(err, -EINVAL,
+				    "RID: the message has no XML canonical form (a relative "
+				    "namespace URI, for one), so no digest");
 	ok = EVP_Digest(c14n, (size_t)n, md, &md_len, EVP_sha256(), NULL) == 1 && md_len == 32;
 	xmlFree(c14n);
 	if (!ok)
@@ -171,8 +175,8 @@ static int digest_of(xmlDocPtr doc, char out[65], struct gg_error *err)
 	return 0;
 }
 
-/* An enumerated attribute: its value, or the ext-NAME text when it is ext-value (RFC 6545
- * section 4.6: ext-value means the value is in the ext- attribute). */
+/* An enumerated attribute: its value, or the ext-NAME text when it is ext-value (the IODEF
+ * convention RID follows: ext-value means the value is in the ext- attribute). */
 static char *enum_value(xmlNodePtr el, const char *name, int *oom)
 {
 	char ext_name[64];

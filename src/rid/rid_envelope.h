@@ -12,7 +12,7 @@
 
 #define GG_RID_NS "urn:ietf:params:xml:ns:iodef-rid-2.0"
 
-/* RFC 6545 section 4.3: the six message types (RIDPolicy@MsgType). */
+/* The six RFC 6545 message types (RIDPolicy@MsgType). */
 enum gg_rid_msg_type {
 	GG_RID_TRACE_REQUEST,
 	GG_RID_INVESTIGATION_REQUEST,

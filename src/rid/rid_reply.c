@@ -163,8 +163,8 @@ int gg_rid_reply_report(const struct gg_rid_message *query, xmlDocPtr const *doc
 	policy = echo_policy(query, root, "Report");
 	if (policy != NULL)
 		rs = xmlNewChild(policy, ns, BAD_CAST "ReportSchema", NULL);
-	/* The RID schema enumerates only IODEF 1.0 here; RFC 6545 section 4.6 says an
-	 * enumeration's ext-value carries a value outside it in the ext- attribute. */
+	/* The RID schema enumerates only IODEF 1.0 here; by the IODEF convention RID follows,
+	 * an enumeration's ext-value carries a value outside it in the ext- attribute. */
 	if (rs != NULL &&
 	    (xmlNewProp(rs, BAD_CAST "Version", BAD_CAST "ext-value") == NULL ||
 	     xmlNewProp(rs, BAD_CAST "ext-Version", BAD_CAST "2.0") == NULL ||

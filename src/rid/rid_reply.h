@@ -1,5 +1,5 @@
-/* rid_reply.h: the RID messages gridgate answers with (RFC 6545 section 4.3, RFC 6546 section
- * 3): an Acknowledgement, the Acknowledgement that refuses, and the Report a Query asks for. */
+/* rid_reply.h: the RID messages gridgate answers with (RFC 6545, RFC 6546): an
+ * Acknowledgement, the Acknowledgement that refuses, and the Report a Query asks for. */
 #ifndef GG_RID_REPLY_H
 #define GG_RID_REPLY_H
 
@@ -36,8 +36,8 @@ enum gg_rid_justification gg_rid_justification_of(int parse_rc);
 int gg_rid_reply_ack(const struct gg_rid_message *req, enum gg_rid_status status,
 		     enum gg_rid_justification why, xmlDocPtr *out, struct gg_error *err);
 
-/* The Report answering a Query (RFC 6545 section 4.3: "The response is provided through the
- * Report message"): the Query's policy echoed with MsgType Report, and one IODEF 2.0
+/* The Report answering a Query (RFC 6545 answers a Query with a Report, not a Result,
+ * which answers TraceRequest and InvestigationRequest): the Query's policy echoed with MsgType Report, and one IODEF 2.0
  * document in ReportSchema/XMLDocument holding every Incident of docs[0..n) (IODEF 2.0
  * documents, at least one). ReportSchema names IODEF 2.0 through its ext-value attributes. */
 int gg_rid_reply_report(const struct gg_rid_message *query, xmlDocPtr const *docs, size_t n,

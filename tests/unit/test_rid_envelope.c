@@ -344,6 +344,27 @@ static void test_hostile_xml(void **state)
 	refused_text(*state, "<RID", 4, NULL, -EINVAL, "RID: xml: line 1");
 }
 
+/* Found by fuzz_rid: a relative namespace URI parses (with a warning) and passes the
+ * schema inside XMLDocument's lax content, but has no canonical form, so no digest. */
+static void test_relative_namespace(void **state)
+{
+	static const char end[] = "</iodef:IODEF-Document>";
+	static const char with[] = "</iodef:IODEF-Document><z xmlns='a/b'/>";
+	size_t len;
+	char *buf = gg_test_read_data("rid/rfc6545/rfc6545-s7.3.1-Report.xml", &len);
+	char *at = strstr(buf, end);
+	char *copy = malloc(len + sizeof(with));
+
+	assert_non_null(at);
+	assert_non_null(copy);
+	memcpy(copy, buf, (size_t)(at - buf));
+	strcpy(copy + (at - buf), with);
+	strcat(copy, at + strlen(end));
+	refused_text(*state, copy, strlen(copy), NULL, -EINVAL, "no XML canonical form");
+	free(copy);
+	free(buf);
+}
+
 static void test_deep_and_big(void **state)
 {
 	struct gg_xml_limits lim = { 4096, 16 };
@@ -380,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_iodef2),
 		cmocka_unit_test(test_invalid_iodef1),
 		cmocka_unit_test(test_hostile_xml),
+		cmocka_unit_test(test_relative_namespace),
 		cmocka_unit_test(test_deep_and_big),
 	};
 
