@@ -1,5 +1,6 @@
-/* rid_internal.h: what the files of src/rid/ share and nothing outside uses: the checker's
- * insides, the RID schema check and the tree helpers the envelope and reply code both need. */
+/* rid_internal.h: what the files of src/rid/ share: the checker's insides, the RID schema
+ * check and tree helpers. Outside src/rid/ only the tests and fuzz_rid include it, to check
+ * the replies they build against the RID schema. */
 #ifndef GG_RID_INTERNAL_H
 #define GG_RID_INTERNAL_H
 
