@@ -283,7 +283,7 @@ static void test_all_order(void **state)
 
 	(void)state;
 	assert_true(n >= 10);
-	assert_string_equal(gg_mapset_name(set, 0), "cef");
+	assert_string_equal(gg_mapset_name(set, 0), "alertmanager");
 	assert_string_equal(gg_mapset_name(set, n - 1), "rfc5424");
 	for (size_t i = 1; i + 1 < n; i++)
 		assert_true(strcmp(gg_mapset_name(set, i - 1), gg_mapset_name(set, i)) < 0);
