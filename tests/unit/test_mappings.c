@@ -274,8 +274,9 @@ static void test_vectors(void **state)
 	assert_true(mappings > 0);
 }
 
-/* mappings = *: name order, with the catch-all (rfc5424, `fallback`) after the others, so it
- * cannot take a Suricata alert sent as RFC 5424 from suricata-eve. */
+/* mappings = *: name order, with the catch-alls (generic-json, rfc5424: `fallback`) after the
+ * others, so they cannot take a Suricata alert or an Alertmanager notification from its own
+ * mapping. */
 static void test_all_order(void **state)
 {
 	struct gg_mapset *set = load("*");
@@ -284,8 +285,10 @@ static void test_all_order(void **state)
 	(void)state;
 	assert_true(n >= 10);
 	assert_string_equal(gg_mapset_name(set, 0), "alertmanager");
+	/* The two catch-alls last, in name order: generic JSON, then any RFC 5424 message. */
+	assert_string_equal(gg_mapset_name(set, n - 2), "generic-json");
 	assert_string_equal(gg_mapset_name(set, n - 1), "rfc5424");
-	for (size_t i = 1; i + 1 < n; i++)
+	for (size_t i = 1; i + 2 < n; i++)
 		assert_true(strcmp(gg_mapset_name(set, i - 1), gg_mapset_name(set, i)) < 0);
 	gg_mapset_unref(set);
 }
