@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <libxml/uri.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -700,6 +701,27 @@ static bool hex_text(const char *s, size_t len)
 	return strlen(s) == len && strspn(s, "0123456789abcdefABCDEF") == len;
 }
 
+/* Whether the schema takes v as an xs:anyURI: libxml2 reads one as a URI once the characters
+ * RFC 3986 does not allow (blanks, quotes, <>{}|\^`, non-ASCII) are replaced, as it does here
+ * (a webhook's "http://host:port" with a bad port is no URI). -1 when out of memory. */
+static int uri_text(const char *v)
+{
+	char *tmp = strdup(v);
+	xmlURIPtr uri;
+
+	if (tmp == NULL)
+		return -1;
+	for (unsigned char *c = (unsigned char *)tmp; *c != '\0'; c++)
+		if (*c < 32 || *c >= 127 || strchr(" <>\"{}|\\^`'", *c) != NULL)
+			*c = '_';
+	uri = xmlParseURI(tmp);
+	free(tmp);
+	if (uri == NULL)
+		return 0;
+	xmlFreeURI(uri);
+	return 1;
+}
+
 /* Checks one slot value against what its IODEF element accepts; false drops it. */
 static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot s, const char *v,
 		    struct gg_map_out *o, char times[3][GG_TIME_XS_MAX])
@@ -729,6 +751,8 @@ static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot
 		why = "is not an IPv4 or IPv6 address or network (a name goes in a .host slot)";
 	} else if (gg_hash_slot_length(s) > 0 && !hex_text(v, gg_hash_slot_length(s))) {
 		why = "is not a hash of the slot's length in hex";
+	} else if (s == GG_S_REFERENCE_URL && uri_text(v) != 1) {
+		why = "is not a URI";
 	} else if (s == GG_S_INDICATOR_DOMAIN && strpbrk(v, " \t/:@") != NULL) {
 		why = "is not a domain name";
 	} else if ((s == GG_S_SRC_PORT || s == GG_S_DST_PORT) && !port_text(v))

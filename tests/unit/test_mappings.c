@@ -1088,7 +1088,7 @@ static void test_indicator_observables(void **state)
 			  "set indicator.id ioc-$kind\n"
 			  "set indicator.domain ${v}\nwhen kind = domain\n"
 			  "rule url\nmatch msg ^url (?<u>\\S+)$\nset indicator.id u\n"
-			  "set indicator.url $u\n"
+			  "set indicator.url $u\nset reference.url $u\n"
 			  "rule file\nmatch msg ^file (?<fn>\\S+) (?<sha>\\S+)$\nset indicator.id f\n"
 			  "set indicator.filename $fn\nset indicator.sha256 $sha\n"
 			  "set indicator.md5 $sha\n");
@@ -1098,6 +1098,12 @@ static void test_indicator_observables(void **state)
 	doc = map_valid(f, &sc, "url http://evil.example/x?a=1", 29);
 	gg_assert_xpath(doc, "string(//i:Observable/i:Address[@category='site-uri'])",
 			"http://evil.example/x?a=1");
+	gg_assert_xpath(doc, "string(//i:Reference/i:URL)", "http://evil.example/x?a=1");
+	xmlFreeDoc(doc);
+	/* A port that is no number: no xs:anyURI, so no Reference URL (the Address keeps it). */
+	doc = map_valid(f, &sc, "url http://evil.example:o90/", 28);
+	assert_int_equal(gg_test_xpath_count(doc, "//i:Reference"), 0);
+	gg_assert_xpath(doc, "string(//i:Observable/i:Address)", "http://evil.example:o90/");
 	xmlFreeDoc(doc);
 	doc = map_valid(f, &sc, "file a.exe "
 			"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 75);
