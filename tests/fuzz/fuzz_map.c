@@ -18,6 +18,53 @@
 #include "map/map.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct gg_schema *schema;
+static struct gg_validator *validator;
+static struct gg_mapset *mappings;
+static struct gg_map_ctx *ctx;
+
+/* Small, so that arrays a fuzzer writes in a few hundred bytes go over it. */
+static const struct gg_map_limits limits = { .max_elements = 16 };
+
+/* A mapped line's document without its record and long texts is about 2 KB. */
+static const struct gg_fit_limits fit = {
+	.max_bytes = 6144,
+	.max_record_item = 512,
+	.max_text = 256,
+};
+
+static const struct gg_iodef_defaults defaults = {
+	.csirt_name = "csirt.example.org",
+	.contact_email = "soc@example.org",
+};
+
+static void finding(const char *what, const struct gg_error *err)
+{
+	fprintf(stderr, "fuzz_map: %s: %s\n", what, err != NULL ? err->msg : "");
+	abort();
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *schema_dir = getenv("GG_SCHEMA_DIR");
+	const char *mapping_dir = getenv("GG_MAPPING_DIR");
+	const char *all[] = { "*" };
+	struct gg_error err = { 0 };
+
+	(void)argc;
+	(void)argv;
+	if (schema_dir == NULL || mapping_dir == NULL)
+		finding("GG_SCHEMA_DIR and GG_MAPPING_DIR must be set", NULL);
+	if (gg_schema_load(schema_dir, &schema, &err) != 0 ||
+	    gg_validator_new(schema, &validator, &err) != 0 ||
+	    gg_mapset_load(mapping_dir, all, 1, &limits, &mappings, &err) != 0 ||
+	    gg_map_ctx_new(NULL, &ctx, &err) != 0)
+		finding("setup", &err);
+	return 0;
+}
+
 /* One result: a mapped document is valid, fits, and stays valid once cut; results come in
  * element order and never more of them than the bound. */
 struct run {
