@@ -33,45 +33,44 @@ struct map_run {
 	unsigned long lines, mapped, ignored, unmatched, invalid, failed;
 };
 
-static int map_line(struct map_run *run, const char *file, unsigned long lineno, const char *line,
-		    size_t len)
+/* One result of a line: counted, and its document checked and printed. */
+struct map_where {
+	struct map_run *run;
+	const char *file;
+	unsigned long lineno;
+};
+
+static int map_result(void *arg, struct gg_map_result *res)
 {
-	enum gg_map_verdict verdict;
-	const char *mapping, *rule;
-	xmlDocPtr doc = NULL;
+	struct map_where *w = arg;
+	struct map_run *run = w->run;
 	struct gg_error err;
-	int r;
+	char elem[32] = "";
 
 	gg_error_clear(&err);
-	run->lines++;
-	/* The line as read, cut like the values in the trace: a 60 KB line must not bury it. */
-	if (run->explain && len > EXPLAIN_LINE_MAX)
-		printf("%s:%lu: %.*s... (%zu bytes)\n", file, lineno, EXPLAIN_LINE_MAX, line, len);
-	else if (run->explain)
-		printf("%s:%lu: %.*s\n", file, lineno, (int)len, line);
-	r = gg_map_line(run->ctx, run->set, run->input, file, lineno, line, len, run->now,
-			&run->defaults, &verdict, &doc, &mapping, &rule, NULL, &err);
-	if (r != 0) {
+	if (res->element >= 0)
+		snprintf(elem, sizeof(elem), " element %ld", res->element);
+	if (res->error != 0) {
 		run->failed++;
-		fprintf(stderr, "%s:%lu: not mapped: %s\n", file, lineno, err.msg);
+		fprintf(stderr, "%s:%lu: not mapped: %s\n", w->file, w->lineno, res->why->msg);
 		return 0;
 	}
-	if (verdict == GG_MAP_UNMATCHED) {
+	if (res->verdict == GG_MAP_UNMATCHED) {
 		run->unmatched++;
 		if (!run->quiet)
-			fprintf(stderr, "%s:%lu: unmatched\n", file, lineno);
+			fprintf(stderr, "%s:%lu:%s unmatched\n", w->file, w->lineno, elem);
 		return 0;
 	}
-	if (verdict == GG_MAP_IGNORED) {
+	if (res->verdict == GG_MAP_IGNORED) {
 		run->ignored++;
 		if (run->explain)
-			printf("ignored by %s/%s\n", mapping, rule);
+			printf("ignored by %s/%s\n", res->mapping, res->rule);
 		return 0;
 	}
-	if (gg_validator_check(run->validator, doc, &err) != 0) {
+	if (gg_validator_check(run->validator, res->doc, &err) != 0) {
 		run->invalid++;
-		fprintf(stderr, "%s:%lu: %s/%s made an invalid document: line %d: %s\n", file,
-			lineno, mapping, rule, err.line, err.msg);
+		fprintf(stderr, "%s:%lu:%s %s/%s made an invalid document: line %d: %s\n", w->file,
+			w->lineno, elem, res->mapping, res->rule, err.line, err.msg);
 	} else {
 		run->mapped++;
 	}
@@ -80,13 +79,34 @@ static int map_line(struct map_run *run, const char *file, unsigned long lineno,
 		int size;
 
 		if (run->explain)
-			printf("mapped by %s/%s\n", mapping, rule);
-		xmlDocDumpFormatMemoryEnc(doc, &xml, &size, "UTF-8", 1);
+			printf("mapped by %s/%s\n", res->mapping, res->rule);
+		xmlDocDumpFormatMemoryEnc(res->doc, &xml, &size, "UTF-8", 1);
 		if (xml != NULL)
 			fwrite(xml, 1, (size_t)size, stdout);
 		xmlFree(xml);
 	}
-	xmlFreeDoc(doc);
+	return 0;
+}
+
+static int map_line(struct map_run *run, const char *file, unsigned long lineno, const char *line,
+		    size_t len)
+{
+	struct map_where where = { run, file, lineno };
+	struct gg_error err;
+
+	gg_error_clear(&err);
+	run->lines++;
+	/* The line as read, cut like the values in the trace: a 60 KB line must not bury it. */
+	if (run->explain && len > EXPLAIN_LINE_MAX)
+		printf("%s:%lu: %.*s... (%zu bytes)\n", file, lineno, EXPLAIN_LINE_MAX, line, len);
+	else if (run->explain)
+		printf("%s:%lu: %.*s\n", file, lineno, (int)len, line);
+	/* A line with an `each` mapping gives one result per element, each printed. */
+	if (gg_map_line(run->ctx, run->set, run->input, file, lineno, line, len, run->now,
+			&run->defaults, map_result, &where, NULL, &err) != 0) {
+		run->failed++;
+		fprintf(stderr, "%s:%lu: not mapped: %s\n", file, lineno, err.msg);
+	}
 	return 0;
 }
 

@@ -111,8 +111,9 @@ const struct gg_command gg_commands[] = {
 	{ "map", gg_cmd_map, "-m MAPPING [-m MAPPING]... [OPTIONS] [FILE...]",
 	  "run mappings on log lines",
 	  "Maps each line of the FILEs (or standard input) with the mappings and prints the IODEF "
-	  "document each line becomes, validated. Reads no configuration: a mapping is tried "
-	  "before an input names it.", map_options },
+	  "document each line becomes, validated (one per element for a JSON line a mapping "
+	  "splits with each). Reads no configuration: a mapping is tried before an input names "
+	  "it.", map_options },
 	{ "help", gg_cmd_help, "[COMMAND | SECTION | --man8 | --man5]",
 	  "list commands and configuration sections, or explain one",
 	  "Without an argument, lists the commands and the configuration sections and input "

@@ -130,48 +130,6 @@ void gg_batch_rollback(struct gg_emitter *e)
 	gg_ingest_rollback(e->ingest);
 }
 
-/* The input's mappings on one record: 1 with *doc (or NULL: dropped on purpose or by the
- * policy) when they decided, 0 when the generic incident is due. header (LINE) gets the
- * syslog header the line was read with, NULL when it has none. */
-static int emit_map(struct gg_emitter *e, const struct gg_record *rec, const char *id,
-		    time_t now, xmlDocPtr *doc, const struct gg_syslog_msg **header)
-{
-	struct gg_mapper *mapper = e->input->mapper;
-	struct gg_mapset *set = gg_mapper_acquire(mapper);
-	enum gg_map_verdict verdict;
-	struct gg_error map_err;
-	int r;
-
-	gg_error_clear(&map_err);
-	if (rec->kind == GG_RECORD_SYSLOG) {
-		struct gg_map_record mr = { .input = e->input->name, .peer = rec->peer,
-					    .raw = rec->bytes, .raw_len = rec->len,
-					    .syslog = e->msg, .record_id = id, .now = now };
-
-		r = gg_map_apply(e->map_ctx, set, &mr, &e->pipeline->iodef_defaults, &verdict, doc,
-				 NULL, NULL, &map_err);
-	} else {
-		r = gg_map_line(e->map_ctx, set, e->input->name, rec->origin, rec->position,
-				rec->bytes, rec->len, now, &e->pipeline->iodef_defaults, &verdict,
-				doc, NULL, NULL, header, &map_err);
-	}
-	gg_mapset_unref(set);
-	switch (gg_mapper_outcome(mapper, e->input->name, r, verdict, &map_err)) {
-	case GG_OUTCOME_DOCUMENT:
-		return 1;
-	case GG_OUTCOME_IGNORED:
-	case GG_OUTCOME_DROPPED:
-		xmlFreeDoc(*doc);
-		*doc = NULL;
-		return 1;
-	case GG_OUTCOME_GENERIC:
-		break;
-	}
-	xmlFreeDoc(*doc);
-	*doc = NULL;
-	return 0;
-}
-
 /* A log line no mapping took: what it would be without mappings, a JSON object through the
  * flat JSON mapping, anything with a syslog header the unclassified incident carrying it. */
 static int emit_generic_line(struct gg_emitter *e, const struct gg_record *rec,
@@ -187,15 +145,142 @@ static int emit_generic_line(struct gg_emitter *e, const struct gg_record *rec,
 	return gg_iodef_from_syslog(header, rec->bytes, rec->len, id, d, now, doc, why);
 }
 
-/* Builds the document a record becomes. 0 with *doc (NULL: dropped), or <0 with why: the
- * record is malformed. *built is 0 for a sender's document (never altered), 1 for ours. */
+/* A record's way through the mappings: every result it gave (one, or one per element of an
+ * `each` mapping) staged, quarantined or dropped, and counted for the outcome. */
+struct emit_tally {
+	struct gg_emitter *e;
+	const struct gg_record *rec;
+	const char *id; /* the record's */
+	time_t now;
+	const struct gg_syslog_msg *header; /* LINE: the header the line was read with, or NULL */
+	struct gg_error *why;
+	unsigned staged, invalid, refused;
+	int stop; /* the batch cannot go on: this code (out of memory) */
+};
+
+/* Stages one document of the record, or quarantines bytes with why when r (the build's
+ * result) is not 0. 0, or <0 when the batch cannot go on. */
+static int stage(struct emit_tally *t, int r, xmlDocPtr doc, int built, const char *id,
+		 const char *bytes, size_t len)
+{
+	struct gg_ingest *ing = t->e->ingest;
+	struct gg_error err;
+
+	if (r != 0) {
+		t->refused++;
+		gg_log_debug("%s: %s: %s", t->e->input->name, t->rec->origin, t->why->msg);
+		if ((r = gg_ingest_reject(ing, id, bytes, len, t->why, &err)) != 0)
+			return gg_error_set(t->why, r, "%s", err.msg);
+		return 0;
+	}
+	if (doc == NULL)
+		return 0;
+	r = built ? gg_ingest_built(ing, doc, id, t->why) : gg_ingest_document(ing, doc, id, t->why);
+	xmlFreeDoc(doc);
+	if (r == -EINVAL) {
+		t->invalid++;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	t->staged++;
+	return 0;
+}
+
+/* The generic incident of a result no mapping took: an element of an `each` mapping through
+ * the flat JSON mapping, a syslog message or a line as it would be without mappings. */
+static int emit_generic(struct emit_tally *t, const struct gg_map_result *res, xmlDocPtr *doc)
+{
+	struct gg_emitter *e = t->e;
+	const struct gg_record *rec = t->rec;
+
+	if (res->element >= 0)
+		return gg_iodef_from_json(res->raw, res->raw_len, &e->pipeline->iodef_defaults, doc,
+					  t->why);
+	if (rec->kind == GG_RECORD_SYSLOG)
+		return gg_iodef_from_syslog(e->msg, rec->bytes, rec->len, t->id,
+					    &e->pipeline->iodef_defaults, t->now, doc, t->why);
+	return emit_generic_line(e, rec, t->header, t->id, t->now, doc, t->why);
+}
+
+/* gg_map_sink: one result of the input's mappings, under its unmatched policy. */
+static int emit_result(void *arg, struct gg_map_result *res)
+{
+	struct emit_tally *t = arg;
+	struct gg_emitter *e = t->e;
+	/* The record keeps the id gg_emit gave it (a released record's own); an element's id
+	 * is the mapping's "ID-N". */
+	const char *id = res->element >= 0 ? res->id : t->id;
+	const char *bytes = res->element >= 0 ? res->raw : t->rec->bytes;
+	size_t len = res->element >= 0 ? res->raw_len : t->rec->len;
+	xmlDocPtr doc = NULL;
+	int r;
+
+	switch (gg_mapper_outcome(e->input->mapper, e->input->name, res->error, res->verdict,
+				  res->why)) {
+	case GG_OUTCOME_DOCUMENT:
+		doc = res->doc;
+		res->doc = NULL;
+		r = stage(t, 0, doc, 1, id, bytes, len);
+		break;
+	case GG_OUTCOME_GENERIC:
+		r = emit_generic(t, res, &doc);
+		r = stage(t, r, doc, 1, id, bytes, len);
+		break;
+	default: /* ignored or dropped: nothing to stage */
+		return 0;
+	}
+	if (r < 0)
+		t->stop = r;
+	return r;
+}
+
+/* The input's mappings on a record (a syslog message parsed into e->msg, or a line). 0, or <0
+ * when the batch cannot go on. */
+static int emit_mapped(struct emit_tally *t)
+{
+	struct gg_emitter *e = t->e;
+	const struct gg_record *rec = t->rec;
+	struct gg_mapset *set = gg_mapper_acquire(e->input->mapper);
+	struct gg_error map_err;
+	int r;
+
+	gg_error_clear(&map_err);
+	if (rec->kind == GG_RECORD_SYSLOG) {
+		struct gg_map_record mr = { .input = e->input->name, .peer = rec->peer,
+					    .raw = rec->bytes, .raw_len = rec->len,
+					    .syslog = e->msg, .record_id = t->id, .now = t->now };
+
+		r = gg_map_apply(e->map_ctx, set, &mr, &e->pipeline->iodef_defaults, emit_result,
+				 t, &map_err);
+	} else {
+		r = gg_map_line(e->map_ctx, set, e->input->name, rec->origin, rec->position,
+				rec->bytes, rec->len, t->now, &e->pipeline->iodef_defaults,
+				emit_result, t, &t->header, &map_err);
+	}
+	gg_mapset_unref(set);
+	if (t->stop != 0)
+		return t->stop;
+	if (r == -ENOMEM)
+		return gg_error_set(t->why, r, "%s", map_err.msg);
+	if (r < 0) {
+		/* The record as a whole failed (a selection regex over its limits, more
+		 * elements than a record may have): counted, and the policy applies to it. */
+		struct gg_map_result res = { .verdict = GG_MAP_UNMATCHED, .error = r,
+					     .why = &map_err, .id = t->id, .element = -1,
+					     .raw = rec->bytes, .raw_len = rec->len };
+
+		return emit_result(t, &res);
+	}
+	return 0;
+}
+
+/* Builds the document a record that no mapping reads becomes. 0 with *doc, or <0 with why:
+ * the record is malformed. *built is 0 for a sender's document (never altered), 1 for ours. */
 static int emit_document(struct gg_emitter *e, const struct gg_record *rec, const char *id,
-			 xmlDocPtr *doc, int *built, struct gg_error *why)
+			 time_t now, xmlDocPtr *doc, int *built, struct gg_error *why)
 {
 	const struct gg_iodef_defaults *d = &e->pipeline->iodef_defaults;
-	const struct gg_syslog_msg *header = NULL;
-	time_t now = time(NULL);
-	int r;
 
 	*doc = NULL;
 	*built = 1;
@@ -206,21 +291,9 @@ static int emit_document(struct gg_emitter *e, const struct gg_record *rec, cons
 	case GG_RECORD_JSON:
 		return gg_iodef_from_json(rec->bytes, rec->len, d, doc, why);
 	case GG_RECORD_SYSLOG:
-		if (e->msg == NULL)
-			return gg_error_set(why, -EINVAL, "a syslog message, and the input reads none");
-		r = gg_syslog_parse(rec->bytes, rec->len, &e->syslog_limits, e->scratch,
-				    e->scratch_size, e->msg, why);
-		if (r != 0)
-			return r;
-		if (e->map_ctx != NULL && emit_map(e, rec, id, now, doc, NULL))
-			return 0;
 		return gg_iodef_from_syslog(e->msg, rec->bytes, rec->len, id, d, now, doc, why);
 	case GG_RECORD_LINE:
-		if (e->map_ctx != NULL && emit_map(e, rec, id, now, doc, &header))
-			return 0;
-		if (e->map_ctx == NULL)
-			return gg_error_set(why, -EINVAL, "a log line, and the input has no mappings");
-		return emit_generic_line(e, rec, header, id, now, doc, why);
+		return gg_error_set(why, -EINVAL, "a log line, and the input has no mappings");
 	}
 	return gg_error_set(why, -EINVAL, "unknown record kind %d", (int)rec->kind);
 }
@@ -229,36 +302,34 @@ int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outc
 	    struct gg_error *why)
 {
 	char id[GG_RECORD_ID_LEN];
-	struct gg_error err;
+	struct emit_tally t = { .e = e, .rec = rec, .id = id, .now = time(NULL), .why = why };
 	xmlDocPtr doc = NULL;
-	int r, built;
+	int r, built = 1;
 
 	gg_error_clear(why);
 	if (rec->id != NULL)
 		snprintf(id, sizeof(id), "%s", rec->id);
 	else
 		gg_record_id(e->input->name, rec->origin, rec->position, rec->bytes, rec->len, id);
-	r = emit_document(e, rec, id, &doc, &built, why);
-	if (r != 0) {
-		*outcome = GG_EMIT_REFUSED;
-		gg_log_debug("%s: %s: %s", e->input->name, rec->origin, why->msg);
-		if ((r = gg_ingest_reject(e->ingest, id, rec->bytes, rec->len, why, &err)) != 0)
-			return gg_error_set(why, r, "%s", err.msg);
-		return 0;
-	}
-	if (doc == NULL) {
-		*outcome = GG_EMIT_DROPPED;
-		return 0;
-	}
-	r = built ? gg_ingest_built(e->ingest, doc, id, why)
-		  : gg_ingest_document(e->ingest, doc, id, why);
-	xmlFreeDoc(doc);
-	if (r == -EINVAL) {
-		*outcome = GG_EMIT_INVALID;
-		return 0;
+	if (rec->kind == GG_RECORD_SYSLOG && e->msg == NULL)
+		r = stage(&t, gg_error_set(why, -EINVAL, "a syslog message, and the input reads "
+					   "none"), NULL, 1, id, rec->bytes, rec->len);
+	else if (rec->kind == GG_RECORD_SYSLOG &&
+		 (r = gg_syslog_parse(rec->bytes, rec->len, &e->syslog_limits, e->scratch,
+				      e->scratch_size, e->msg, why)) != 0)
+		r = stage(&t, r, NULL, 1, id, rec->bytes, rec->len);
+	else if ((rec->kind == GG_RECORD_SYSLOG || rec->kind == GG_RECORD_LINE) &&
+		 e->map_ctx != NULL)
+		r = emit_mapped(&t);
+	else {
+		/* Built first: stage's arguments would read doc in no given order. */
+		r = emit_document(e, rec, id, t.now, &doc, &built, why);
+		r = stage(&t, r, doc, built, id, rec->bytes, rec->len);
 	}
 	if (r < 0)
 		return r;
-	*outcome = GG_EMIT_STAGED;
+	/* A record an `each` mapping splits is staged when any of its documents is. */
+	*outcome = t.staged > 0 ? GG_EMIT_STAGED : t.invalid > 0 ? GG_EMIT_INVALID
+		   : t.refused > 0 ? GG_EMIT_REFUSED : GG_EMIT_DROPPED;
 	return 0;
 }

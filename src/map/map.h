@@ -26,6 +26,7 @@ struct gg_map_limits {
 	unsigned long regex_match_limit; /* PCRE2 match limit (backtracking steps), 1000000 */
 	unsigned long regex_depth_limit; /* PCRE2 depth (heap) limit, 10000 */
 	size_t max_field_len;            /* longest input field a regex is run on, 64 KiB */
+	size_t max_elements;             /* most elements `each` makes of one record, 1000 */
 };
 
 /* A compiled set of mappings, in the order they are tried. */
@@ -57,10 +58,39 @@ struct gg_map_record {
 };
 
 enum gg_map_verdict {
-	GG_MAP_MAPPED,    /* *doc is the incident */
+	GG_MAP_MAPPED,    /* doc is the incident */
 	GG_MAP_IGNORED,   /* a rule with "drop" matched: not an incident, on purpose */
 	GG_MAP_UNMATCHED, /* no mapping selected it or no rule matched */
 };
+
+/* Room for a result's id: a record id (the spool takes up to 64 bytes), '-', an index. */
+#define GG_MAP_ID_LEN 96
+
+/* What became of a record, or of one element of it: a mapping with `each` (docs/mappings.md)
+ * makes one result per element of a JSON array, every other record makes one result. */
+struct gg_map_result {
+	enum gg_map_verdict verdict;
+	/* An element whose rules failed (a regex over its limits): <0, why says why, verdict
+	 * UNMATCHED; the other elements are mapped all the same. 0 otherwise. */
+	int error;
+	const struct gg_error *why;
+	/* MAPPED: the incident, built to the schema but not validated (the ingest path does).
+	 * A sink that keeps it sets doc to NULL; otherwise it is freed when the sink returns. */
+	xmlDocPtr doc;
+	/* Its IncidentID: the record's id, or "ID-N" for element N, so a record sent twice
+	 * gives the same ids and the spool recognizes the second. */
+	const char *id;
+	long element; /* -1: the record itself; else the index among the elements */
+	/* What the result is made of: the record as received, or the element as compact JSON
+	 * (what a generic incident of an unmatched element carries). */
+	const char *raw;
+	size_t raw_len;
+	const char *mapping, *rule; /* what decided, NULL when unmatched; valid while set lives */
+};
+
+/* Receives each result of a record, in element order; returns 0, or <0 to stop mapping the
+ * record (gg_map_apply returns that code). */
+typedef int (*gg_map_sink)(void *arg, struct gg_map_result *res);
 
 /* Per-thread evaluation state. explain, when not NULL, receives a readable trace of the
  * mappings and rules tried and the fields each extracted (gridgate map --explain). */
@@ -74,15 +104,14 @@ void gg_map_ctx_set_timezone(struct gg_map_ctx *ctx, int minutes_east);
 /* "UTC", "Z", "+HH:MM" or "-HH:MM" -> minutes east of UTC; -1 when s is none of them. */
 int gg_timezone_parse(const char *s, int *minutes_east);
 
-/* Maps rec with the first mapping and rule that select it. Returns 0 with *verdict (and *doc
- * when mapped; the caller owns it), or a negative errno when the record cannot be mapped
- * (err says why: a regex over its limits, a payload that does not parse...). The names of the
- * mapping and rule that decided are in *mapping_out / *rule_out when not NULL (valid while
- * set lives). The document is built to the schema but not validated: the ingest path does. */
+/* Maps rec with the first mapping and rule that select it and hands sink each result (one,
+ * or one per element of an `each` mapping). Returns 0, the sink's code when it stopped, or a
+ * negative errno when the record cannot be mapped at all (err says why: a regex over its
+ * limits in a selection condition, more elements than max_elements, out of memory); then no
+ * result was handed over, except with -ENOMEM or a sink's code. */
 int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 		 const struct gg_map_record *rec, const struct gg_iodef_defaults *defaults,
-		 enum gg_map_verdict *verdict, xmlDocPtr *doc, const char **mapping_out,
-		 const char **rule_out, struct gg_error *err);
+		 gg_map_sink sink, void *arg, struct gg_error *err);
 
 /* Maps one line of a log file (no line terminator): its BSD or RFC 5424 header is read when it
  * has one (GG_SYSLOG_HEADERLESS), otherwise the whole line is the message. The record id is
@@ -91,8 +120,7 @@ int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
  * could read; it lives in ctx until the next call. */
 int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char *input,
 		const char *origin, uint64_t lineno, const char *line, size_t len, time_t now,
-		const struct gg_iodef_defaults *defaults, enum gg_map_verdict *verdict,
-		xmlDocPtr *doc, const char **mapping_out, const char **rule_out,
+		const struct gg_iodef_defaults *defaults, gg_map_sink sink, void *arg,
 		const struct gg_syslog_msg **header_out, struct gg_error *err);
 
 #endif

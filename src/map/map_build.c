@@ -4,6 +4,7 @@
 #include "map/map_internal.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,17 +105,119 @@ static char *ncname(const char *s)
 	return out;
 }
 
+/* The hash slots, in the order their Hash elements are written, with the XML Signature
+ * algorithm URI ds:DigestMethod names (RFC 6931 for MD5). */
+static const struct {
+	enum gg_slot slot;
+	size_t hex_len;
+	const char *algorithm;
+} hashes[] = {
+	{ GG_S_INDICATOR_MD5, 32, "http://www.w3.org/2001/04/xmldsig-more#md5" },
+	{ GG_S_INDICATOR_SHA1, 40, "http://www.w3.org/2000/09/xmldsig#sha1" },
+	{ GG_S_INDICATOR_SHA256, 64, "http://www.w3.org/2001/04/xmlenc#sha256" },
+	{ GG_S_INDICATOR_SHA512, 128, "http://www.w3.org/2001/04/xmlenc#sha512" },
+};
+
+#define N_HASHES (sizeof(hashes) / sizeof(hashes[0]))
+#define DS_NS "http://www.w3.org/2000/09/xmldsig#"
+
+size_t gg_hash_slot_length(enum gg_slot s)
+{
+	for (size_t i = 0; i < N_HASHES; i++)
+		if (hashes[i].slot == s)
+			return hashes[i].hex_len;
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* Hash with ds:DigestMethod and ds:DigestValue: base64Binary, so the slot's hex (checked
+ * already) is decoded and encoded again. */
+static void add_hash(struct gg_iodef_builder *b, xmlNodePtr hashdata, const char *algorithm,
+		     const char *hex)
+{
+	unsigned char digest[64];
+	char value[4 * (sizeof(digest) / 3 + 1) + 1];
+	size_t n = strlen(hex) / 2;
+	xmlNodePtr hash = gg_iodef_add(b, hashdata, "Hash", NULL), method = NULL;
+	xmlNsPtr ds;
+
+	if (b->oom)
+		return;
+	for (size_t i = 0; i < n; i++)
+		digest[i] = (unsigned char)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
+	EVP_EncodeBlock((unsigned char *)value, digest, (int)n);
+	ds = xmlNewNs(hash, BAD_CAST DS_NS, BAD_CAST "ds");
+	if (ds != NULL)
+		method = xmlNewChild(hash, ds, BAD_CAST "DigestMethod", NULL);
+	if (method == NULL || xmlNewProp(method, BAD_CAST "Algorithm", BAD_CAST algorithm) == NULL ||
+	    xmlNewTextChild(hash, ds, BAD_CAST "DigestValue", BAD_CAST value) == NULL)
+		b->oom = 1;
+}
+
+static bool has_file(const char *const *s)
+{
+	if (s[GG_S_INDICATOR_FILENAME] != NULL)
+		return true;
+	for (size_t i = 0; i < N_HASHES; i++)
+		if (s[hashes[i].slot] != NULL)
+			return true;
+	return false;
+}
+
+/* FileData/File: its name, then the digests under one HashData (File's sequence). */
+static void add_file(struct gg_iodef_builder *b, xmlNodePtr obs, const char *const *s)
+{
+	xmlNodePtr file = gg_iodef_add(b, gg_iodef_add(b, obs, "FileData", NULL), "File", NULL);
+	xmlNodePtr hashdata = NULL;
+
+	if (s[GG_S_INDICATOR_FILENAME] != NULL)
+		gg_iodef_add(b, file, "FileName", s[GG_S_INDICATOR_FILENAME]);
+	for (size_t i = 0; i < N_HASHES; i++) {
+		if (s[hashes[i].slot] == NULL)
+			continue;
+		if (hashdata == NULL) {
+			hashdata = gg_iodef_add(b, file, "HashData", NULL);
+			gg_iodef_attr(b, hashdata, "scope", "file-contents");
+		}
+		add_hash(b, hashdata, hashes[i].algorithm, s[hashes[i].slot]);
+	}
+}
+
+/* The Observable: Observable is a choice of one element, so the first of address, domain,
+ * URL and file that the mapping set is the one written. */
+static void add_observable(struct gg_iodef_builder *b, xmlNodePtr ind, const char *const *s)
+{
+	xmlNodePtr obs = gg_iodef_add(b, ind, "Observable", NULL);
+	const char *address = s[GG_S_INDICATOR_ADDRESS];
+
+	if (address != NULL)
+		gg_iodef_attr(b, gg_iodef_add(b, obs, "Address", address), "category",
+			      gg_address_category(address));
+	else if (s[GG_S_INDICATOR_DOMAIN] != NULL)
+		gg_iodef_add(b, gg_iodef_add(b, obs, "DomainData", NULL), "Name",
+			     s[GG_S_INDICATOR_DOMAIN]);
+	else if (s[GG_S_INDICATOR_URL] != NULL)
+		gg_iodef_attr(b, gg_iodef_add(b, obs, "Address", s[GG_S_INDICATOR_URL]), "category",
+			      "site-uri");
+	else
+		add_file(b, obs, s);
+}
+
 static void add_indicator(struct gg_iodef_builder *b, xmlNodePtr inc, const struct gg_map_out *o,
 			  const char *csirt)
 {
 	const char *const *s = o->slot;
-	const char *address = s[GG_S_INDICATOR_ADDRESS];
-	xmlNodePtr ind, obs, n;
-	const char *category;
+	xmlNodePtr ind, n;
 	char *id;
 
 	/* An Indicator needs an observable: without one the source gave no indicator. */
-	if (s[GG_S_INDICATOR_ID] == NULL || address == NULL)
+	if (s[GG_S_INDICATOR_ID] == NULL ||
+	    (s[GG_S_INDICATOR_ADDRESS] == NULL && s[GG_S_INDICATOR_DOMAIN] == NULL &&
+	     s[GG_S_INDICATOR_URL] == NULL && !has_file(s)))
 		return;
 	id = ncname(s[GG_S_INDICATOR_ID]);
 	if (id == NULL) {
@@ -129,9 +232,7 @@ static void add_indicator(struct gg_iodef_builder *b, xmlNodePtr inc, const stru
 		      s[GG_S_INDICATOR_VERSION] != NULL ? s[GG_S_INDICATOR_VERSION] : "1");
 	if (s[GG_S_INDICATOR_DESCRIPTION] != NULL)
 		gg_iodef_add(b, ind, "Description", s[GG_S_INDICATOR_DESCRIPTION]);
-	obs = gg_iodef_add(b, ind, "Observable", NULL);
-	category = gg_address_category(address);
-	gg_iodef_attr(b, gg_iodef_add(b, obs, "Address", address), "category", category);
+	add_observable(b, ind, s);
 }
 
 static void build(struct gg_iodef_builder *b, const struct gg_map_out *o, const char *record_id,

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <libxml/uri.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,12 @@ struct gg_map_ctx {
 	struct gg_leef *leef;
 	struct gg_kv_list *kv;
 	json_t *json;
+	/* The element of an `each` mapping being mapped (NULL: the record is), its compact JSON
+	 * for the RecordItem, and its id. */
+	json_t *elem;
+	struct slice item;
+	char id[GG_MAP_ID_LEN];
+	bool sink_stopped; /* the sink's code is being returned: err is not ours to prefix */
 	int payload_state[GG_PAYLOAD_JSON + 1];
 	char payload_error[sizeof(((struct gg_error *)0)->msg)];
 	char **strs; /* strings made for this record (numbers, templates), freed after it */
@@ -81,6 +88,13 @@ int gg_map_ctx_new(FILE *explain, struct gg_map_ctx **out, struct gg_error *err)
 	return 0;
 }
 
+/* Frees the strings kept since there were mark of them: an element's, when it is done. */
+static void release_strs(struct gg_map_ctx *ctx, size_t mark)
+{
+	while (ctx->n_strs > mark)
+		free(ctx->strs[--ctx->n_strs]);
+}
+
 static void record_done(struct gg_map_ctx *ctx)
 {
 	gg_cef_free(ctx->cef);
@@ -92,9 +106,7 @@ static void record_done(struct gg_map_ctx *ctx)
 	ctx->kv = NULL;
 	ctx->json = NULL;
 	memset(ctx->payload_state, 0, sizeof(ctx->payload_state));
-	for (size_t i = 0; i < ctx->n_strs; i++)
-		free(ctx->strs[i]);
-	ctx->n_strs = 0;
+	release_strs(ctx, 0);
 }
 
 void gg_map_ctx_set_timezone(struct gg_map_ctx *ctx, int minutes_east)
@@ -255,35 +267,52 @@ static bool payload_possible(const struct gg_map_ctx *ctx, enum gg_map_payload p
 	return true;
 }
 
-/* RFC 6901 JSON pointer. */
-static struct slice json_field(struct gg_map_ctx *ctx, const char *pointer)
+/* Reads the reference token of a JSON pointer that starts at p (after its '/') into token,
+ * unescaping ~0 and ~1; returns where the next '/' or the end is. */
+static const char *pointer_token(const char *p, char token[256], size_t *len)
 {
-	json_t *v = ctx->json;
-	const char *p = pointer;
+	size_t n = 0;
+
+	for (; *p != '\0' && *p != '/'; p++) {
+		char c = *p;
+
+		if (c == '~' && (p[1] == '0' || p[1] == '1'))
+			c = *++p == '0' ? '~' : '/';
+		if (n + 1 < 256)
+			token[n++] = c;
+	}
+	token[n] = '\0';
+	*len = n;
+	return p;
+}
+
+/* The member of an object or the element of an array that token names, or NULL. */
+static json_t *json_step(json_t *v, const char *token, size_t len)
+{
+	if (json_is_object(v))
+		return json_object_get(v, token);
+	if (json_is_array(v)) {
+		char *end;
+		unsigned long i = strtoul(token, &end, 10);
+
+		return len > 0 && *end == '\0' ? json_array_get(v, i) : NULL;
+	}
+	return NULL;
+}
+
+/* RFC 6901 JSON pointer, from the element being mapped, or from the record (outer, or when no
+ * element is). */
+static struct slice json_field(struct gg_map_ctx *ctx, const struct gg_field *f)
+{
+	json_t *v = f->outer || ctx->elem == NULL ? ctx->json : ctx->elem;
+	const char *p = f->key;
 	char token[256];
 
 	while (v != NULL && *p == '/') {
-		size_t n = 0;
+		size_t n;
 
-		for (p++; *p != '\0' && *p != '/'; p++) {
-			char c = *p;
-
-			if (c == '~' && (p[1] == '0' || p[1] == '1'))
-				c = *++p == '0' ? '~' : '/';
-			if (n + 1 < sizeof(token))
-				token[n++] = c;
-		}
-		token[n] = '\0';
-		if (json_is_object(v)) {
-			v = json_object_get(v, token);
-		} else if (json_is_array(v)) {
-			char *end;
-			unsigned long i = strtoul(token, &end, 10);
-
-			v = n > 0 && *end == '\0' ? json_array_get(v, i) : NULL;
-		} else {
-			v = NULL;
-		}
+		p = pointer_token(p + 1, token, &n);
+		v = json_step(v, token, n);
 	}
 	if (v == NULL)
 		return (struct slice){ NULL, 0 };
@@ -418,7 +447,7 @@ static struct slice field_value(struct gg_map_ctx *ctx, const struct gg_field *f
 	case GG_FIELD_JSON:
 		if (!payload_ready(ctx, GG_PAYLOAD_JSON))
 			return (struct slice){ NULL, 0 };
-		return json_field(ctx, f->key);
+		return json_field(ctx, f);
 	}
 	return (struct slice){ NULL, 0 };
 }
@@ -666,6 +695,33 @@ static bool port_text(const char *s)
 	return list || strtol(s, NULL, 10) <= 65535;
 }
 
+/* Exactly len hex digits (a digest of the slot's algorithm). */
+static bool hex_text(const char *s, size_t len)
+{
+	return strlen(s) == len && strspn(s, "0123456789abcdefABCDEF") == len;
+}
+
+/* Whether the schema takes v as an xs:anyURI: libxml2 reads one as a URI once the characters
+ * RFC 3986 does not allow (blanks, quotes, <>{}|\^`, non-ASCII) are replaced, as it does here
+ * (a webhook's "http://host:port" with a bad port is no URI). -1 when out of memory. */
+static int uri_text(const char *v)
+{
+	char *tmp = strdup(v);
+	xmlURIPtr uri;
+
+	if (tmp == NULL)
+		return -1;
+	for (unsigned char *c = (unsigned char *)tmp; *c != '\0'; c++)
+		if (*c < 32 || *c >= 127 || strchr(" <>\"{}|\\^`'", *c) != NULL)
+			*c = '_';
+	uri = xmlParseURI(tmp);
+	free(tmp);
+	if (uri == NULL)
+		return 0;
+	xmlFreeURI(uri);
+	return 1;
+}
+
 /* Checks one slot value against what its IODEF element accepts; false drops it. */
 static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot s, const char *v,
 		    struct gg_map_out *o, char times[3][GG_TIME_XS_MAX])
@@ -693,6 +749,12 @@ static bool slot_ok(struct gg_map_ctx *ctx, const struct gg_map *m, enum gg_slot
 	} else if ((s == GG_S_SRC_ADDRESS || s == GG_S_DST_ADDRESS ||
 		    s == GG_S_INDICATOR_ADDRESS) && gg_address_category(v) == NULL) {
 		why = "is not an IPv4 or IPv6 address or network (a name goes in a .host slot)";
+	} else if (gg_hash_slot_length(s) > 0 && !hex_text(v, gg_hash_slot_length(s))) {
+		why = "is not a hash of the slot's length in hex";
+	} else if (s == GG_S_REFERENCE_URL && uri_text(v) != 1) {
+		why = "is not a URI";
+	} else if (s == GG_S_INDICATOR_DOMAIN && strpbrk(v, " \t/:@") != NULL) {
+		why = "is not a domain name";
 	} else if ((s == GG_S_SRC_PORT || s == GG_S_DST_PORT) && !port_text(v))
 		why = "is not a port, range or list";
 	else if (s == GG_S_PROTOCOL) {
@@ -789,33 +851,216 @@ static void clear_caps(struct gg_map_ctx *ctx, const struct gg_map *m)
 		ctx->caps[i] = (struct slice){ NULL, 0 };
 }
 
-/* The RecordItem: the record's bytes as text, or in base64 when they are not XML text. */
+/* The RecordItem: the record's bytes (or the element's JSON) as text, or in base64 when they
+ * are not XML text. */
 static int raw_item(struct gg_map_ctx *ctx, struct gg_map_out *o)
 {
-	const struct gg_map_record *rec = ctx->rec;
+	/* An element's document carries the element, not the whole record again. */
+	struct slice raw = ctx->elem != NULL ? ctx->item
+			   : (struct slice){ ctx->rec->raw, ctx->rec->raw_len };
 	char *item;
 
-	o->raw_is_text = gg_xml_text_prefix(rec->raw, rec->raw_len) == rec->raw_len;
+	o->raw_is_text = gg_xml_text_prefix(raw.p, raw.len) == raw.len;
 	if (o->raw_is_text) {
-		item = strndup(rec->raw, rec->raw_len);
+		item = strndup(raw.p, raw.len);
 	} else {
-		item = malloc(4 * ((rec->raw_len + 2) / 3) + 1);
+		item = malloc(4 * ((raw.len + 2) / 3) + 1);
 		if (item != NULL)
-			EVP_EncodeBlock((unsigned char *)item, (const unsigned char *)rec->raw,
-					(int)rec->raw_len);
+			EVP_EncodeBlock((unsigned char *)item, (const unsigned char *)raw.p,
+					(int)raw.len);
 	}
 	o->raw_item = keep(ctx, item);
 	return o->raw_item != NULL ? 0 : -ENOMEM;
 }
 
-/* Tries one mapping: 1 decided (verdict set), 0 not selected or no rule matched, <0 error. */
-static int try_map(struct gg_map_ctx *ctx, const struct gg_mapset *set, const struct gg_map *m,
-		   const struct gg_iodef_defaults *defaults, enum gg_map_verdict *verdict,
-		   xmlDocPtr *doc, const char **rule_out, struct gg_error *err)
+/* Hands res to the sink and frees the document it left. */
+static int hand(struct gg_map_ctx *ctx, struct gg_map_result *res, gg_map_sink sink, void *arg)
 {
-	const struct gg_map_rule *rule = NULL;
+	int r = sink(arg, res);
+
+	xmlFreeDoc(res->doc);
+	res->doc = NULL;
+	if (r < 0)
+		ctx->sink_stopped = true;
+	return r < 0 ? r : 0;
+}
+
+/* The rule of m that takes the record or the element: 1 with *rule (NULL for a mapping
+ * without rules), 0 when none does, <0 on error. */
+static int pick_rule(struct gg_map_ctx *ctx, const struct gg_mapset *set, const struct gg_map *m,
+		     const struct gg_map_rule **rule, struct gg_error *err)
+{
+	*rule = NULL;
+	for (size_t i = 0; i < m->n_rules; i++) {
+		int r;
+
+		/* Groups a rule that failed half-way captured must not leak into the next. */
+		if (m->n_vars > 0)
+			memcpy(ctx->caps, ctx->caps_selected, m->n_vars * sizeof(*ctx->caps));
+		explain(ctx, "  rule %s (line %d)\n", m->rules[i].name, m->rules[i].line);
+		r = all_true(ctx, set, m->rules[i].conds, m->rules[i].n_conds, err);
+		if (r != 0) {
+			*rule = r > 0 ? &m->rules[i] : NULL;
+			return r;
+		}
+	}
+	return m->n_rules == 0;
+}
+
+/* Builds the incident of the record or element rule took (its payload parsed) into res. */
+static int build_result(struct gg_map_ctx *ctx, const struct gg_map *m,
+			const struct gg_map_rule *rule, const struct gg_iodef_defaults *defaults,
+			struct gg_map_result *res, struct gg_error *err)
+{
 	struct gg_map_out o = { .ip_protocol = -1 };
 	char times[3][GG_TIME_XS_MAX];
+	int r;
+
+	if ((r = fill_slots(ctx, m, rule, &o, times)) != 0 || (r = raw_item(ctx, &o)) != 0)
+		return gg_error_set(err, r, "out of memory");
+	r = gg_map_build(&o, res->id, defaults, ctx->rec->now, &res->doc, err);
+	if (r == 0)
+		res->verdict = GG_MAP_MAPPED;
+	return r;
+}
+
+/* Maps the element ctx->elem (number i) with m's rules and hands its result over. Only a
+ * failure to go on (out of memory, the sink's code) is returned: an element whose rules
+ * fail is a failed result and the next elements are mapped all the same. */
+static int map_element(struct gg_map_ctx *ctx, const struct gg_mapset *set,
+		       const struct gg_map *m, const struct gg_iodef_defaults *defaults, size_t i,
+		       gg_map_sink sink, void *arg, struct gg_error *err)
+{
+	struct gg_map_result res = { .verdict = GG_MAP_UNMATCHED, .element = (long)i,
+				     .mapping = m->name };
+	const struct gg_map_rule *rule;
+	struct gg_error elem_err;
+	char *item = json_dumps(ctx->elem, JSON_COMPACT | JSON_ENCODE_ANY);
+	int r;
+
+	if (keep(ctx, item) == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	ctx->item = cstr(item);
+	snprintf(ctx->id, sizeof(ctx->id), "%s-%zu", ctx->rec->record_id, i);
+	res.id = ctx->id;
+	res.raw = ctx->item.p;
+	res.raw_len = ctx->item.len;
+	explain(ctx, "  element %zu (%s)\n", i, ctx->id);
+	gg_error_clear(&elem_err);
+	r = pick_rule(ctx, set, m, &rule, &elem_err);
+	if (r > 0) {
+		res.rule = rule != NULL ? rule->name : "(mapping)";
+		explain_captures(ctx, m);
+		if (rule != NULL && rule->drop) {
+			explain(ctx, "  drop: ignored on purpose\n");
+			res.verdict = GG_MAP_IGNORED;
+		} else {
+			explain(ctx, "  matched\n");
+			r = build_result(ctx, m, rule, defaults, &res, &elem_err);
+		}
+	}
+	if (r == -ENOMEM)
+		return gg_error_set(err, r, "%s", elem_err.msg);
+	if (r < 0) {
+		gg_error_prefix(&elem_err, "mapping %s: element %zu: ", m->name, i);
+		res.error = r;
+		res.why = &elem_err;
+		res.rule = NULL;
+	} else if (r == 0) {
+		explain(ctx, "  element unmatched\n");
+	}
+	return hand(ctx, &res, sink, arg);
+}
+
+/* Counts the elements of the arrays at pointer p under v (a segment "*" walks every element
+ * of an array there) and, when elems is not NULL, collects them. *found: an array was there. */
+static void each_walk(json_t *v, const char *p, json_t **elems, size_t *n, bool *found)
+{
+	char token[256];
+	size_t len;
+
+	if (*p == '\0') {
+		if (!json_is_array(v))
+			return;
+		*found = true;
+		for (size_t i = 0; i < json_array_size(v); i++, (*n)++)
+			if (elems != NULL)
+				elems[*n] = json_array_get(v, i);
+		return;
+	}
+	p = pointer_token(p + 1, token, &len);
+	if (strcmp(token, "*") == 0) {
+		for (size_t i = 0; i < json_array_size(v); i++)
+			each_walk(json_array_get(v, i), p, elems, n, found);
+		return;
+	}
+	if ((v = json_step(v, token, len)) != NULL)
+		each_walk(v, p, elems, n, found);
+}
+
+/* An `each` mapping that selected the record: one result per element. 1 done, 0 when the
+ * record has none of the arrays (the mapping is not for it), <0 on error. */
+static int explode(struct gg_map_ctx *ctx, const struct gg_mapset *set, const struct gg_map *m,
+		   const struct gg_iodef_defaults *defaults, gg_map_sink sink, void *arg,
+		   struct gg_error *err)
+{
+	size_t n = 0, mark;
+	json_t **elems;
+	bool found = false;
+	int r = 0;
+
+	if (!payload_ready(ctx, GG_PAYLOAD_JSON)) {
+		explain(ctx, "  payload: %s\n", ctx->payload_error);
+		return 0;
+	}
+	for (size_t k = 0; k < m->n_each; k++)
+		each_walk(ctx->json, m->each[k], NULL, &n, &found);
+	if (!found) {
+		explain(ctx, "  each: no array at %s%s\n", m->each[0], m->n_each > 1 ? "..." : "");
+		return 0;
+	}
+	/* Refused before anything is handed over: a record is mapped whole or not at all. */
+	if (n > set->limits.max_elements)
+		return gg_error_set(err, -E2BIG, "each: %zu elements, more than the %zu a record "
+				    "may have", n, set->limits.max_elements);
+	explain(ctx, "  each: %zu elements\n", n);
+	if (n == 0) {
+		/* A bundle or event with nothing in it: nothing to report, on purpose. */
+		struct gg_map_result res = { .verdict = GG_MAP_IGNORED, .id = ctx->rec->record_id,
+					     .element = -1, .raw = ctx->rec->raw,
+					     .raw_len = ctx->rec->raw_len, .mapping = m->name,
+					     .rule = "(no elements)" };
+
+		r = hand(ctx, &res, sink, arg);
+		return r < 0 ? r : 1;
+	}
+	if ((elems = malloc(n * sizeof(*elems))) == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	n = 0;
+	for (size_t k = 0; k < m->n_each; k++)
+		each_walk(ctx->json, m->each[k], elems, &n, &found);
+	mark = ctx->n_strs;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		ctx->elem = elems[i];
+		r = map_element(ctx, set, m, defaults, i, sink, arg, err);
+		ctx->elem = NULL;
+		/* An element's strings go with it: a big record's stay bounded by one. */
+		release_strs(ctx, mark);
+	}
+	free(elems);
+	return r < 0 ? r : 1;
+}
+
+/* Tries one mapping: 1 decided (its results handed over), 0 not selected or no rule
+ * matched, <0 error. */
+static int try_map(struct gg_map_ctx *ctx, const struct gg_mapset *set, const struct gg_map *m,
+		   const struct gg_iodef_defaults *defaults, gg_map_sink sink, void *arg,
+		   struct gg_error *err)
+{
+	struct gg_map_result res = { .verdict = GG_MAP_UNMATCHED, .id = ctx->rec->record_id,
+				     .element = -1, .raw = ctx->rec->raw,
+				     .raw_len = ctx->rec->raw_len, .mapping = m->name };
+	const struct gg_map_rule *rule;
 	int r;
 
 	explain(ctx, "mapping %s (%s)\n", m->name, m->path);
@@ -828,62 +1073,39 @@ static int try_map(struct gg_map_ctx *ctx, const struct gg_mapset *set, const st
 		return r;
 	if (m->n_vars > 0)
 		memcpy(ctx->caps_selected, ctx->caps, m->n_vars * sizeof(*ctx->caps));
-	for (size_t i = 0; i < m->n_rules; i++) {
-		/* Groups a rule that failed half-way captured must not leak into the next. */
-		if (m->n_vars > 0)
-			memcpy(ctx->caps, ctx->caps_selected, m->n_vars * sizeof(*ctx->caps));
-		explain(ctx, "  rule %s (line %d)\n", m->rules[i].name, m->rules[i].line);
-		r = all_true(ctx, set, m->rules[i].conds, m->rules[i].n_conds, err);
-		if (r < 0)
-			return r;
-		if (r > 0) {
-			rule = &m->rules[i];
-			break;
-		}
-	}
-	if (rule == NULL && m->n_rules > 0)
-		return 0;
-	*rule_out = rule != NULL ? rule->name : "(mapping)";
+	if (m->n_each > 0)
+		return explode(ctx, set, m, defaults, sink, arg, err);
+	if ((r = pick_rule(ctx, set, m, &rule, err)) <= 0)
+		return r;
+	res.rule = rule != NULL ? rule->name : "(mapping)";
 	explain(ctx, "  matched\n");
 	explain_captures(ctx, m);
 	/* A drop needs no payload its conditions did not read: a cheap text test can discard
 	 * a record without parsing its JSON. */
 	if (rule != NULL && rule->drop) {
 		explain(ctx, "  drop: ignored on purpose\n");
-		*verdict = GG_MAP_IGNORED;
-		return 1;
-	}
-	/* A mapping makes documents only of records whose message is its payload. */
-	if (!payload_ready(ctx, m->payload)) {
+		res.verdict = GG_MAP_IGNORED;
+	} else if (!payload_ready(ctx, m->payload)) {
+		/* A mapping makes documents only of records whose message is its payload. */
 		explain(ctx, "  payload: %s\n", ctx->payload_error);
 		return 0;
-	}
-	if ((r = fill_slots(ctx, m, rule, &o, times)) != 0 || (r = raw_item(ctx, &o)) != 0)
-		return gg_error_set(err, r, "out of memory");
-	r = gg_map_build(&o, ctx->rec->record_id, defaults, ctx->rec->now, doc, err);
-	if (r != 0)
+	} else if ((r = build_result(ctx, m, rule, defaults, &res, err)) != 0) {
 		return r;
-	*verdict = GG_MAP_MAPPED;
-	return 1;
+	}
+	r = hand(ctx, &res, sink, arg);
+	return r < 0 ? r : 1;
 }
 
 int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 		 const struct gg_map_record *rec, const struct gg_iodef_defaults *defaults,
-		 enum gg_map_verdict *verdict, xmlDocPtr *doc, const char **mapping_out,
-		 const char **rule_out, struct gg_error *err)
+		 gg_map_sink sink, void *arg, struct gg_error *err)
 {
-	const char *rule = NULL;
 	int r;
 
-	*verdict = GG_MAP_UNMATCHED;
-	*doc = NULL;
-	if (mapping_out != NULL)
-		*mapping_out = NULL;
-	if (rule_out != NULL)
-		*rule_out = NULL;
 	if ((r = ensure_capacity(ctx, set, err)) != 0)
 		return r;
 	ctx->rec = rec;
+	ctx->sink_stopped = false;
 	if (rec->syslog != NULL)
 		ctx->msg = syslog_str(&rec->syslog->msg);
 	else
@@ -896,29 +1118,27 @@ int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 	       (ctx->msg.p[ctx->msg.len - 1] == '\n' || ctx->msg.p[ctx->msg.len - 1] == '\r'))
 		ctx->msg.len--;
 	for (size_t i = 0; i < set->n_maps; i++) {
-		r = try_map(ctx, set, &set->maps[i], defaults, verdict, doc, &rule, err);
-		if (r != 0) {
-			if (r > 0) {
-				if (mapping_out != NULL)
-					*mapping_out = set->maps[i].name;
-				if (rule_out != NULL)
-					*rule_out = rule;
-			} else {
-				gg_error_prefix(err, "mapping %s: ", set->maps[i].name);
-			}
+		r = try_map(ctx, set, &set->maps[i], defaults, sink, arg, err);
+		if (r < 0 && !ctx->sink_stopped)
+			gg_error_prefix(err, "mapping %s: ", set->maps[i].name);
+		if (r != 0)
 			break;
-		}
 	}
-	if (r == 0)
+	if (r == 0) {
+		struct gg_map_result res = { .verdict = GG_MAP_UNMATCHED, .id = rec->record_id,
+					     .element = -1, .raw = rec->raw,
+					     .raw_len = rec->raw_len };
+
 		explain(ctx, "unmatched\n");
+		r = hand(ctx, &res, sink, arg);
+	}
 	record_done(ctx);
 	return r < 0 ? r : 0;
 }
 
 int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char *input,
 		const char *origin, uint64_t lineno, const char *line, size_t len, time_t now,
-		const struct gg_iodef_defaults *defaults, enum gg_map_verdict *verdict,
-		xmlDocPtr *doc, const char **mapping_out, const char **rule_out,
+		const struct gg_iodef_defaults *defaults, gg_map_sink sink, void *arg,
 		const struct gg_syslog_msg **header_out, struct gg_error *err)
 {
 	struct gg_syslog_limits limits = { .max_size = len,
@@ -929,8 +1149,6 @@ int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char 
 	char id[GG_RECORD_ID_LEN];
 	struct gg_error parse_err;
 
-	*verdict = GG_MAP_UNMATCHED;
-	*doc = NULL;
 	if (header_out != NULL)
 		*header_out = NULL;
 	if (ctx->line_msg == NULL && (ctx->line_msg = malloc(sizeof(*ctx->line_msg))) == NULL)
@@ -952,5 +1170,5 @@ int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char 
 		rec.syslog = ctx->line_msg;
 	if (header_out != NULL)
 		*header_out = rec.syslog;
-	return gg_map_apply(ctx, set, &rec, defaults, verdict, doc, mapping_out, rule_out, err);
+	return gg_map_apply(ctx, set, &rec, defaults, sink, arg, err);
 }

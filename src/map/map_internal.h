@@ -27,7 +27,7 @@ enum gg_field_kind {
 	GG_FIELD_CAPTURE,  /* a named group of one of the mapping's regexes: var */
 	GG_FIELD_SD,       /* RFC 5424 structured data "sd.ID.PARAM": key = "ID", key2 = "PARAM" */
 	GG_FIELD_PAYLOAD,  /* cef.NAME, leef.NAME, kv.NAME: key, index = the payload */
-	GG_FIELD_JSON,     /* a JSON pointer "/a/b" into a JSON payload: key */
+	GG_FIELD_JSON,     /* a JSON pointer "/a/b" into a JSON payload: key (outer: "^/a/b") */
 };
 
 enum gg_builtin {
@@ -45,6 +45,7 @@ struct gg_field {
 	int index;  /* builtin or capture variable */
 	char *key;  /* payload key, SD id, JSON pointer */
 	char *key2; /* SD param */
+	bool outer; /* JSON: "^/a/b", the record around the element of an `each` mapping */
 };
 
 /* A template: literal text and field references, in order. */
@@ -76,7 +77,9 @@ enum gg_slot {
 	GG_S_SRC_ADDRESS, GG_S_SRC_PORT, GG_S_SRC_HOST, GG_S_SRC_USER,
 	GG_S_DST_ADDRESS, GG_S_DST_PORT, GG_S_DST_HOST, GG_S_DST_USER, GG_S_DST_SERVICE,
 	GG_S_PROTOCOL, GG_S_SENSOR, GG_S_INDICATOR_ID, GG_S_INDICATOR_VERSION,
-	GG_S_INDICATOR_DESCRIPTION, GG_S_INDICATOR_ADDRESS,
+	GG_S_INDICATOR_DESCRIPTION, GG_S_INDICATOR_ADDRESS, GG_S_INDICATOR_DOMAIN,
+	GG_S_INDICATOR_URL, GG_S_INDICATOR_FILENAME, GG_S_INDICATOR_MD5, GG_S_INDICATOR_SHA1,
+	GG_S_INDICATOR_SHA256, GG_S_INDICATOR_SHA512,
 	GG_S_COUNT
 };
 
@@ -127,6 +130,10 @@ struct gg_map {
 	enum gg_map_payload payload;
 	int tz_minutes;              /* offset east of UTC for stamps written without one */
 	bool fallback;               /* a catch-all: `mappings = *` tries it after the others */
+	/* `each POINTER...`: the arrays whose elements become one result each (a segment "*"
+	 * walks every element of an array); none: the record is one result. */
+	char **each;
+	size_t n_each;
 	struct gg_map_cond *conds;   /* "when"/"match" before the first rule: select records */
 	size_t n_conds;
 	struct gg_map_set_stmt *sets; /* defaults for every rule */
@@ -148,6 +155,10 @@ struct gg_mapset {
 	uint32_t max_groups;
 	size_t max_vars;
 };
+
+/* The default bound of struct gg_map_limits' max_elements: an Alertmanager group, a STIX bundle
+ * or a MISP event of this size is already unusual. */
+#define GG_MAP_MAX_ELEMENTS 1000
 
 /* map_load.c */
 const char *gg_builtin_name(enum gg_builtin b);
@@ -176,6 +187,9 @@ struct gg_map_out {
 	const char *raw_item;  /* XML-safe text, or base64 when raw_is_text is false */
 	bool raw_is_text;
 };
+/* The length in hex digits of the digest a hash slot (indicator.md5...) holds, 0 for a slot
+ * that is no hash. */
+size_t gg_hash_slot_length(enum gg_slot s);
 int gg_map_build(const struct gg_map_out *o, const char *record_id,
 		 const struct gg_iodef_defaults *defaults, time_t now, xmlDocPtr *out,
 		 struct gg_error *err);

@@ -55,6 +55,13 @@ static const char *const slot_names[GG_S_COUNT] = {
 	[GG_S_INDICATOR_VERSION] = "indicator.version",
 	[GG_S_INDICATOR_DESCRIPTION] = "indicator.description",
 	[GG_S_INDICATOR_ADDRESS] = "indicator.address",
+	[GG_S_INDICATOR_DOMAIN] = "indicator.domain",
+	[GG_S_INDICATOR_URL] = "indicator.url",
+	[GG_S_INDICATOR_FILENAME] = "indicator.filename",
+	[GG_S_INDICATOR_MD5] = "indicator.md5",
+	[GG_S_INDICATOR_SHA1] = "indicator.sha1",
+	[GG_S_INDICATOR_SHA256] = "indicator.sha256",
+	[GG_S_INDICATOR_SHA512] = "indicator.sha512",
 };
 
 const char *gg_builtin_name(enum gg_builtin b)
@@ -80,6 +87,7 @@ struct loader {
 	struct gg_map_rule *rule; /* the rule being read, NULL before the first */
 	struct gg_map_table *table; /* the table being read until "end" */
 	struct var_use *uses;
+	bool selecting; /* reading a condition before the first rule */
 	struct gg_error *err;
 };
 
@@ -195,11 +203,20 @@ static int parse_field(struct loader *ld, const char *name, struct gg_field *f)
 			f->index = b;
 			return 0;
 		}
-	if (name[0] == '/') {
+	if (name[0] == '/' || (name[0] == '^' && name[1] == '/')) {
 		if (pl != GG_PAYLOAD_JSON)
 			return fail(ld, "JSON pointer '%s' needs 'payload json'", name);
 		f->kind = GG_FIELD_JSON;
-		return (f->key = strdup(name)) != NULL ? 0 : oom(ld);
+		f->outer = name[0] == '^';
+		if (f->outer && ld->map->n_each == 0)
+			return fail(ld, "'%s' reads the record around an element: it needs 'each'",
+				    name);
+		/* Selection decides about the whole record before it is split: an element's
+		 * field there would be a mistake that silently never matches. */
+		if (!f->outer && ld->map->n_each > 0 && ld->selecting)
+			return fail(ld, "a condition before the first rule selects the record, not "
+				    "an element: write '^%s'", name);
+		return (f->key = strdup(name + f->outer)) != NULL ? 0 : oom(ld);
 	}
 	if (strncmp(name, "sd.", 3) == 0) {
 		const char *dot = strchr(name + 3, '.');
@@ -551,7 +568,10 @@ static int parse_cond(struct loader *ld, char *text, bool is_match)
 	name = word(&text);
 	if (name == NULL)
 		return fail(ld, "'%s' needs a field", is_match ? "match" : "when");
-	if ((r = parse_field(ld, name, &c->field)) != 0)
+	ld->selecting = ld->rule == NULL;
+	r = parse_field(ld, name, &c->field);
+	ld->selecting = false;
+	if (r != 0)
 		return r;
 	if (is_match) {
 		char *pattern = rest(text);
@@ -661,6 +681,31 @@ static int parse_table_row(struct loader *ld, char *text)
 
 static int parse_include(struct loader *ld, const char *name);
 
+/* each POINTER...: the JSON arrays whose elements are mapped one by one. */
+static int parse_each(struct loader *ld, char *text)
+{
+	struct gg_map *m = ld->map;
+	char *w;
+
+	if (m->payload != GG_PAYLOAD_JSON)
+		return fail(ld, "'each' needs 'payload json' before it");
+	if (m->n_each > 0)
+		return fail(ld, "a mapping has one 'each' (it takes several pointers)");
+	/* Fields read an element or the record by what follows 'each': it comes first. */
+	if (m->n_conds > 0 || m->n_sets > 0)
+		return fail(ld, "'each' comes before every 'when', 'match' and 'set'");
+	while ((w = word(&text)) != NULL) {
+		char **slot;
+
+		if (w[0] != '/')
+			return fail(ld, "'each' takes JSON pointers (/a/b), not '%s'", w);
+		slot = push(&m->each, &m->n_each, sizeof(char *));
+		if (slot == NULL || (*slot = strdup(w)) == NULL)
+			return oom(ld);
+	}
+	return m->n_each > 0 ? 0 : fail(ld, "'each' needs a JSON pointer to an array");
+}
+
 static int parse_line(struct loader *ld, char *line)
 {
 	struct gg_map *m = ld->map;
@@ -739,8 +784,9 @@ static int parse_line(struct loader *ld, char *line)
 		static const char *const names[] = { "text", "cef", "leef", "kv", "json" };
 		char *v = word(&text);
 
-		if (m->n_conds > 0 || m->n_sets > 0)
-			return fail(ld, "'payload' comes before every 'when', 'match' and 'set'");
+		if (m->n_conds > 0 || m->n_sets > 0 || m->n_each > 0)
+			return fail(ld, "'payload' comes before every 'each', 'when', 'match' and "
+				    "'set'");
 		for (int i = 0; v != NULL && i < 5; i++)
 			if (strcmp(names[i], v) == 0) {
 				m->payload = (enum gg_map_payload)i;
@@ -748,6 +794,8 @@ static int parse_line(struct loader *ld, char *line)
 			}
 		return fail(ld, "payload must be text, cef, leef, kv or json");
 	}
+	if (strcmp(kw, "each") == 0)
+		return parse_each(ld, text);
 	if (strcmp(kw, "fallback") == 0) {
 		m->fallback = true;
 		return *rest(text) == '\0' ? 0 : fail(ld, "'fallback' takes no argument");
@@ -809,6 +857,9 @@ static void free_map(struct gg_map *m)
 		free_sets(m->rules[i].sets, m->rules[i].n_sets);
 	}
 	free(m->rules);
+	for (size_t i = 0; i < m->n_each; i++)
+		free(m->each[i]);
+	free(m->each);
 	for (size_t i = 0; i < m->n_tables; i++) {
 		struct gg_map_table *t = m->tables[i];
 
@@ -1026,6 +1077,8 @@ int gg_mapset_load(const char *dir, const char *const *names, size_t n_names,
 		set->limits.regex_depth_limit = 10000;
 	if (set->limits.max_field_len == 0)
 		set->limits.max_field_len = 64 * 1024;
+	if (set->limits.max_elements == 0)
+		set->limits.max_elements = GG_MAP_MAX_ELEMENTS;
 	for (size_t i = 0; r == 0 && i < n_names; i++) {
 		char *path;
 

@@ -77,6 +77,69 @@ static char *c14n(xmlDocPtr doc)
 	return (char *)out;
 }
 
+/* The results of one record (one, or one per element of an `each` mapping). */
+#define MAX_RESULTS 64
+struct results {
+	size_t n, mapped, ignored, unmatched, failed;
+	xmlDocPtr docs[MAX_RESULTS]; /* the mapped documents, in order */
+	enum gg_map_verdict verdict; /* of the first result */
+	const char *mapping, *rule;  /* of the first result */
+	char why[sizeof(((struct gg_error *)0)->msg)]; /* of the last failed element */
+};
+
+static int collect(void *arg, struct gg_map_result *res)
+{
+	struct results *rs = arg;
+
+	if (rs->n == 0) {
+		rs->verdict = res->verdict;
+		rs->mapping = res->mapping;
+		rs->rule = res->rule;
+	}
+	if (rs->n++ >= MAX_RESULTS)
+		fail_msg("more than %d results of one record", MAX_RESULTS);
+	if (res->error != 0) {
+		rs->failed++;
+		snprintf(rs->why, sizeof(rs->why), "%s", res->why->msg);
+	} else if (res->verdict == GG_MAP_MAPPED) {
+		rs->docs[rs->mapped++] = res->doc;
+		res->doc = NULL;
+	} else if (res->verdict == GG_MAP_IGNORED) {
+		rs->ignored++;
+	} else {
+		rs->unmatched++;
+	}
+	return 0;
+}
+
+static void results_free(struct results *rs)
+{
+	for (size_t i = 0; i < rs->mapped; i++)
+		xmlFreeDoc(rs->docs[i]);
+}
+
+/* gg_map_line (input "test") for a record that gives one result: its verdict, document,
+ * mapping and rule (mapping and rule may be NULL). */
+static int map_line_one(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char *origin,
+			uint64_t lineno, const char *line, size_t len, time_t now,
+			enum gg_map_verdict *verdict, xmlDocPtr *doc, const char **mapping,
+			const char **rule, struct gg_error *err)
+{
+	struct results rs = { .verdict = GG_MAP_UNMATCHED };
+	int r = gg_map_line(ctx, set, "test", origin, lineno, line, len, now, &defaults, collect,
+			    &rs, NULL, err);
+
+	if (rs.n > 1)
+		fail_msg("%s: %zu results, one expected", origin, rs.n);
+	*verdict = rs.verdict;
+	*doc = rs.mapped > 0 ? rs.docs[0] : NULL;
+	if (mapping != NULL)
+		*mapping = rs.mapping;
+	if (rule != NULL)
+		*rule = rs.rule;
+	return r;
+}
+
 /* Maps one line as tests/mappings/regen does; returns the verdict and *doc. */
 static enum gg_map_verdict map_one(struct fixture *f, const struct gg_mapset *set,
 				   const char *origin, const char *line, xmlDocPtr *doc)
@@ -85,8 +148,8 @@ static enum gg_map_verdict map_one(struct fixture *f, const struct gg_mapset *se
 	struct gg_error err = { 0 };
 	const char *mapping, *rule;
 
-	if (gg_map_line(f->ctx, set, "test", origin, 1, line, strlen(line), VECTOR_NOW, &defaults,
-			&verdict, doc, &mapping, &rule, NULL, &err) != 0)
+	if (map_line_one(f->ctx, set, origin, 1, line, strlen(line), VECTOR_NOW, &verdict, doc,
+			 &mapping, &rule, &err) != 0)
 		fail_msg("%s: %s", origin, err.msg);
 	return verdict;
 }
@@ -97,9 +160,70 @@ static char *first_line(char *buf)
 	return buf;
 }
 
+/* Compares got with the document of text (one of the documents of an expected file). */
+static void same_document(const char *xml_rel, size_t i, const char *text, size_t len,
+			  xmlDocPtr got)
+{
+	xmlDocPtr want = xmlReadMemory(text, (int)len, xml_rel, NULL,
+				       XML_PARSE_NOBLANKS | XML_PARSE_NONET);
+	char *want_text, *got_text;
+
+	if (want == NULL)
+		fail_msg("%s: document %zu is not XML", xml_rel, i);
+	want_text = c14n(want);
+	got_text = c14n(got);
+	if (strcmp(want_text, got_text) != 0) {
+		print_error("%s: document %zu differs after C14N\n--- want\n%s\n--- got\n%s\n",
+			    xml_rel, i, want_text, got_text);
+		fail();
+	}
+	xmlFree(want_text);
+	xmlFree(got_text);
+	xmlFreeDoc(want);
+}
+
+/* NAME.log's documents against NAME.xml: what `gridgate map` prints, one document after the
+ * other (several for a record an `each` mapping splits), each starting with its <?xml. */
+static void check_vector(struct fixture *f, const struct gg_mapset *set, const char *vector_dir,
+			 const char *mapping, const char *log)
+{
+	char rel[1024], xml_rel[1024];
+	char *line, *want, *doc_at;
+	struct results rs = { 0 };
+	struct gg_error err = { 0 };
+	size_t i = 0;
+
+	snprintf(rel, sizeof(rel), "%s/%s", mapping, log);
+	snprintf(xml_rel, sizeof(xml_rel), "%.*s.xml", (int)strlen(rel) - 4, rel);
+	line = first_line(gg_test_read_in(vector_dir, rel, NULL));
+	if (gg_map_line(f->ctx, set, "test", log, 1, line, strlen(line), VECTOR_NOW, &defaults,
+			collect, &rs, NULL, &err) != 0)
+		fail_msg("%s: %s", rel, err.msg);
+	if (rs.mapped == 0)
+		fail_msg("%s: not mapped", rel);
+	want = gg_test_read_in(vector_dir, xml_rel, NULL);
+	for (doc_at = strstr(want, "<?xml"); doc_at != NULL; i++) {
+		char *next = strstr(doc_at + 1, "<?xml");
+		size_t len = next != NULL ? (size_t)(next - doc_at) : strlen(doc_at);
+
+		if (i >= rs.mapped)
+			fail_msg("%s: %zu documents expected, %zu made", xml_rel, i + 1, rs.mapped);
+		if (gg_validator_check(f->v, rs.docs[i], &err) != 0)
+			fail_msg("%s: document %zu invalid: %s", rel, i, err.msg);
+		same_document(xml_rel, i, doc_at, len, rs.docs[i]);
+		doc_at = next;
+	}
+	if (i != rs.mapped)
+		fail_msg("%s: %zu documents made, %zu expected (run tests/mappings/regen %s)", rel,
+			 rs.mapped, i, mapping);
+	results_free(&rs);
+	free(want);
+	free(line);
+}
+
 static int vectors_of(struct fixture *f, const char *vector_dir, const char *mapping)
 {
-	char dir[4096], rel[4096 + 512];
+	char dir[4096];
 	struct gg_mapset *set = load(mapping);
 	DIR *d;
 	struct dirent *e;
@@ -110,38 +234,10 @@ static int vectors_of(struct fixture *f, const char *vector_dir, const char *map
 	assert_non_null(d);
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
-		char *line, *want_text, *got_text, *xml_rel;
-		xmlDocPtr got = NULL, want;
-		struct gg_error err = { 0 };
 
 		if (len <= 4 || strcmp(e->d_name + len - 4, ".log") != 0)
 			continue;
-		snprintf(rel, sizeof(rel), "%s/%s", mapping, e->d_name);
-		line = first_line(gg_test_read_in(vector_dir, rel, NULL));
-		if (map_one(f, set, e->d_name, line, &got) != GG_MAP_MAPPED)
-			fail_msg("%s: not mapped", rel);
-		if (gg_validator_check(f->v, got, &err) != 0)
-			fail_msg("%s: invalid: %s", rel, err.msg);
-		xml_rel = strdup(rel);
-		assert_non_null(xml_rel);
-		strcpy(xml_rel + strlen(xml_rel) - 4, ".xml");
-		snprintf(rel, sizeof(rel), "%s/%s", vector_dir, xml_rel);
-		want = xmlReadFile(rel, NULL, XML_PARSE_NOBLANKS | XML_PARSE_NONET);
-		if (want == NULL)
-			fail_msg("%s: missing or not XML (run tests/mappings/regen %s)", rel, mapping);
-		want_text = c14n(want);
-		got_text = c14n(got);
-		if (strcmp(want_text, got_text) != 0) {
-			print_error("%s differs after C14N\n--- want\n%s\n--- got\n%s\n", xml_rel,
-				    want_text, got_text);
-			fail();
-		}
-		xmlFree(want_text);
-		xmlFree(got_text);
-		xmlFreeDoc(want);
-		xmlFreeDoc(got);
-		free(xml_rel);
-		free(line);
+		check_vector(f, set, vector_dir, mapping, e->d_name);
 		n++;
 	}
 	closedir(d);
@@ -178,8 +274,9 @@ static void test_vectors(void **state)
 	assert_true(mappings > 0);
 }
 
-/* mappings = *: name order, with the catch-all (rfc5424, `fallback`) after the others, so it
- * cannot take a Suricata alert sent as RFC 5424 from suricata-eve. */
+/* mappings = *: name order, with the catch-alls (generic-json, rfc5424: `fallback`) after the
+ * others, so they cannot take a Suricata alert or an Alertmanager notification from its own
+ * mapping. */
 static void test_all_order(void **state)
 {
 	struct gg_mapset *set = load("*");
@@ -187,9 +284,11 @@ static void test_all_order(void **state)
 
 	(void)state;
 	assert_true(n >= 10);
-	assert_string_equal(gg_mapset_name(set, 0), "cef");
+	assert_string_equal(gg_mapset_name(set, 0), "alertmanager");
+	/* The two catch-alls last, in name order: generic JSON, then any RFC 5424 message. */
+	assert_string_equal(gg_mapset_name(set, n - 2), "generic-json");
 	assert_string_equal(gg_mapset_name(set, n - 1), "rfc5424");
-	for (size_t i = 1; i + 1 < n; i++)
+	for (size_t i = 1; i + 2 < n; i++)
 		assert_true(strcmp(gg_mapset_name(set, i - 1), gg_mapset_name(set, i)) < 0);
 	gg_mapset_unref(set);
 }
@@ -257,10 +356,8 @@ static void test_corpus(void **state)
 		buf = gg_test_read_data(rel, NULL);
 		for (line = strtok_r(buf, "\n", &lsave); line != NULL;
 		     line = strtok_r(NULL, "\n", &lsave)) {
-			enum gg_map_verdict verdict;
+			struct results rs = { 0 };
 			struct gg_error err = { 0 };
-			const char *m, *r;
-			xmlDocPtr doc = NULL;
 
 			line[strcspn(line, "\r")] = '\0';
 			lineno++;
@@ -268,29 +365,27 @@ static void test_corpus(void **state)
 				continue;
 			lines++;
 			if (gg_map_line(f->ctx, set, "corpus", file, lineno, line, strlen(line),
-					VECTOR_NOW, &defaults, &verdict, &doc, &m, &r, NULL, &err) != 0)
+					VECTOR_NOW, &defaults, collect, &rs, NULL, &err) != 0)
 				fail_msg("%s:%lu: %s", file, lineno, err.msg);
-			if (verdict == GG_MAP_UNMATCHED) {
-				if (++unmatched > want_unmatched)
-					fail_msg("%s:%lu: unmatched by %s: %s", file, lineno, mapping,
-						 line);
-				continue;
-			}
-			if (verdict == GG_MAP_IGNORED) {
-				ignored++;
-				continue;
-			}
-			if (gg_validator_check(f->v, doc, &err) != 0)
-				fail_msg("%s:%lu: %s/%s: invalid: %s", file, lineno, m, r, err.msg);
-			xmlFreeDoc(doc);
-			mapped++;
+			if (rs.failed > 0)
+				fail_msg("%s:%lu: %s", file, lineno, rs.why);
+			/* A line an `each` mapping splits counts each element. */
+			unmatched += rs.unmatched;
+			if (unmatched > want_unmatched)
+				fail_msg("%s:%lu: unmatched by %s: %s", file, lineno, mapping, line);
+			ignored += rs.ignored;
+			for (size_t i = 0; i < rs.mapped; i++)
+				if (gg_validator_check(f->v, rs.docs[i], &err) != 0)
+					fail_msg("%s:%lu: %s/%s: invalid: %s", file, lineno,
+						 rs.mapping, rs.rule, err.msg);
+			mapped += rs.mapped;
+			results_free(&rs);
 		}
 		if (unmatched != want_unmatched)
 			fail_msg("%s: %lu unmatched, corpus.list says %lu", file, unmatched,
 				 want_unmatched);
-		print_message("%-16s %-28s %5lu lines: %5lu mapped (%.1f%%), %lu dropped on "
-			      "purpose, %lu unmatched on purpose\n", mapping, file, lines, mapped,
-			      lines ? 100.0 * (double)mapped / (double)lines : 0.0, ignored,
+		print_message("%-16s %-28s %5lu lines: %5lu documents, %lu dropped on purpose, "
+			      "%lu unmatched on purpose\n", mapping, file, lines, mapped, ignored,
 			      unmatched);
 		free(buf);
 		gg_mapset_unref(set);
@@ -349,6 +444,14 @@ static void test_load_errors(void **state)
 		{ "timezone +14:30\n", 1, "timezone must be" },
 		{ "mapping only\n", 0, "no 'set' and no 'rule'" },
 		{ "table t\n\"open key\n", 2, "unterminated or empty quoted key" },
+		{ "each /a\n", 1, "'each' needs 'payload json'" },
+		{ "payload json\nset description x\neach /a\n", 3, "'each' comes before" },
+		{ "payload json\neach /a\neach /b\n", 3, "one 'each'" },
+		{ "payload json\neach a\n", 2, "takes JSON pointers" },
+		{ "payload json\neach /a\nwhen /x = 1\nset description x\n", 3,
+		  "selects the record, not an element: write '^/x'" },
+		{ "payload json\nset description ${^/x}\n", 2, "needs 'each'" },
+		{ "payload json\neach /a\npayload json\n", 3, "'payload' comes before every 'each'" },
 	};
 
 	(void)state;
@@ -478,8 +581,8 @@ static xmlDocPtr map_valid(struct fixture *f, const struct scratch *sc, const ch
 	struct gg_error err = { 0 };
 	xmlDocPtr doc = NULL;
 
-	if (gg_map_line(f->ctx, sc->set, "test", sc->path, 1, line, len, VECTOR_NOW, &defaults,
-			&verdict, &doc, NULL, NULL, NULL, &err) != 0)
+	if (map_line_one(f->ctx, sc->set, sc->path, 1, line, len, VECTOR_NOW, &verdict, &doc, NULL,
+			 NULL, &err) != 0)
 		fail_msg("%s", err.msg);
 	if (verdict != GG_MAP_MAPPED)
 		fail_msg("not mapped: %.*s", (int)len, line);
@@ -624,8 +727,8 @@ static void test_limits(void **state)
 	line[n] = 'b';
 	line[n + 1] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = gg_map_line(f->ctx, set, "test", "limits", 1, line, n + 1, VECTOR_NOW, &defaults,
-			&verdict, &doc, NULL, NULL, NULL, &err);
+	r = map_line_one(f->ctx, set, "limits", 1, line, n + 1, VECTOR_NOW, &verdict, &doc,
+			 NULL, NULL, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_int_equal(r, -ERANGE);
 	assert_non_null(strstr(err.msg, "limit"));
@@ -633,8 +736,8 @@ static void test_limits(void **state)
 	/* The limit (1,000,000 steps), not the pattern, bounds the time: well under 5 s even
 	 * under ASan on a slow machine. */
 	assert_true(t1.tv_sec - t0.tv_sec < 5);
-	r = gg_map_line(f->ctx, set, "test", "limits", 2, "aaaa", 4, VECTOR_NOW, &defaults,
-			&verdict, &doc, NULL, NULL, NULL, &err);
+	r = map_line_one(f->ctx, set, "limits", 2, "aaaa", 4, VECTOR_NOW, &verdict, &doc,
+			 NULL, NULL, &err);
 	assert_int_equal(r, 0);
 	assert_int_equal(verdict, GG_MAP_MAPPED);
 	xmlFreeDoc(doc);
@@ -645,8 +748,8 @@ static void test_limits(void **state)
 	line = malloc(n);
 	assert_non_null(line);
 	memset(line, 'a', n);
-	r = gg_map_line(f->ctx, set, "test", "limits", 3, line, n, VECTOR_NOW, &defaults, &verdict,
-			&doc, NULL, NULL, NULL, &err);
+	r = map_line_one(f->ctx, set, "limits", 3, line, n, VECTOR_NOW, &verdict, &doc,
+			 NULL, NULL, &err);
 	assert_int_equal(r, -E2BIG);
 	assert_null(doc);
 	free(line);
@@ -666,8 +769,8 @@ static int map_limit_line(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 {
 	struct gg_error err = { 0 };
 	xmlDocPtr doc = NULL;
-	int r = gg_map_line(ctx, set, "test", "limits", 1, LIMIT_LINE, strlen(LIMIT_LINE),
-			    VECTOR_NOW, &defaults, verdict, &doc, NULL, NULL, NULL, &err);
+	int r = map_line_one(ctx, set, "limits", 1, LIMIT_LINE, strlen(LIMIT_LINE),
+			     VECTOR_NOW, verdict, &doc, NULL, NULL, &err);
 
 	if (r == -ERANGE && strstr(err.msg, "limit") == NULL)
 		fail_msg("-ERANGE without naming the limit: %s", err.msg);
@@ -826,8 +929,8 @@ static char *detect_time(struct gg_map_ctx *ctx, const struct gg_mapset *set, co
 	xmlDocPtr doc = NULL;
 	char *t;
 
-	if (gg_map_line(ctx, set, "test", "tz", 1, line, strlen(line), now, &defaults, &verdict,
-			&doc, NULL, NULL, NULL, &err) != 0)
+	if (map_line_one(ctx, set, "tz", 1, line, strlen(line), now, &verdict, &doc, NULL, NULL,
+			 &err) != 0)
 		fail_msg("%s", err.msg);
 	if (verdict != GG_MAP_MAPPED)
 		fail_msg("not mapped: %s", line);
@@ -899,6 +1002,123 @@ static void test_bad_bytes(void **state)
 	scratch_close(&sc);
 }
 
+/* `each`: one result per element of the arrays (with "*" walking nested arrays), in order,
+ * with ids "ID-N"; element pointers and ^/ record pointers; dropped elements ignored, others
+ * unmatched; an empty array ignores the record; a missing one leaves it to the next mapping;
+ * over max_elements the record is refused whole, before any result. */
+static void test_each(void **state)
+{
+	struct fixture *f = *state;
+	struct gg_map_limits small = { .max_elements = 3 };
+	struct gg_mapset *set = NULL;
+	struct gg_error err = { 0 };
+	struct results rs = { 0 };
+	struct scratch sc;
+	const char *names[1];
+	char *t;
+	static const char rec[] =
+		"{\"group\":\"g1\",\"alerts\":[{\"ip\":\"192.0.2.1\",\"k\":\"a\"},"
+		"{\"k\":\"skip\"},{\"k\":\"other\"}],"
+		"\"objects\":[{\"attrs\":[{\"ip\":\"192.0.2.9\",\"k\":\"a\"}]},{\"attrs\":[]}]}";
+
+	scratch_open(&sc, "payload json\neach /alerts /objects/*/attrs\nwhen ^/group exists\n"
+			  "set description \"${^/group}: ${/k}\"\n"
+			  "set source.address ${/ip}\n"
+			  "rule skip\nwhen /k = skip\ndrop\n"
+			  "rule a\nwhen /k = a\n");
+	assert_int_equal(gg_map_line(f->ctx, sc.set, "test", "each", 1, rec, strlen(rec),
+				     VECTOR_NOW, &defaults, collect, &rs, NULL, &err), 0);
+	assert_int_equal(rs.n, 4);
+	assert_int_equal(rs.mapped, 2);
+	assert_int_equal(rs.ignored, 1);
+	assert_int_equal(rs.unmatched, 1);
+	for (size_t i = 0; i < rs.mapped; i++) {
+		if (gg_validator_check(f->v, rs.docs[i], &err) != 0)
+			fail_msg("document %zu invalid: %s", i, err.msg);
+		gg_assert_xpath(rs.docs[i], "string(//i:Incident/i:Description)", "g1: a");
+	}
+	gg_assert_xpath(rs.docs[0], "string(//i:System//i:Address)", "192.0.2.1");
+	gg_assert_xpath(rs.docs[1], "string(//i:System//i:Address)", "192.0.2.9");
+	/* The element, not the record, is the RecordItem; ids are the record's plus the index. */
+	gg_assert_xpath(rs.docs[0], "string(//i:RecordItem)", "{\"ip\":\"192.0.2.1\",\"k\":\"a\"}");
+	t = gg_test_xpath(rs.docs[0], "string(//i:IncidentID)");
+	assert_int_equal(strlen(t), 32 + 2);
+	assert_string_equal(t + 32, "-0");
+	free(t);
+	t = gg_test_xpath(rs.docs[1], "string(//i:IncidentID)");
+	assert_string_equal(t + 32, "-3");
+	free(t);
+	results_free(&rs);
+
+	/* An empty array: the record is ignored as a whole, on purpose. */
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(gg_map_line(f->ctx, sc.set, "test", "each", 2, "{\"group\":1,\"alerts\":[]}",
+				     23, VECTOR_NOW, &defaults, collect, &rs, NULL, &err), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.ignored, 1);
+	/* No array at all (or not an array): the mapping is not for it. */
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(gg_map_line(f->ctx, sc.set, "test", "each", 3, "{\"group\":1,\"alerts\":7}",
+				     23, VECTOR_NOW, &defaults, collect, &rs, NULL, &err), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.unmatched, 1);
+
+	/* Over the bound: refused whole, nothing handed over. */
+	names[0] = sc.path;
+	assert_int_equal(gg_mapset_load(NULL, names, 1, &small, &set, &err), 0);
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(gg_map_line(f->ctx, set, "test", "each", 1, rec, strlen(rec), VECTOR_NOW,
+				     &defaults, collect, &rs, NULL, &err), -E2BIG);
+	assert_int_equal(rs.n, 0);
+	if (strstr(err.msg, "4 elements, more than the 3") == NULL)
+		fail_msg("refusal does not say why: %s", err.msg);
+	gg_mapset_unref(set);
+	scratch_close(&sc);
+}
+
+/* The Indicator's observables: a domain, a URL (Address site-uri), a file with its digests
+ * as base64 under XML Signature's algorithm URIs; a hash of the wrong length is left out. */
+static void test_indicator_observables(void **state)
+{
+	struct fixture *f = *state;
+	struct scratch sc;
+	xmlDocPtr doc;
+
+	scratch_open(&sc, "rule r\nmatch msg ^(?<kind>\\w+) (?<v>\\S+)(?: (?<h>\\S+))?$\n"
+			  "set indicator.id ioc-$kind\n"
+			  "set indicator.domain ${v}\nwhen kind = domain\n"
+			  "rule url\nmatch msg ^url (?<u>\\S+)$\nset indicator.id u\n"
+			  "set indicator.url $u\nset reference.url $u\n"
+			  "rule file\nmatch msg ^file (?<fn>\\S+) (?<sha>\\S+)$\nset indicator.id f\n"
+			  "set indicator.filename $fn\nset indicator.sha256 $sha\n"
+			  "set indicator.md5 $sha\n");
+	doc = map_valid(f, &sc, "domain evil.example", 19);
+	gg_assert_xpath(doc, "string(//i:Observable/i:DomainData/i:Name)", "evil.example");
+	xmlFreeDoc(doc);
+	doc = map_valid(f, &sc, "url http://evil.example/x?a=1", 29);
+	gg_assert_xpath(doc, "string(//i:Observable/i:Address[@category='site-uri'])",
+			"http://evil.example/x?a=1");
+	gg_assert_xpath(doc, "string(//i:Reference/i:URL)", "http://evil.example/x?a=1");
+	xmlFreeDoc(doc);
+	/* A port that is no number: no xs:anyURI, so no Reference URL (the Address keeps it). */
+	doc = map_valid(f, &sc, "url http://evil.example:o90/", 28);
+	assert_int_equal(gg_test_xpath_count(doc, "//i:Reference"), 0);
+	gg_assert_xpath(doc, "string(//i:Observable/i:Address)", "http://evil.example:o90/");
+	xmlFreeDoc(doc);
+	doc = map_valid(f, &sc, "file a.exe "
+			"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 75);
+	gg_assert_xpath(doc, "string(//i:File/i:FileName)", "a.exe");
+	gg_assert_xpath(doc, "string(//i:HashData/@scope)", "file-contents");
+	gg_assert_xpath(doc, "string(//i:Hash/*[local-name()='DigestValue'])",
+			"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+	gg_assert_xpath(doc, "string(//i:Hash/*[local-name()='DigestMethod']/@Algorithm)",
+			"http://www.w3.org/2001/04/xmlenc#sha256");
+	/* 64 hex digits are no MD5: left out. */
+	assert_int_equal(gg_test_xpath_count(doc, "//i:Hash"), 1);
+	xmlFreeDoc(doc);
+	scratch_close(&sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -919,6 +1139,8 @@ int main(void)
 		cmocka_unit_test(test_match_limit_from_config),
 		cmocka_unit_test(test_times_zone_sign),
 		cmocka_unit_test(test_zone_sign_in_mappings),
+		cmocka_unit_test(test_each),
+		cmocka_unit_test(test_indicator_observables),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
