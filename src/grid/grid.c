@@ -1,6 +1,7 @@
 /* grid.c: RFC 8600 topic handling: service discovery, topic check and creation with the RFC's
  * configuration (pubsub#type = IODEF 2.0 namespace), and publish error classification. */
 #include "grid/grid.h"
+#include "grid/grid_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ char *gg_xml_attr_escape(const char *s)
 	return out;
 }
 
-static xmpp_stanza_t *grid_new_elem(xmpp_ctx_t *ctx, const char *name, const char *ns)
+xmpp_stanza_t *gg_grid_elem(xmpp_ctx_t *ctx, const char *name, const char *ns)
 {
 	xmpp_stanza_t *st = xmpp_stanza_new(ctx);
 
@@ -53,17 +54,17 @@ static xmpp_stanza_t *grid_new_elem(xmpp_ctx_t *ctx, const char *name, const cha
 }
 
 /* Adds child to parent and drops the caller's reference; returns child for chaining. */
-static xmpp_stanza_t *grid_add(xmpp_stanza_t *parent, xmpp_stanza_t *child)
+xmpp_stanza_t *gg_grid_add(xmpp_stanza_t *parent, xmpp_stanza_t *child)
 {
 	xmpp_stanza_add_child(parent, child);
 	xmpp_stanza_release(child);
 	return child;
 }
 
-static xmpp_stanza_t *grid_disco(xmpp_ctx_t *ctx, const char *ns, const char *to, const char *node)
+xmpp_stanza_t *gg_grid_disco(xmpp_ctx_t *ctx, const char *ns, const char *to, const char *node)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", NULL);
-	xmpp_stanza_t *query = grid_add(iq, grid_new_elem(ctx, "query", ns));
+	xmpp_stanza_t *query = gg_grid_add(iq, gg_grid_elem(ctx, "query", ns));
 
 	xmpp_stanza_set_to(iq, to);
 	if (node != NULL)
@@ -72,7 +73,7 @@ static xmpp_stanza_t *grid_disco(xmpp_ctx_t *ctx, const char *ns, const char *to
 }
 
 /* The defined condition of an error reply, e.g. "item-not-found". */
-static const char *grid_error_condition(xmpp_stanza_t *iq, const char **type)
+const char *gg_grid_error_condition(xmpp_stanza_t *iq, const char **type)
 {
 	xmpp_stanza_t *error = xmpp_stanza_get_child_by_name(iq, "error");
 
@@ -96,7 +97,7 @@ enum gg_grid_verdict gg_grid_classify_error(xmpp_stanza_t *iq_error, char *why, 
 		"bad-request", "not-acceptable", "policy-violation", "jid-malformed",
 		"not-allowed", "payload-too-big", "invalid-payload",
 	};
-	const char *type, *cond = grid_error_condition(iq_error, &type);
+	const char *type, *cond = gg_grid_error_condition(iq_error, &type);
 	xmpp_stanza_t *error = xmpp_stanza_get_child_by_name(iq_error, "error");
 	xmpp_stanza_t *text = error ? xmpp_stanza_get_child_by_name(error, "text") : NULL;
 	char *text_s = text ? xmpp_stanza_get_text(text) : NULL;
@@ -159,7 +160,7 @@ static int grid_is_pubsub_service(xmpp_stanza_t *result)
 }
 
 /* The value of field var in the first data form of a disco#info result, or NULL. */
-static char *grid_form_value(xmpp_stanza_t *result, const char *var)
+char *gg_grid_form_value(xmpp_stanza_t *result, const char *var)
 {
 	xmpp_stanza_t *query = xmpp_stanza_get_child_by_name(result, "query");
 	xmpp_stanza_t *x = query ? xmpp_stanza_get_child_by_name_and_ns(query, "x", GG_NS_XDATA)
@@ -178,14 +179,14 @@ static char *grid_form_value(xmpp_stanza_t *result, const char *var)
 	return NULL;
 }
 
-static int grid_find_service(struct gg_grid_session *s, const struct gg_xmpp_conf *conf,
+int gg_grid_find_service(struct gg_grid_session *s, const struct gg_xmpp_conf *conf,
 			     char **out, struct gg_error *err)
 {
 	xmpp_ctx_t *ctx = gg_grid_session_ctx(s);
 	xmpp_stanza_t *items = NULL, *query;
 	int r;
 
-	r = gg_grid_iq_sync(s, grid_disco(ctx, GG_NS_DISCO_ITEMS, conf->domain, NULL),
+	r = gg_grid_iq_sync(s, gg_grid_disco(ctx, GG_NS_DISCO_ITEMS, conf->domain, NULL),
 			    conf->iq_timeout_ms, &items);
 	if (r != 0) {
 		if (items)
@@ -200,7 +201,7 @@ static int grid_find_service(struct gg_grid_session *s, const struct gg_xmpp_con
 
 		if (!xmpp_stanza_is_tag(c) || jid == NULL)
 			continue;
-		r = gg_grid_iq_sync(s, grid_disco(ctx, GG_NS_DISCO_INFO, jid, NULL),
+		r = gg_grid_iq_sync(s, gg_grid_disco(ctx, GG_NS_DISCO_INFO, jid, NULL),
 				    conf->iq_timeout_ms, &info);
 		if (r == 0 && grid_is_pubsub_service(info)) {
 			*out = strdup(jid);
@@ -219,15 +220,15 @@ static int grid_find_service(struct gg_grid_session *s, const struct gg_xmpp_con
 static void grid_form_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var,
 			    const char *type, const char *value)
 {
-	xmpp_stanza_t *field = grid_add(form, grid_new_elem(ctx, "field", NULL));
-	xmpp_stanza_t *v = grid_add(field, grid_new_elem(ctx, "value", NULL));
+	xmpp_stanza_t *field = gg_grid_add(form, gg_grid_elem(ctx, "field", NULL));
+	xmpp_stanza_t *v = gg_grid_add(field, gg_grid_elem(ctx, "value", NULL));
 	xmpp_stanza_t *text = xmpp_stanza_new(ctx);
 
 	xmpp_stanza_set_attribute(field, "var", var);
 	if (type != NULL)
 		xmpp_stanza_set_attribute(field, "type", type);
 	xmpp_stanza_set_text(text, value);
-	grid_add(v, text);
+	gg_grid_add(v, text);
 }
 
 static int grid_create_topic(struct gg_grid_session *s, const struct gg_xmpp_conf *conf,
@@ -235,10 +236,10 @@ static int grid_create_topic(struct gg_grid_session *s, const struct gg_xmpp_con
 {
 	xmpp_ctx_t *ctx = gg_grid_session_ctx(s);
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL), *result = NULL;
-	xmpp_stanza_t *pubsub = grid_add(iq, grid_new_elem(ctx, "pubsub", GG_NS_PUBSUB));
-	xmpp_stanza_t *create = grid_add(pubsub, grid_new_elem(ctx, "create", NULL));
-	xmpp_stanza_t *configure = grid_add(pubsub, grid_new_elem(ctx, "configure", NULL));
-	xmpp_stanza_t *form = grid_add(configure, grid_new_elem(ctx, "x", GG_NS_XDATA));
+	xmpp_stanza_t *pubsub = gg_grid_add(iq, gg_grid_elem(ctx, "pubsub", GG_NS_PUBSUB));
+	xmpp_stanza_t *create = gg_grid_add(pubsub, gg_grid_elem(ctx, "create", NULL));
+	xmpp_stanza_t *configure = gg_grid_add(pubsub, gg_grid_elem(ctx, "configure", NULL));
+	xmpp_stanza_t *form = gg_grid_add(configure, gg_grid_elem(ctx, "x", GG_NS_XDATA));
 	char max_items[24];
 	int r;
 
@@ -284,12 +285,12 @@ static int grid_add_members(struct gg_grid_session *s, const struct gg_xmpp_conf
 	if ((list = strdup(conf->members)) == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	iq = xmpp_iq_new(ctx, "set", NULL);
-	pubsub = grid_add(iq, grid_new_elem(ctx, "pubsub", GG_NS_PUBSUB_OWNER));
-	affs = grid_add(pubsub, grid_new_elem(ctx, "affiliations", NULL));
+	pubsub = gg_grid_add(iq, gg_grid_elem(ctx, "pubsub", GG_NS_PUBSUB_OWNER));
+	affs = gg_grid_add(pubsub, gg_grid_elem(ctx, "affiliations", NULL));
 	xmpp_stanza_set_to(iq, service);
 	xmpp_stanza_set_attribute(affs, "node", conf->topic);
 	for (char *jid = strtok_r(list, " ,", &save); jid; jid = strtok_r(NULL, " ,", &save)) {
-		xmpp_stanza_t *aff = grid_add(affs, grid_new_elem(ctx, "affiliation", NULL));
+		xmpp_stanza_t *aff = gg_grid_add(affs, gg_grid_elem(ctx, "affiliation", NULL));
 
 		xmpp_stanza_set_attribute(aff, "jid", jid);
 		xmpp_stanza_set_attribute(aff, "affiliation", "member");
@@ -313,12 +314,12 @@ int gg_grid_topic_prepare(struct gg_grid_session *s, const struct gg_xmpp_conf *
 	memset(out, 0, sizeof(*out));
 	if (conf->pubsub_service != NULL)
 		out->service = strdup(conf->pubsub_service);
-	else if ((r = grid_find_service(s, conf, &out->service, err)) != 0)
+	else if ((r = gg_grid_find_service(s, conf, &out->service, err)) != 0)
 		return r;
 	if (out->service == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 
-	r = gg_grid_iq_sync(s, grid_disco(ctx, GG_NS_DISCO_INFO, out->service, NULL),
+	r = gg_grid_iq_sync(s, gg_grid_disco(ctx, GG_NS_DISCO_INFO, out->service, NULL),
 			    conf->iq_timeout_ms, &info);
 	if (r != 0) {
 		if (info)
@@ -329,10 +330,10 @@ int gg_grid_topic_prepare(struct gg_grid_session *s, const struct gg_xmpp_conf *
 	xmpp_stanza_release(info);
 	info = NULL;
 
-	r = gg_grid_iq_sync(s, grid_disco(ctx, GG_NS_DISCO_INFO, out->service, conf->topic),
+	r = gg_grid_iq_sync(s, gg_grid_disco(ctx, GG_NS_DISCO_INFO, out->service, conf->topic),
 			    conf->iq_timeout_ms, &info);
 	if (r == 0) {
-		char *topic_type = grid_form_value(info, "pubsub#type");
+		char *topic_type = gg_grid_form_value(info, "pubsub#type");
 
 		if (topic_type == NULL || strcmp(topic_type, GG_IODEF2_NS) != 0)
 			gg_log_warnx("grid: topic %s has pubsub#type '%s', not %s", conf->topic,
@@ -344,7 +345,7 @@ int gg_grid_topic_prepare(struct gg_grid_session *s, const struct gg_xmpp_conf *
 			    out->service);
 		return 0;
 	}
-	if (r != -EPROTO || strcmp(grid_error_condition(info, &type), "item-not-found") != 0) {
+	if (r != -EPROTO || strcmp(gg_grid_error_condition(info, &type), "item-not-found") != 0) {
 		if (info)
 			xmpp_stanza_release(info);
 		return gg_error_set(err, r == -EPROTO ? -EACCES : r,

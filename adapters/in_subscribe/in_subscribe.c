@@ -1,0 +1,573 @@
+/* in_subscribe.c: [subscribe:NAME], the XMPP-Grid subscriber input: its own session and
+ * identity, topics named or found by type (RFC 8600), live events, catch-up after every
+ * (re)connect, and periodic loss detection. Items are read from the stream's bytes
+ * (grid_tap.h, grid_stream.h), never from libstrophe's stanzas, so payloads keep every
+ * namespace; each becomes a record whose id derives from its topic and item id. */
+#include "in_subscribe/in_subscribe.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/input_thread.h"
+#include "base/log.h"
+#include "base/record_id.h"
+#include "engine/emit.h"
+#include "engine/pipeline.h"
+#include "grid/grid.h"
+#include "grid/grid_internal.h"
+#include "grid/grid_stream.h"
+#include "grid/grid_subscribe.h"
+#include "grid/grid_tap.h"
+#include "in_subscribe/sub_seen.h"
+#include "iodef/iodef.h"
+
+/* Items asked for in one retrieval: a reply stays far below what a client reads at once. */
+#define SUB_FETCH_BATCH 50
+/* The stream reader's guard on one stanza (Prosody bounds them at 256 KiB on the way in). */
+#define SUB_MAX_STANZA (16u * 1024 * 1024)
+
+struct sub_conf {
+	char *jid;
+	char *password_file;
+	char *client_cert;
+	char *client_key;
+	char *host;
+	int64_t port;
+	char *ca_file;
+	char *pubsub_service;
+	char *topics;
+	char *type;
+	int64_t check_interval_ms;
+	int64_t reconnect_min_ms;
+	int64_t reconnect_max_ms;
+	int64_t iq_timeout_ms;
+};
+
+#define SO(field) offsetof(struct sub_conf, field)
+static const struct gg_option sub_options[] = {
+	{ "jid", GG_OPT_STRING, NULL, SO(jid),
+	  .help = "the subscriber's own JID (user@domain): a session apart from [xmpp]'s",
+	  .flags = GG_OPT_REQUIRED },
+	{ "password_file", GG_OPT_STRING, NULL, SO(password_file),
+	  .help = "file whose first line is the JID's password (or client_cert and client_key)" },
+	{ "client_cert", GG_OPT_STRING, NULL, SO(client_cert),
+	  .help = "PEM client certificate for SASL EXTERNAL" },
+	{ "client_key", GG_OPT_STRING, NULL, SO(client_key),
+	  .help = "PEM private key of client_cert" },
+	{ "host", GG_OPT_STRING, NULL, SO(host),
+	  .help = "controller address (default: the JID's domain)" },
+	{ "port", GG_OPT_INT, "5222", SO(port), .help = "controller c2s port (STARTTLS)",
+	  .min = 1, .max = 65535 },
+	{ "ca_file", GG_OPT_STRING, NULL, SO(ca_file),
+	  .help = "CA certificates the controller's certificate must chain to (default: the "
+	  "system's)" },
+	{ "pubsub_service", GG_OPT_STRING, NULL, SO(pubsub_service),
+	  .help = "pubsub service JID (default: found by disco#items on the domain)" },
+	{ "topics", GG_OPT_STRING, NULL, SO(topics),
+	  .help = "topics to subscribe to, blank- or comma-separated (default: every topic whose "
+	  "pubsub#type is type)" },
+	{ "type", GG_OPT_STRING, GG_IODEF2_NS, SO(type),
+	  .help = "without topics: subscribe to every topic of this pubsub#type (RFC 8600)" },
+	{ "check_interval", GG_OPT_DURATION, "60s", SO(check_interval_ms),
+	  .help = "how often the ids a topic holds are compared with those that arrived; what "
+	  "is missing is counted (missed) and fetched", .min = 1000, .max = 86400000 },
+	{ "reconnect_min", GG_OPT_DURATION, "1s", SO(reconnect_min_ms),
+	  .help = "first reconnect delay (doubles, with jitter)", .min = 10, .max = 3600000 },
+	{ "reconnect_max", GG_OPT_DURATION, "60s", SO(reconnect_max_ms),
+	  .help = "longest reconnect delay", .min = 10, .max = 3600000 },
+	{ "iq_timeout", GG_OPT_DURATION, "30s", SO(iq_timeout_ms),
+	  .help = "an IQ (discovery, subscribe, retrieval) unanswered this long drops the session",
+	  .min = 100, .max = 600000 },
+	GG_OPTIONS_END,
+};
+#undef SO
+
+struct sub_counters {
+	atomic_uint_fast64_t received; /* items that arrived live */
+	atomic_uint_fast64_t caught_up; /* items fetched after a (re)connect */
+	atomic_uint_fast64_t missed;    /* items on a topic that never arrived live, fetched */
+	atomic_uint_fast64_t seen_again; /* items that came again (resent, or live and fetched) */
+	atomic_uint_fast64_t spooled;
+	atomic_uint_fast64_t refused; /* quarantined by the engine */
+	atomic_uint_fast64_t pending; /* subscriptions waiting for the owner's approval */
+	atomic_uint_fast64_t reconnects;
+	atomic_uint_fast64_t stream_errors; /* bytes the stream reader could not parse */
+};
+
+#define SC(field) offsetof(struct sub_counters, field)
+static const struct gg_counter sub_counter_rows[] = {
+	{ "received", "items that arrived as live event notifications", SC(received) },
+	{ "caught_up", "items published while no session was up, fetched after connecting",
+	  SC(caught_up) },
+	{ "missed", "items a topic holds that never arrived live while the session was up "
+	  "(loss detection), fetched", SC(missed) },
+	{ "seen_again", "items that arrived again and were not spooled twice", SC(seen_again) },
+	{ "spooled", "items committed to the spool", SC(spooled) },
+	{ "refused", "items the engine quarantined (not IODEF, invalid)", SC(refused) },
+	{ "pending", "subscriptions found waiting for the topic owner's approval", SC(pending) },
+	{ "reconnects", "sessions lost and made again", SC(reconnects) },
+	{ "stream_errors", "times the stream's bytes stopped parsing (items then come by "
+	  "retrieval)", SC(stream_errors) },
+	GG_COUNTERS_END,
+};
+#undef SC
+
+/* An item read from the stream, waiting for the loop to spool it. */
+struct sub_item {
+	char *topic, *id, *text;
+	size_t len;
+	int live;
+};
+
+struct sub {
+	struct gg_input *in;
+	const struct sub_conf *conf;
+	struct gg_xmpp_conf xc; /* the session's settings, from conf */
+	char *password;
+	char *bare_jid;
+	struct gg_input_thread thread;
+	struct gg_grid_session *session;
+	struct gg_grid_stream *stream;
+	struct gg_emitter *emitter;
+	struct sub_seen *seen;
+	char *service;
+	struct gg_grid_strv topics;
+	int ready;
+	uint64_t ready_epoch;
+	int64_t next_check_ms;
+	struct sub_item *q;
+	size_t nq, capq;
+	struct sub_counters counters;
+};
+
+static void sub_queue_clear(struct sub *s)
+{
+	for (size_t i = 0; i < s->nq; i++) {
+		free(s->q[i].topic);
+		free(s->q[i].id);
+		free(s->q[i].text);
+	}
+	s->nq = 0;
+}
+
+static int sub_is_topic(const struct sub *s, const char *node)
+{
+	for (size_t i = 0; i < s->topics.n; i++)
+		if (strcmp(s->topics.v[i], node) == 0)
+			return 1;
+	return 0;
+}
+
+/* From the stream reader, inside libstrophe's read: copy what is ours, spool it later. */
+static void sub_on_item(void *arg, const struct gg_grid_item *item)
+{
+	struct sub *s = arg;
+	struct sub_item *it;
+
+	if (!sub_is_topic(s, item->node))
+		return;
+	if (s->nq == s->capq) {
+		size_t cap = s->capq ? s->capq * 2 : 64;
+		struct sub_item *q = realloc(s->q, cap * sizeof(*q));
+
+		if (q == NULL)
+			goto oom;
+		s->q = q;
+		s->capq = cap;
+	}
+	it = &s->q[s->nq];
+	memset(it, 0, sizeof(*it));
+	it->live = item->iq_id == NULL;
+	if ((it->topic = strdup(item->node)) == NULL || (it->id = strdup(item->id)) == NULL ||
+	    gg_grid_item_text(item, &it->text, &it->len) != 0) {
+		free(it->topic);
+		free(it->id);
+		goto oom;
+	}
+	s->nq++;
+	return;
+oom:
+	/* Left to the next check, which finds it missing and fetches it. */
+	gg_log_warnx("%s: out of memory for item %s of %s", s->in->name, item->id, item->node);
+}
+
+static void sub_on_bytes(void *arg, const char *data, size_t len)
+{
+	struct sub *s = arg;
+
+	if (gg_grid_stream_feed(s->stream, data, len) == -EPROTO) {
+		atomic_fetch_add(&s->counters.stream_errors, 1);
+		gg_log_warnx("%s: the stream's bytes stopped parsing; items come by retrieval "
+			     "until the next session", s->in->name);
+	}
+}
+
+/* Spools what the stream brought: one batch, then the seen ids. An item already seen is
+ * counted, not spooled. */
+static int sub_flush(struct sub *s)
+{
+	char *topics[256], *ids[256];
+	size_t n_seen = 0, start = 0;
+	struct gg_error err;
+	int r = 0;
+
+	while (start < s->nq) {
+		size_t end = start + 256 < s->nq ? start + 256 : s->nq;
+
+		n_seen = 0;
+		if ((r = gg_batch_begin(s->emitter, 1, &err)) != 0)
+			break;
+		for (size_t i = start; i < end; i++) {
+			struct sub_item *it = &s->q[i];
+			char id[GG_RECORD_ID_LEN];
+			enum gg_emit_outcome outcome;
+			struct gg_error why;
+			int seen = sub_seen_has(s->seen, it->topic, it->id);
+			struct gg_record rec = {
+				.kind = GG_RECORD_XML, .origin = it->topic, .bytes = it->text,
+				.len = it->len, .id = id,
+			};
+
+			if (seen == 1) {
+				atomic_fetch_add(&s->counters.seen_again, 1);
+				continue;
+			}
+			/* Stable across sessions, restarts and subscribers: the topic and item
+			 * id say which event it is. */
+			gg_record_id("grid", it->topic, 0, it->id, strlen(it->id), id);
+			if ((r = gg_emit(s->emitter, &rec, &outcome, &why)) != 0) {
+				gg_batch_rollback(s->emitter);
+				gg_log_warnx("%s: %s", s->in->name, why.msg);
+				goto out;
+			}
+			if (outcome == GG_EMIT_REFUSED || outcome == GG_EMIT_INVALID) {
+				atomic_fetch_add(&s->counters.refused, 1);
+				gg_log_warnx("%s: item %s of %s quarantined: %s", s->in->name, it->id,
+					     it->topic, why.msg);
+			}
+			if (it->live)
+				atomic_fetch_add(&s->counters.received, 1);
+			topics[n_seen] = it->topic;
+			ids[n_seen++] = it->id;
+		}
+		if ((r = gg_batch_commit(s->emitter, &err)) != 0 ||
+		    (r = sub_seen_add(s->seen, topics, ids, n_seen, &err)) != 0) {
+			gg_log_warnx("%s: %s", s->in->name, err.msg);
+			break;
+		}
+		atomic_fetch_add(&s->counters.spooled, n_seen);
+		start = end;
+	}
+out:
+	sub_queue_clear(s);
+	return r;
+}
+
+/* Compares the ids the topic holds with those seen, fetches what is missing (counted in
+ * counter), and forgets seen ids the topic dropped. */
+static int sub_sync(struct sub *s, const char *topic, atomic_uint_fast64_t *counter)
+{
+	struct gg_grid_strv ids = { 0 }, missing = { 0 };
+	struct gg_error err;
+	int r;
+
+	r = gg_grid_item_ids(s->session, s->service, topic, s->conf->iq_timeout_ms, &ids, &err);
+	/* Events that came before the list was answered are in the queue: spool them first,
+	 * so that they do not count as missing. */
+	if (r == 0)
+		r = sub_flush(s);
+	for (size_t i = 0; r == 0 && i < ids.n; i++)
+		if (sub_seen_has(s->seen, topic, ids.v[i]) == 0 &&
+		    gg_grid_strv_add(&missing, ids.v[i]) != 0)
+			r = gg_error_set(&err, -ENOMEM, "out of memory");
+	if (r == 0 && missing.n > 0) {
+		atomic_fetch_add(counter, missing.n);
+		gg_log_info("%s: %s: %zu item(s) to fetch", s->in->name, topic, missing.n);
+	}
+	for (size_t i = 0; r == 0 && i < missing.n; i += SUB_FETCH_BATCH) {
+		size_t n = missing.n - i < SUB_FETCH_BATCH ? missing.n - i : SUB_FETCH_BATCH;
+
+		if ((r = gg_grid_items_by_id(s->session, s->service, topic, missing.v + i, n,
+					     s->conf->iq_timeout_ms, &err)) == 0)
+			r = sub_flush(s);
+	}
+	if (r == 0)
+		r = sub_seen_retain(s->seen, topic, &ids, &err);
+	if (r != 0 && r != -ECANCELED)
+		gg_log_warnx("%s: %s: %s", s->in->name, topic, err.msg);
+	gg_grid_strv_free(&ids);
+	gg_grid_strv_free(&missing);
+	return r;
+}
+
+/* A new session: presence (Prosody sends events to available resources only), the
+ * service, the topics, the subscriptions, then what was published meanwhile. */
+static int sub_prepare(struct sub *s)
+{
+	struct gg_error err;
+	int r = 0;
+
+	gg_grid_send_raw(s->session, "<presence/>", strlen("<presence/>"));
+	free(s->service);
+	s->service = NULL;
+	gg_grid_strv_free(&s->topics);
+	if (s->conf->pubsub_service != NULL)
+		s->service = strdup(s->conf->pubsub_service);
+	else if ((r = gg_grid_find_service(s->session, &s->xc, &s->service, &err)) != 0)
+		goto fail;
+	if (s->service == NULL)
+		return -ENOMEM;
+	if (s->conf->topics != NULL) {
+		char *list = strdup(s->conf->topics), *save = NULL;
+
+		if (list == NULL)
+			return -ENOMEM;
+		for (char *t = strtok_r(list, " ,", &save); r == 0 && t;
+		     t = strtok_r(NULL, " ,", &save))
+			r = gg_grid_strv_add(&s->topics, t);
+		free(list);
+		if (r != 0)
+			return r;
+	} else if ((r = gg_grid_topics_of_type(s->session, s->service, s->conf->type,
+					       s->conf->iq_timeout_ms, &s->topics, &err)) != 0) {
+		goto fail;
+	}
+	if (s->topics.n == 0)
+		gg_log_warnx("%s: no topic of type %s on %s yet (looked again every "
+			     "check_interval)", s->in->name, s->conf->type, s->service);
+	for (size_t i = 0; i < s->topics.n; i++) {
+		enum gg_grid_subscription state;
+
+		if ((r = gg_grid_subscribe(s->session, s->service, s->topics.v[i], s->bare_jid,
+					   s->conf->iq_timeout_ms, &state, &err)) != 0) {
+			gg_log_warnx("%s: topic %s: %s", s->in->name, s->topics.v[i], err.msg);
+			continue;
+		}
+		if (state == GG_GRID_PENDING) {
+			atomic_fetch_add(&s->counters.pending, 1);
+			gg_log_warnx("%s: topic %s: subscription pending: the topic's owner must "
+				     "approve %s (authorize access model); asked again every "
+				     "check_interval", s->in->name, s->topics.v[i], s->bare_jid);
+		} else {
+			gg_log_info("%s: subscribed to %s on %s", s->in->name, s->topics.v[i],
+				    s->service);
+		}
+	}
+	for (size_t i = 0; i < s->topics.n; i++)
+		sub_sync(s, s->topics.v[i], &s->counters.caught_up);
+	return 0;
+fail:
+	gg_log_warnx("%s: %s", s->in->name, err.msg);
+	return r;
+}
+
+static void *sub_main(void *arg)
+{
+	struct sub *s = arg;
+
+	if (gg_grid_tap_set(sub_on_bytes, s) != 0) {
+		gg_log_warnx("%s: cannot read the stream's bytes: libstrophe does not read "
+			     "through OpenSSL here", s->in->name);
+		return NULL;
+	}
+	while (!atomic_load(&s->in->pipeline->stopping)) {
+		int64_t now = gg_now_ms(), sleep_ms = s->ready && s->next_check_ms > now
+							     ? s->next_check_ms - now : 1000;
+
+		if (gg_grid_session_wait(s->session, s->thread.stop_fd, sleep_ms) == 1)
+			break;
+		if (s->nq > 0 && sub_flush(s) == -ECANCELED)
+			break;
+		if (!gg_grid_session_is_up(s->session)) {
+			if (s->ready)
+				atomic_fetch_add(&s->counters.reconnects, 1);
+			s->ready = 0;
+			continue;
+		}
+		if (!s->ready || gg_grid_session_epoch(s->session) != s->ready_epoch) {
+			s->ready_epoch = gg_grid_session_epoch(s->session);
+			if (sub_prepare(s) != 0) {
+				gg_grid_session_drop(s->session, GG_DROP_SELF, "subscriptions not "
+						     "ready");
+				continue;
+			}
+			s->ready = 1;
+			s->next_check_ms = gg_now_ms() + s->conf->check_interval_ms;
+		} else if (gg_now_ms() >= s->next_check_ms) {
+			/* Loss detection: what the topic holds and never came live. A topic
+			 * created or a subscription approved since is picked up by preparing
+			 * again, which also catches up. */
+			s->next_check_ms = gg_now_ms() + s->conf->check_interval_ms;
+			for (size_t i = 0; i < s->topics.n; i++)
+				sub_sync(s, s->topics.v[i], &s->counters.missed);
+		}
+	}
+	gg_grid_tap_set(NULL, NULL);
+	return NULL;
+}
+
+static void sub_free(struct sub *s)
+{
+	if (s == NULL)
+		return;
+	gg_input_thread_close(&s->thread);
+	gg_grid_session_free(s->session);
+	gg_grid_stream_free(s->stream);
+	gg_emitter_free(s->emitter);
+	sub_seen_close(s->seen);
+	sub_queue_clear(s);
+	free(s->q);
+	free(s->service);
+	gg_grid_strv_free(&s->topics);
+	free(s->bare_jid);
+	free(s->xc.domain);
+	if (s->password != NULL) {
+		explicit_bzero(s->password, strlen(s->password));
+		free(s->password);
+	}
+	free(s);
+}
+
+static int sub_check(const void *conf_ptr, const char **key, struct gg_error *err)
+{
+	const struct sub_conf *c = conf_ptr;
+	const char *at = strchr(c->jid, '@');
+
+	*key = "jid";
+	if (at == NULL || at == c->jid || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strpbrk(c->jid, " \t") != NULL)
+		return gg_error_set(err, -EINVAL, "malformed: must be user@domain");
+	*key = "password_file";
+	if ((c->password_file == NULL) == (c->client_cert == NULL))
+		return gg_error_set(err, -EINVAL, "set password_file, or client_cert with "
+				    "client_key (not both)");
+	*key = "client_key";
+	if ((c->client_cert == NULL) != (c->client_key == NULL))
+		return gg_error_set(err, -EINVAL, "goes with client_cert");
+	*key = "reconnect_max";
+	if (c->reconnect_max_ms < c->reconnect_min_ms)
+		return gg_error_set(err, -EINVAL, "is below reconnect_min");
+	*key = NULL;
+	return 0;
+}
+
+/* The first line of the password file. */
+static int sub_read_password(const char *path, char **out, struct gg_error *err)
+{
+	char line[1024];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (f == NULL)
+		return gg_error_set(err, -errno, "password_file %s: %s", path, strerror(errno));
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0)
+		return gg_error_set(err, -EINVAL, "password_file %s: its first line is empty", path);
+	*out = strdup(line);
+	explicit_bzero(line, sizeof(line));
+	return *out ? 0 : gg_error_set(err, -ENOMEM, "out of memory");
+}
+
+static int sub_open(struct gg_input *in, struct gg_error *err)
+{
+	const struct sub_conf *c = in->conf;
+	struct sub *s = calloc(1, sizeof(*s));
+	struct gg_emitter_opts eo = { 0 };
+	struct gg_grid_identity who;
+	char path[4096];
+	int r;
+
+	if (s == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	s->in = in;
+	s->conf = c;
+	if ((r = gg_input_thread_init(&s->thread, err)) != 0)
+		goto fail;
+	if (c->password_file != NULL && (r = sub_read_password(c->password_file, &s->password,
+								err)) != 0)
+		goto fail;
+	s->bare_jid = strndup(c->jid, strcspn(c->jid, "/"));
+	s->xc.domain = strndup(strchr(c->jid, '@') + 1, strcspn(strchr(c->jid, '@') + 1, "/"));
+	if (s->bare_jid == NULL || s->xc.domain == NULL) {
+		r = gg_error_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	s->xc.host = c->host;
+	s->xc.port = c->port;
+	s->xc.jid = c->jid;
+	s->xc.ca_file = c->ca_file;
+	s->xc.pubsub_service = c->pubsub_service;
+	s->xc.reconnect_min_ms = c->reconnect_min_ms;
+	s->xc.reconnect_max_ms = c->reconnect_max_ms;
+	s->xc.iq_timeout_ms = c->iq_timeout_ms;
+	who = (struct gg_grid_identity){ .jid = c->jid, .password = s->password,
+					 .client_cert = c->client_cert,
+					 .client_key = c->client_key };
+	snprintf(path, sizeof(path), "%s/subscribe-%s.db", in->pipeline->cfg->global.state_dir,
+		 in->name);
+	if ((r = sub_seen_open(path, &s->seen, err)) != 0 ||
+	    (r = gg_emitter_new(in, &eo, &s->emitter, err)) != 0 ||
+	    (r = gg_grid_session_new(&s->xc, &who, NULL, NULL, NULL, &s->session, err)) != 0)
+		goto fail;
+	if ((r = gg_grid_stream_new(sub_on_item, s, SUB_MAX_STANZA, &s->stream)) != 0) {
+		r = gg_error_set(err, r, "out of memory");
+		goto fail;
+	}
+	in->state = s;
+	return 0;
+fail:
+	sub_free(s);
+	return r;
+}
+
+static int sub_start(struct gg_input *in, struct gg_error *err)
+{
+	struct sub *s = in->state;
+
+	return gg_input_thread_start(&s->thread, sub_main, s, err);
+}
+
+static void sub_stop(struct gg_input *in)
+{
+	struct sub *s = in->state;
+	char line[512];
+
+	gg_input_thread_stop(&s->thread);
+	gg_counters_format(sub_counter_rows, &s->counters, line, sizeof(line));
+	gg_log_info("%s: stopped: %s", in->name, line);
+}
+
+static void sub_release(struct gg_input *in)
+{
+	sub_free(in->state);
+	in->state = NULL;
+}
+
+static const void *sub_counters_of(const struct gg_input *in)
+{
+	return &((const struct sub *)in->state)->counters;
+}
+
+const struct gg_adapter gg_in_subscribe = {
+	.name = "subscribe",
+	.kind = GG_PLUGIN_INPUT,
+	.desc = "XMPP-Grid subscriber: topic events (RFC 8600) -> records, caught up after "
+		"every reconnect, checked for loss",
+	.options = sub_options,
+	.conf_size = sizeof(struct sub_conf),
+	.check = sub_check,
+	.open = sub_open,
+	.start = sub_start,
+	.stop = sub_stop,
+	.free = sub_release,
+	.counters = sub_counter_rows,
+	.counters_of = sub_counters_of,
+};
