@@ -154,6 +154,18 @@ static void sub_queue_clear(struct sub *s)
 	s->nq = 0;
 }
 
+/* The topic [xmpp]'s publisher writes to: every record of this input also goes there (the
+ * spool gives each record a delivery per output), so subscribing to it would publish each
+ * item again as a new item, for ever. */
+static int sub_is_own_topic(const struct sub *s, const char *topic)
+{
+	const struct gg_xmpp_conf *x = &s->in->pipeline->cfg->xmpp;
+
+	return x->topic != NULL && strcmp(x->topic, topic) == 0 &&
+	       (x->pubsub_service == NULL || s->conf->pubsub_service == NULL ||
+		strcmp(x->pubsub_service, s->conf->pubsub_service) == 0);
+}
+
 static int sub_is_topic(const struct sub *s, const char *node)
 {
 	for (size_t i = 0; i < s->topics.n; i++)
@@ -336,6 +348,16 @@ static int sub_prepare(struct sub *s)
 					       s->conf->iq_timeout_ms, &s->topics, &err)) != 0) {
 		goto fail;
 	}
+	for (size_t i = 0; i < s->topics.n;) {
+		if (!sub_is_own_topic(s, s->topics.v[i])) {
+			i++;
+			continue;
+		}
+		gg_log_warnx("%s: topic %s of type %s left out: [xmpp] publishes to it, and its "
+			     "items would come back here", s->in->name, s->topics.v[i], s->conf->type);
+		free(s->topics.v[i]);
+		s->topics.v[i] = s->topics.v[--s->topics.n];
+	}
 	if (s->topics.n == 0)
 		gg_log_warnx("%s: no topic of type %s on %s yet (looked again every "
 			     "check_interval)", s->in->name, s->conf->type, s->service);
@@ -455,6 +477,28 @@ static int sub_check(const void *conf_ptr, const char **key, struct gg_error *er
 	return 0;
 }
 
+/* A named topic that [xmpp] publishes to is refused at start, with the line that names it. */
+static int sub_check_loop(const struct sub *s, struct gg_error *err)
+{
+	char section[128], where[512], *list, *save = NULL;
+	int r = 0;
+
+	if (s->conf->topics == NULL)
+		return 0;
+	if ((list = strdup(s->conf->topics)) == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	for (char *t = strtok_r(list, " ,", &save); r == 0 && t; t = strtok_r(NULL, " ,", &save)) {
+		if (!sub_is_own_topic(s, t))
+			continue;
+		snprintf(section, sizeof(section), "subscribe:%s", s->in->name);
+		gg_config_where(s->in->pipeline->cfg, section, "topics", where, sizeof(where));
+		r = gg_error_set(err, -EINVAL, "%s: topic %s is the one [xmpp] publishes to: its "
+				 "items would be published again, for ever", where, t);
+	}
+	free(list);
+	return r;
+}
+
 /* The first line of the password file. */
 static int sub_read_password(const char *path, char **out, struct gg_error *err)
 {
@@ -489,7 +533,7 @@ static int sub_open(struct gg_input *in, struct gg_error *err)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	s->in = in;
 	s->conf = c;
-	if ((r = gg_input_thread_init(&s->thread, err)) != 0)
+	if ((r = gg_input_thread_init(&s->thread, err)) != 0 || (r = sub_check_loop(s, err)) != 0)
 		goto fail;
 	if (c->password_file != NULL && (r = sub_read_password(c->password_file, &s->password,
 								err)) != 0)

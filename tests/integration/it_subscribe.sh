@@ -4,7 +4,7 @@
 # arrive as events, items published while it is stopped arrive after it starts, none is
 # spooled twice (same record id, seen ids), and every spooled payload keeps the namespaces of
 # xml:lang, xsi:schemaLocation and a foreign prefixed attribute (xml_same.py: namespace URIs,
-# not prefixes, which Prosody rewrites).
+# not prefixes, which Prosody rewrites). Subscribing to the topic [xmpp] publishes to is refused.
 . "$(dirname "$0")/lib.sh"
 
 pub() { # pub START COUNT [--create]
@@ -60,4 +60,9 @@ while read -r id; do
 		fail "record $id differs from what was published"
 	echo "$name"
 done < "$work/ids" | sort -u | wc -l | grep -qx 60 || fail "not 60 distinct items"
+# The route loop: a subscribed topic that [xmpp] publishes to is refused with file:line.
+sed -i "s/^topics = $topic-in\$/topics = $topic-in, $topic/" "$work/gridgate.conf"
+"$GRIDGATE" -c "$work/gridgate.conf" run > "$work/loop.log" 2>&1 && fail "a route loop was accepted"
+grep -q "gridgate.conf:[0-9]*: \[subscribe:grid\] topics = .*topic $topic is the one \[xmpp\] publishes to" \
+	"$work/loop.log" || fail "route loop not named: $(cat "$work/loop.log")"
 echo "ok: $test_name: 60 items, caught up before start and after a stop, live, once each, namespaces kept"
