@@ -47,20 +47,25 @@ static const char *instance_group(const struct gg_adapter *a, const void *conf,
 	return a->group != NULL ? a->group(conf, name) : NULL;
 }
 
-/* The plugin's own counters and its mappings', with a heading ("stopped: " at the end). */
-static void instance_log_counters(const struct instance *it, const char *when)
+static void instance_log_mapping(const struct instance *it, const char *when)
 {
 	char line[1024];
 
-	if (it->in.mapper != NULL) {
-		gg_counters_format(gg_mapper_counter_rows, &it->in.mapper->counters, line,
-				   sizeof(line));
-		gg_log_info("%s: %smapping: %s", it->in.name, when, line);
-	}
+	gg_counters_format(gg_mapper_counter_rows, &it->in.mapper->counters, line, sizeof(line));
+	gg_log_info("%s: %smapping: %s", it->in.name, when, line);
+}
+
+/* Its mappings' counters and its plugin's own. */
+static void instance_log_counters(const struct instance *it)
+{
+	char line[1024];
+
+	if (it->in.mapper != NULL)
+		instance_log_mapping(it, "");
 	if (it->in.adapter->counters != NULL && it->in.state != NULL) {
 		gg_counters_format(it->in.adapter->counters,
 				   it->in.adapter->counters_of(&it->in), line, sizeof(line));
-		gg_log_info("%s: %scounters: %s", it->in.name, when, line);
+		gg_log_info("%s: counters: %s", it->in.name, line);
 	}
 }
 
@@ -69,7 +74,9 @@ static void instance_close(struct instance *it)
 {
 	if (it->started) {
 		it->in.adapter->stop(&it->in);
-		instance_log_counters(it, "stopped: ");
+		/* A plugin logs its own counters as it stops; the mappings' are the engine's. */
+		if (it->in.mapper != NULL)
+			instance_log_mapping(it, "stopped: ");
 	}
 	it->in.adapter->free(&it->in);
 	gg_mapper_free(it->in.mapper);
@@ -406,7 +413,7 @@ void gg_instances_log_counters(const struct gg_instances *set)
 {
 	for (size_t j = 0; j < set->n; j++)
 		if (set->items[j]->started)
-			instance_log_counters(set->items[j], "");
+			instance_log_counters(set->items[j]);
 }
 
 size_t gg_instances_count(const struct gg_instances *set, int outputs)
