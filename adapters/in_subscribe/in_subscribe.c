@@ -154,16 +154,32 @@ static void sub_queue_clear(struct sub *s)
 	s->nq = 0;
 }
 
-/* The topic [xmpp]'s publisher writes to: every record of this input also goes there (the
- * spool gives each record a delivery per output), so subscribing to it would publish each
- * item again as a new item, for ever. */
-static int sub_is_own_topic(const struct sub *s, const char *topic)
+/* The out_grid output this input's records are routed to that publishes to topic, or NULL:
+ * subscribing to it would publish each item again as a new item, for ever. */
+static const struct gg_output_conf *sub_loop_output(const struct sub *s, const char *topic)
 {
-	const struct gg_xmpp_conf *x = &s->in->pipeline->cfg->xmpp;
+	const struct gg_config *cfg = s->in->pipeline->cfg;
+	const struct gg_adapter *grid = gg_adapter_find(GG_PLUGIN_OUTPUT, "out_grid");
+	const struct gg_input_conf *me = NULL;
 
-	return x->topic != NULL && strcmp(x->topic, topic) == 0 &&
-	       (x->pubsub_service == NULL || s->conf->pubsub_service == NULL ||
-		strcmp(x->pubsub_service, s->conf->pubsub_service) == 0);
+	for (size_t i = 0; i < cfg->n_inputs; i++)
+		if (cfg->inputs[i].adapter == s->in->adapter &&
+		    strcmp(cfg->inputs[i].name, s->in->name) == 0)
+			me = &cfg->inputs[i];
+	for (size_t r = 0; me != NULL && r < me->n_routes; r++) {
+		for (size_t o = 0; o < cfg->n_outputs; o++) {
+			const struct gg_output_conf *out = &cfg->outputs[o];
+			const struct gg_xmpp_conf *x = out->conf;
+
+			if (out->adapter != grid || strcmp(out->name, me->routes[r]) != 0 ||
+			    x->topic == NULL || strcmp(x->topic, topic) != 0)
+				continue;
+			if (x->pubsub_service == NULL || s->conf->pubsub_service == NULL ||
+			    strcmp(x->pubsub_service, s->conf->pubsub_service) == 0)
+				return out;
+		}
+	}
+	return NULL;
 }
 
 static int sub_is_topic(const struct sub *s, const char *node)
@@ -349,12 +365,15 @@ static int sub_prepare(struct sub *s)
 		goto fail;
 	}
 	for (size_t i = 0; i < s->topics.n;) {
-		if (!sub_is_own_topic(s, s->topics.v[i])) {
+		const struct gg_output_conf *loop = sub_loop_output(s, s->topics.v[i]);
+
+		if (loop == NULL) {
 			i++;
 			continue;
 		}
-		gg_log_warnx("%s: topic %s of type %s left out: [xmpp] publishes to it, and its "
-			     "items would come back here", s->in->name, s->topics.v[i], s->conf->type);
+		gg_log_warnx("%s: topic %s of type %s left out: output %s, which this input's "
+			     "records go to, publishes to it", s->in->name, s->topics.v[i],
+			     s->conf->type, loop->name);
 		free(s->topics.v[i]);
 		s->topics.v[i] = s->topics.v[--s->topics.n];
 	}
@@ -477,7 +496,8 @@ static int sub_check(const void *conf_ptr, const char **key, struct gg_error *er
 	return 0;
 }
 
-/* A named topic that [xmpp] publishes to is refused at start, with the line that names it. */
+/* A named topic that an out_grid output this input is routed to publishes to is refused at
+ * start, with the line that names it. */
 static int sub_check_loop(const struct sub *s, struct gg_error *err)
 {
 	char section[128], where[512], *list, *save = NULL;
@@ -488,12 +508,15 @@ static int sub_check_loop(const struct sub *s, struct gg_error *err)
 	if ((list = strdup(s->conf->topics)) == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	for (char *t = strtok_r(list, " ,", &save); r == 0 && t; t = strtok_r(NULL, " ,", &save)) {
-		if (!sub_is_own_topic(s, t))
+		const struct gg_output_conf *loop = sub_loop_output(s, t);
+
+		if (loop == NULL)
 			continue;
 		snprintf(section, sizeof(section), "subscribe:%s", s->in->name);
 		gg_config_where(s->in->pipeline->cfg, section, "topics", where, sizeof(where));
-		r = gg_error_set(err, -EINVAL, "%s: topic %s is the one [xmpp] publishes to: its "
-				 "items would be published again, for ever", where, t);
+		r = gg_error_set(err, -EINVAL, "%s: topic %s is the one output %s ([%s]) publishes "
+				 "to, and this input's records go there (outputs =): each item would "
+				 "be published again, for ever", where, t, loop->name, loop->section);
 	}
 	free(list);
 	return r;

@@ -227,6 +227,13 @@ static void route_release(struct gg_input *in)
 	in->state = NULL;
 }
 
+/* A route only works with its listener: SIGHUP restarts them together. */
+static const char *route_group(const void *conf, const char *name)
+{
+	(void)name;
+	return ((const struct webhook_route_conf *)conf)->webhook;
+}
+
 const struct gg_adapter gg_in_webhook_route = {
 	.name = "webhook_route",
 	.desc = "a path of a [webhook:NAME] listener: its authentication, and (with the options "
@@ -238,4 +245,5 @@ const struct gg_adapter gg_in_webhook_route = {
 	.start = route_start,
 	.stop = route_stop,
 	.free = route_release,
+	.group = route_group,
 };

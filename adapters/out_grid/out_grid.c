@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "engine/pipeline.h"
@@ -18,7 +19,9 @@
 #define PUBLISH_ID_PREFIX "gg-p-"
 
 struct gg_publisher {
+	const char *name; /* the output's: its deliveries in the spool, its log lines */
 	struct gg_pipeline *pipeline;
+	int wake_fd;      /* written when records are committed, and at a stop */
 	const struct gg_xmpp_conf *conf;
 	struct gg_spool *spool;
 	struct gg_grid_session *session;
@@ -40,9 +43,9 @@ static void publisher_set_aside(struct gg_publisher *pub, int64_t seq, const cha
 {
 	struct gg_error err;
 
-	gg_log_warnx("publisher: record seq %" PRId64 " set aside: %s", seq, why);
+	gg_log_warnx("%s: record seq %" PRId64 " set aside: %s", pub->name, seq, why);
 	if (gg_spool_mark_failed(pub->spool, seq, why, &err) != 0)
-		gg_log_warnx("publisher: spool: %s", err.msg);
+		gg_log_warnx("%s: spool: %s", pub->name, err.msg);
 	atomic_fetch_add(&pub->pipeline->counters.publish_refused, 1);
 	gg_pipeline_notify_room(pub->pipeline);
 }
@@ -91,7 +94,8 @@ static void publisher_on_iq(void *arg, const char *id, xmpp_stanza_t *stanza)
 	case GG_STEP_RETRY:
 		break;
 	}
-	gg_log_warnx("publisher: record seq %" PRId64 " not accepted yet, will retry: %s", seq, why);
+	gg_log_warnx("%s: record seq %" PRId64 " not accepted yet, will retry: %s",
+		     pub->name, seq, why);
 	atomic_fetch_add(&pub->pipeline->counters.publish_retries, 1);
 }
 
@@ -107,7 +111,7 @@ static void publisher_flush_acks(struct gg_publisher *pub)
 	ok = gg_spool_mark_done(pub->spool, acked, n, &err) == 0;
 	if (!ok) {
 		/* Left pending, they are published again with the same ids: harmless. */
-		gg_log_warnx("publisher: spool: %s", err.msg);
+		gg_log_warnx("%s: spool: %s", pub->name, err.msg);
 	} else {
 		atomic_fetch_add(&pub->pipeline->counters.published, n);
 		gg_pipeline_notify_room(pub->pipeline);
@@ -171,7 +175,7 @@ static void publisher_fill(struct gg_publisher *pub)
 
 		n = gg_spool_fetch_pending(pub->spool, pub->window.cursor, want, rows, &err);
 		if (n < 0) {
-			gg_log_warnx("publisher: spool: %s", err.msg);
+			gg_log_warnx("%s: spool: %s", pub->name, err.msg);
 			return;
 		}
 		for (int i = 0; i < n; i++) {
@@ -206,8 +210,9 @@ static void publisher_lost(struct gg_publisher *pub)
 	case GG_ISOLATE_RESEND:
 		break;
 	case GG_ISOLATE_PROBE:
-		gg_log_warnx("publisher: the controller ended the session twice with the same items "
-			     "in flight (%s): sending one at a time to find the one it refuses", why);
+		gg_log_warnx("%s: the controller ended the session twice with the same items "
+			     "in flight (%s): sending one at a time to find the one it refuses",
+			     pub->name, why);
 		break;
 	case GG_ISOLATE_REFUSE:
 		/* Say who ended the session: the controller, or we after it never answered. */
@@ -240,7 +245,7 @@ static void publisher_turn(struct gg_publisher *pub)
 		free(pub->service_attr);
 		pub->service_attr = NULL;
 		if (gg_grid_topic_prepare(pub->session, pub->conf, 1, &pub->topic, &err) != 0) {
-			gg_log_warnx("publisher: %s", err.msg);
+			gg_log_warnx("%s: %s", pub->name, err.msg);
 			gg_grid_session_drop(pub->session, GG_DROP_SELF, "topic not ready");
 			return;
 		}
@@ -281,12 +286,12 @@ static void *publisher_main(void *arg)
 	struct gg_error err;
 
 	while (!atomic_load(&pub->stop)) {
-		gg_grid_session_wait(pub->session, pub->pipeline->wake_fd, publisher_sleep_ms(pub));
+		gg_grid_session_wait(pub->session, pub->wake_fd, publisher_sleep_ms(pub));
 		publisher_flush_acks(pub);
 		publisher_turn(pub);
 		if (gg_now_ms() >= pub->next_prune_ms) {
 			if (gg_spool_prune_done(pub->spool, keep_done_s, &err) != 0)
-				gg_log_warnx("publisher: spool prune: %s", err.msg);
+				gg_log_warnx("%s: spool prune: %s", pub->name, err.msg);
 			/* Rows put back behind the cursor (`gridgate spool requeue`) are found
 			 * by a scan from the oldest pending row; what is in flight is skipped. */
 			publisher_rewind(pub);
@@ -308,6 +313,7 @@ static void publisher_free(struct gg_publisher *pub)
 		return;
 	gg_grid_session_free(pub->session);
 	gg_spool_close(pub->spool);
+	gg_pipeline_wake_fd_free(pub->pipeline, pub->wake_fd);
 	gg_grid_topic_clear(&pub->topic);
 	free(pub->service_attr);
 	free(pub->topic_attr);
@@ -331,7 +337,9 @@ static int out_grid_open(struct gg_input *out, struct gg_error *err)
 
 	if (pub == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
+	pub->name = out->name;
 	pub->pipeline = p;
+	pub->wake_fd = -1;
 	pub->conf = conf;
 	pub->max_payload = (size_t)p->cfg->global.max_document_size;
 	pub->topic_attr = gg_xml_attr_escape(conf->topic);
@@ -341,7 +349,8 @@ static int out_grid_open(struct gg_input *out, struct gg_error *err)
 		r = gg_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((r = gg_pipeline_open_spool(p, &pub->spool, err)) != 0 ||
+	if ((r = gg_pipeline_wake_fd_new(p, &pub->wake_fd, err)) != 0 ||
+	    (r = gg_pipeline_open_spool_for(p, out->name, NULL, 0, &pub->spool, err)) != 0 ||
 	    (r = gg_grid_session_new(conf, &who, PUBLISH_ID_PREFIX, publisher_on_iq, pub,
 				     &pub->session, err)) != 0)
 		goto fail;
@@ -366,8 +375,11 @@ static void out_grid_stop(struct gg_input *out)
 {
 	struct gg_publisher *pub = out->state;
 
+	uint64_t one = 1;
+
 	atomic_store(&pub->stop, 1);
-	gg_pipeline_wake_output(out->pipeline);
+	if (write(pub->wake_fd, &one, sizeof(one)) < 0)
+		gg_log_warn("%s: wake to stop", pub->name);
 	pthread_join(pub->thread, NULL);
 }
 
@@ -377,12 +389,14 @@ static void out_grid_release(struct gg_input *out)
 	out->state = NULL;
 }
 
-/* Its options are the [xmpp] section's (engine/config.c), read as the engine's own until
- * outputs have sections of their own. */
+/* Its options are the [xmpp] section's table (engine/config.c), which stays the alias of the
+ * output named "grid"; the config checks them the same way for every instance. */
 const struct gg_adapter gg_out_grid = {
 	.name = "out_grid",
 	.kind = GG_PLUGIN_OUTPUT,
 	.desc = "XMPP-Grid publisher: spool rows -> pubsub items on the topic (RFC 8600, XEP-0060)",
+	.options = gg_xmpp_options,
+	.conf_size = sizeof(struct gg_xmpp_conf),
 	.open = out_grid_open,
 	.start = out_grid_start,
 	.stop = out_grid_stop,

@@ -26,9 +26,16 @@ int gg_cmd_check_config(const char *config_path, int argc, char **argv)
 	}
 	printf("spool: %s (max_pending %lld, batch %lld)\n", cfg->spool.path,
 	       (long long)cfg->spool.max_pending, (long long)cfg->spool.batch);
-	printf("xmpp: %s via %s:%lld, topic %s\n", cfg->xmpp.jid,
-	       cfg->xmpp.host ? cfg->xmpp.host : cfg->xmpp.domain, (long long)cfg->xmpp.port,
-	       cfg->xmpp.topic);
+	for (size_t i = 0; i < cfg->n_outputs; i++) {
+		const struct gg_output_conf *out = &cfg->outputs[i];
+		const struct gg_xmpp_conf *x = out->conf;
+
+		if (out->adapter->options == gg_xmpp_options)
+			printf("output: %s [%s]: %s via %s:%lld, topic %s\n", out->name, out->section,
+			       x->jid, x->host ? x->host : x->domain, (long long)x->port, x->topic);
+		else
+			printf("output: %s [%s] (%s)\n", out->name, out->section, out->adapter->desc);
+	}
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		const struct gg_input_conf *in = &cfg->inputs[i];
 		struct gg_mapper *mapper = NULL;

@@ -22,7 +22,7 @@ static void help_overview(FILE *fp)
 	for (size_t i = 0; gg_adapters[i] != NULL; i++)
 		if (gg_adapters[i]->kind == GG_PLUGIN_INPUT)
 			fprintf(fp, "  %-13s %s\n", gg_adapters[i]->name, gg_adapters[i]->desc);
-	fprintf(fp, "outputs (configured by [xmpp]):\n");
+	fprintf(fp, "output kinds, one [KIND:NAME] section per instance ([xmpp] is out_grid:grid):\n");
 	for (size_t i = 0; gg_adapters[i] != NULL; i++)
 		if (gg_adapters[i]->kind == GG_PLUGIN_OUTPUT)
 			fprintf(fp, "  %-13s %s\n", gg_adapters[i]->name, gg_adapters[i]->desc);
@@ -205,7 +205,8 @@ int gg_cmd_help(const char *config_path, int argc, char **argv)
 		return GG_EXIT_OK;
 	}
 	if ((a = gg_adapter_find(GG_PLUGIN_OUTPUT, argv[1])) != NULL) {
-		printf("%s: %s\nconfigured by [xmpp]: gridgate help xmpp\n", a->name, a->desc);
+		printf("[%s:NAME]: %s\n", a->name, a->desc);
+		gg_options_print(stdout, a->options);
 		return GG_EXIT_OK;
 	}
 	fprintf(stderr, "gridgate help: '%s' is no command, section or plugin kind; gridgate "

@@ -293,6 +293,8 @@ static int quarantine_release(const struct gg_config *cfg, struct quarantined_co
 	in.name = inconf->name;
 	in.conf = inconf->conf;
 	in.pipeline = pipeline;
+	in.routes = inconf->routes;
+	in.n_routes = inconf->n_routes;
 	if (kind == GG_RECORD_SYSLOG)
 		eo.max_syslog = (size_t)input_size_option(inconf, "max_message_size");
 	snprintf(origin, sizeof(origin), "quarantine:%lld", (long long)q->seq);

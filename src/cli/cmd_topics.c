@@ -24,6 +24,7 @@ int gg_cmd_topics(const char *config_path, int argc, char **argv)
 	};
 	const char *jid = NULL, *password_file = NULL, *out_dir = NULL, *action;
 	struct gg_config *cfg = NULL;
+	const struct gg_xmpp_conf *grid = NULL;
 	struct gg_grid_session *s = NULL;
 	struct gg_grid_topic topic = { 0 };
 	struct gg_grid_identity who;
@@ -53,8 +54,13 @@ int gg_cmd_topics(const char *config_path, int argc, char **argv)
 		fprintf(stderr, "gridgate: %s\n", err.msg);
 		return GG_EXIT_USAGE;
 	}
-	who = (struct gg_grid_identity){ cfg->xmpp.jid, cfg->xmpp.password, cfg->xmpp.client_cert,
-					 cfg->xmpp.client_key };
+	if ((grid = gg_config_grid(cfg)) == NULL) {
+		fprintf(stderr, "gridgate: %s has no XMPP-Grid output ([xmpp] or [out_grid:NAME])\n",
+			cfg->path);
+		goto out;
+	}
+	who = (struct gg_grid_identity){ grid->jid, grid->password, grid->client_cert,
+					 grid->client_key };
 	if (jid != NULL) {
 		FILE *fp = fopen(password_file, "re");
 		char line[512] = "";
@@ -70,13 +76,13 @@ int gg_cmd_topics(const char *config_path, int argc, char **argv)
 		password = strdup(line);
 		who = (struct gg_grid_identity){ jid, password, NULL, NULL };
 	}
-	if (gg_grid_session_new(&cfg->xmpp, &who, NULL, NULL, NULL, &s, &err) != 0) {
+	if (gg_grid_session_new(grid, &who, NULL, NULL, NULL, &s, &err) != 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);
 		goto out;
 	}
 	/* Tries until iq_timeout, but not again after a failure retrying cannot fix (password,
 	 * certificate, port): the cause is the message, the one the daemon logs. */
-	if (gg_grid_session_wait_up(s, cfg->xmpp.iq_timeout_ms) != 0) {
+	if (gg_grid_session_wait_up(s, grid->iq_timeout_ms) != 0) {
 		const char *why;
 		int final;
 
@@ -85,22 +91,22 @@ int gg_cmd_topics(const char *config_path, int argc, char **argv)
 			why[0] ? why : "no session");
 		goto out;
 	}
-	if (gg_grid_topic_prepare(s, &cfg->xmpp, 0, &topic, &err) != 0) {
+	if (gg_grid_topic_prepare(s, grid, 0, &topic, &err) != 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);
 		goto out;
 	}
 	if (strcmp(action, "check") == 0) {
-		printf("service %s topic %s: present\n", topic.service, cfg->xmpp.topic);
+		printf("service %s topic %s: present\n", topic.service, grid->topic);
 		code = GG_EXIT_OK;
 		goto out;
 	}
-	n = gg_grid_fetch_items(s, topic.service, cfg->xmpp.topic, out_dir, list ? stdout : NULL,
+	n = gg_grid_fetch_items(s, topic.service, grid->topic, out_dir, list ? stdout : NULL,
 				&err);
 	if (n < 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);
 		goto out;
 	}
-	printf("%d items on topic %s at %s\n", n, cfg->xmpp.topic, topic.service);
+	printf("%d items on topic %s at %s\n", n, grid->topic, topic.service);
 	code = GG_EXIT_OK;
 out:
 	gg_grid_topic_clear(&topic);

@@ -21,12 +21,16 @@ struct gg_input {
 	/* The input's mappings (map_input.h), or NULL when its section names none. Created and
 	 * reloaded (SIGHUP) by the core; the adapter only maps with it. */
 	struct gg_mapper *mapper;
+	/* An input's outputs (struct gg_input_conf's routes): each record it commits gets a
+	 * delivery for each. NULL: the default output alone (a command-line tool's emitter). */
+	const char *const *routes;
+	size_t n_routes;
 	void *state;
 };
 
 enum gg_plugin_kind {
 	GG_PLUGIN_INPUT,  /* reads records in: [KIND:NAME] sections */
-	GG_PLUGIN_OUTPUT, /* drains the spool: the XMPP-Grid publisher ([xmpp]) */
+	GG_PLUGIN_OUTPUT, /* drains its deliveries from the spool: [out_grid:NAME] ([xmpp]) */
 };
 
 struct gg_adapter {
@@ -54,6 +58,10 @@ struct gg_adapter {
 	 * while the instance runs. */
 	const struct gg_counter *counters;
 	const void *(*counters_of)(const struct gg_input *in);
+	/* Instances that only work together (optional): the name of the instance whose group
+	 * this one is in (an HTTP route: its listener's; the listener: its own). When SIGHUP
+	 * changes one of a group, the whole group restarts. NULL: the instance alone. */
+	const char *(*group)(const void *conf, const char *name);
 };
 
 /* The plugin of that kind and name, or NULL. */

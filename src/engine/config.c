@@ -123,6 +123,9 @@ const struct gg_option gg_input_common_options[] = {
 	{ "timezone", GG_OPT_STRING, NULL, OFF(gg_input_common, timezone),
 	  .help = "zone of the senders' stamps written without one: UTC, Z, +HH:MM or -HH:MM (no named "
 	  "zones: their offset moves with daylight saving); default: each mapping's, else UTC" },
+	{ "outputs", GG_OPT_STRING, NULL, OFF(gg_input_common, outputs),
+	  .help = "outputs its records are delivered to (names of output sections; the [xmpp] "
+	  "section is 'grid'); default: every output" },
 	GG_OPTIONS_END,
 };
 
@@ -273,10 +276,50 @@ static int config_add_input(struct gg_config *cfg, const struct gg_adapter *adap
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
 	memset(&in->common, 0, sizeof(in->common));
+	in->routes = NULL;
+	in->n_routes = 0;
 	cfg->n_inputs++;
 	if (gg_options_apply_defaults(gg_input_common_options, &in->common, err) != 0)
 		return -ENOMEM;
 	return gg_options_apply_defaults(adapter->options, in->conf, err);
+}
+
+static int config_add_output(struct gg_config *cfg, const struct gg_adapter *adapter,
+			     const char *name, void *alias, struct gg_error *err)
+{
+	struct gg_output_conf *grown, *out;
+
+	grown = realloc(cfg->outputs, (cfg->n_outputs + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	cfg->outputs = grown;
+	out = &cfg->outputs[cfg->n_outputs];
+	memset(out, 0, sizeof(*out));
+	out->adapter = adapter;
+	out->is_alias = alias != NULL;
+	out->name = strdup(name);
+	out->conf = alias != NULL ? alias : calloc(1, adapter->conf_size);
+	if (alias != NULL)
+		out->section = strdup("xmpp");
+	else if (asprintf(&out->section, "%s:%s", adapter->name, name) < 0)
+		out->section = NULL;
+	if (out->name == NULL || out->conf == NULL || out->section == NULL) {
+		free(out->name);
+		free(out->section);
+		if (alias == NULL)
+			free(out->conf);
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	}
+	cfg->n_outputs++;
+	return alias != NULL ? 0 : gg_options_apply_defaults(adapter->options, out->conf, err);
+}
+
+static struct gg_output_conf *config_output(struct gg_config *cfg, const char *section)
+{
+	for (size_t i = 0; i < cfg->n_outputs; i++)
+		if (strcmp(section, cfg->outputs[i].section) == 0)
+			return &cfg->outputs[i];
+	return NULL;
 }
 
 static struct gg_input_conf *config_input(struct gg_config *cfg, const char *section)
@@ -292,28 +335,47 @@ static struct gg_input_conf *config_input(struct gg_config *cfg, const char *sec
 	return NULL;
 }
 
-/* A section header: [gridgate], [spool], [xmpp] or [KIND:NAME] (which creates the input),
- * each at most once. */
+/* The section already using name (inputs and outputs share one namespace: a name says which
+ * instance a log line, a counter or a route means), written into buf; NULL when free. */
+static const char *config_name_taken(const struct gg_config *cfg, const char *name, char *buf,
+				     size_t size)
+{
+	for (size_t i = 0; i < cfg->n_inputs; i++)
+		if (strcmp(cfg->inputs[i].name, name) == 0) {
+			snprintf(buf, size, "%s:%s", cfg->inputs[i].adapter->name, name);
+			return buf;
+		}
+	for (size_t i = 0; i < cfg->n_outputs; i++)
+		if (strcmp(cfg->outputs[i].name, name) == 0) {
+			snprintf(buf, size, "%s", cfg->outputs[i].section);
+			return buf;
+		}
+	return NULL;
+}
+
+/* A section header: [gridgate], [spool], [xmpp] or [KIND:NAME] (which creates the input or
+ * output instance), each at most once. */
 static void config_section(struct config_loader *ld, const char *section)
 {
 	struct gg_config *cfg = ld->cfg;
 	const struct gg_config_key *seen = config_key_find(cfg, section, NULL);
 	const char *colon = strchr(section, ':');
 	const struct gg_adapter *adapter;
-	char kinds[128] = "", kind[64];
+	char kinds[256] = "", kind[64], other[128];
 	size_t len = 0;
+	int r;
 
-	/* [gridgate], [spool] and [xmpp] may be reopened (each key still once); an input
+	/* [gridgate], [spool] and [xmpp] may be reopened (each key still once); an instance
 	 * section twice is two instances meant, or a copy that silently merges. */
 	if (seen != NULL && colon != NULL) {
 		config_fail(ld, ld->line, -EEXIST, "[%s] appears twice (first at line %d); each "
-			    "input needs a NAME of its own", section, seen->line);
+			    "instance needs a NAME of its own", section, seen->line);
 		return;
 	}
 	if (seen != NULL)
 		return;
 	for (size_t i = 0; gg_adapters[i] != NULL; i++)
-		if (gg_adapters[i]->kind == GG_PLUGIN_INPUT && len < sizeof(kinds))
+		if (len < sizeof(kinds))
 			len += (size_t)snprintf(kinds + len, sizeof(kinds) - len, "%s%s",
 						len ? ", " : "", gg_adapters[i]->name);
 	if (strcmp(section, "gridgate") != 0 && strcmp(section, "spool") != 0 &&
@@ -328,24 +390,23 @@ static void config_section(struct config_loader *ld, const char *section)
 		memcpy(kind, section, (size_t)(colon - section));
 		kind[colon - section] = '\0';
 		adapter = gg_adapter_find(GG_PLUGIN_INPUT, kind);
+		if (adapter == NULL)
+			adapter = gg_adapter_find(GG_PLUGIN_OUTPUT, kind);
 		if (adapter == NULL) {
-			config_fail(ld, ld->line, -ENOENT, "[%s]: unknown input kind '%s' (kinds: %s)",
+			config_fail(ld, ld->line, -ENOENT, "[%s]: unknown kind '%s' (kinds: %s)",
 				    section, kind, kinds);
 			return;
 		}
-		for (size_t i = 0; i < cfg->n_inputs; i++) {
-			if (strcmp(cfg->inputs[i].name, colon + 1) == 0) {
-				char other[128];
-
-				snprintf(other, sizeof(other), "%s:%s", cfg->inputs[i].adapter->name,
-					 cfg->inputs[i].name);
-				config_fail(ld, ld->line, -EEXIST, "[%s]: input name '%s' is taken by "
-					    "[%s] (line %d); names are unique across kinds", section,
-					    colon + 1, other, gg_config_key_line(cfg, other, NULL));
-				return;
-			}
+		if (config_name_taken(cfg, colon + 1, other, sizeof(other)) != NULL) {
+			config_fail(ld, ld->line, -EEXIST, "[%s]: name '%s' is taken by [%s] (line "
+				    "%d); names are unique across kinds", section, colon + 1, other,
+				    gg_config_key_line(cfg, other, NULL));
+			return;
 		}
-		if (config_add_input(cfg, adapter, colon + 1, ld->err) != 0) {
+		r = adapter->kind == GG_PLUGIN_INPUT
+			    ? config_add_input(cfg, adapter, colon + 1, ld->err)
+			    : config_add_output(cfg, adapter, colon + 1, NULL, ld->err);
+		if (r != 0) {
 			ld->failed = -ENOMEM;
 			return;
 		}
@@ -406,6 +467,7 @@ static void config_tables(struct gg_config *cfg, const char *section,
 			  const struct gg_option **common, void **common_base,
 			  const struct gg_option **own, void **own_base)
 {
+	struct gg_output_conf *out;
 	struct gg_input_conf *in;
 
 	*common = NULL;
@@ -422,6 +484,9 @@ static void config_tables(struct gg_config *cfg, const char *section,
 		*common_base = &in->common;
 		*own = in->adapter->options;
 		*own_base = in->conf;
+	} else if ((out = config_output(cfg, section)) != NULL) {
+		*own = out->adapter->options;
+		*own_base = out->conf;
 	} else {
 		*own = NULL;
 		*own_base = NULL;
@@ -481,21 +546,21 @@ static int config_on_key(void *user, const char *section, const char *key, const
 }
 
 /* Reads the first line of a file (a secret), wiping the read buffer afterwards. */
-static int config_read_secret(const struct gg_config *cfg, const char *path, char **out,
-			      struct gg_error *err)
+static int config_read_secret(const struct gg_config *cfg, const char *section,
+			      const char *path, char **out, struct gg_error *err)
 {
 	char line[1024];
 	FILE *fp = fopen(path, "re");
 	size_t n;
 
 	if (fp == NULL)
-		return config_key_error(cfg, err, -errno, "xmpp", "password_file",
+		return config_key_error(cfg, err, -errno, section, "password_file",
 					"cannot read: %s", strerror(errno));
 	if (fgets(line, sizeof(line), fp) == NULL) {
 		int e = ferror(fp) ? errno : 0;
 
 		fclose(fp);
-		return config_key_error(cfg, err, -EINVAL, "xmpp", "password_file", "%s%s",
+		return config_key_error(cfg, err, -EINVAL, section, "password_file", "%s%s",
 					e ? "cannot read: " : "empty: the first line is the password",
 					e ? strerror(e) : "");
 	}
@@ -504,7 +569,7 @@ static int config_read_secret(const struct gg_config *cfg, const char *path, cha
 	line[n] = '\0';
 	if (n == 0) {
 		explicit_bzero(line, sizeof(line));
-		return config_key_error(cfg, err, -EINVAL, "xmpp", "password_file",
+		return config_key_error(cfg, err, -EINVAL, section, "password_file",
 					"its first line (the password) is empty");
 	}
 	*out = strdup(line);
@@ -543,9 +608,122 @@ static int jid_ok(const char *jid)
 	       strpbrk(jid, " \t\"'<>&") == NULL;
 }
 
+/* The settings of one XMPP-Grid output ([xmpp] or [out_grid:NAME], named section). */
+static int config_check_grid(const struct gg_config *cfg, const char *section,
+			     struct gg_xmpp_conf *x, struct gg_error *err)
+{
+	char a[32];
+	int r;
+
+	if ((r = config_required(cfg, section, gg_xmpp_options, x, err)) != 0)
+		return r;
+	if (!jid_ok(x->jid))
+		return config_key_error(cfg, err, -EINVAL, section, "jid",
+					"malformed: must be user@domain or user@domain/resource");
+	if (x->reconnect_min_ms > x->reconnect_max_ms) {
+		const struct gg_option *o = gg_option_find(gg_xmpp_options, "reconnect_max");
+		int min_set = config_key_find(cfg, section, "reconnect_min") != NULL;
+		int other = gg_config_key_line(cfg, section,
+					       min_set ? "reconnect_max" : "reconnect_min");
+		char at[32] = "the default";
+
+		gg_option_format_number(o, min_set ? x->reconnect_max_ms : x->reconnect_min_ms, a,
+					sizeof(a));
+		if (other > 0)
+			snprintf(at, sizeof(at), "line %d", other);
+		return config_key_error(cfg, err, -EINVAL, section,
+					min_set ? "reconnect_min" : "reconnect_max",
+					min_set ? "must not exceed reconnect_max (%s, %s)"
+						: "must be at least reconnect_min (%s, %s)", a, at);
+	}
+	if (x->password_file != NULL && x->password != NULL)
+		return config_key_error(cfg, err, -EINVAL, section, "password_file",
+					"set password or password_file, not both");
+	if (x->password_file != NULL &&
+	    (r = config_read_secret(cfg, section, x->password_file, &x->password, err)) != 0)
+		return r;
+	if ((x->client_cert == NULL) != (x->client_key == NULL))
+		return config_key_error(cfg, err, -EINVAL, section,
+					x->client_cert != NULL ? "client_cert" : "client_key",
+					"client_cert and client_key go together: set %s too",
+					x->client_cert != NULL ? "client_key" : "client_cert");
+	if (x->password == NULL && x->client_cert == NULL)
+		return config_key_error(cfg, err, -EINVAL, section, NULL, "needs password, "
+					"password_file, or client_cert with client_key");
+	if (x->domain == NULL) {
+		x->domain = strdup(strchr(x->jid, '@') + 1);
+		if (x->domain == NULL)
+			return gg_error_set(err, -ENOMEM, "out of memory");
+		x->domain[strcspn(x->domain, "/")] = '\0';
+	}
+	return 0;
+}
+
+/* An instance's own options beyond the table (required keys, the plugin's check). */
+static int config_check_instance(const struct gg_config *cfg, const char *section,
+				 const struct gg_adapter *adapter, void *conf, struct gg_error *err)
+{
+	const char *key = NULL;
+	char msg[sizeof(err->msg)];
+	int r;
+
+	if (adapter->options == gg_xmpp_options)
+		return config_check_grid(cfg, section, conf, err);
+	if ((r = config_required(cfg, section, adapter->options, conf, err)) != 0)
+		return r;
+	if (adapter->check == NULL || adapter->check(conf, &key, err) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return config_key_error(cfg, err, -EINVAL, section, key, "%s", msg);
+}
+
+/* An input's outputs: the names it lists, each an output section, else every output. */
+static int config_routes(const struct gg_config *cfg, const char *section,
+			 struct gg_input_conf *in, struct gg_error *err)
+{
+	char list[512], *save = NULL, *name;
+	size_t n = 0;
+
+	in->routes = calloc(cfg->n_outputs ? cfg->n_outputs : 1, sizeof(*in->routes));
+	if (in->routes == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	if (in->common.outputs == NULL) {
+		for (size_t i = 0; i < cfg->n_outputs; i++)
+			in->routes[n++] = cfg->outputs[i].name;
+		in->n_routes = n;
+		return 0;
+	}
+	snprintf(list, sizeof(list), "%s", in->common.outputs);
+	for (name = strtok_r(list, " ,\t", &save); name != NULL; name = strtok_r(NULL, " ,\t", &save)) {
+		size_t i = 0;
+
+		while (i < cfg->n_outputs && strcmp(cfg->outputs[i].name, name) != 0)
+			i++;
+		if (i == cfg->n_outputs) {
+			char known[256] = "";
+			size_t len = 0;
+
+			for (size_t j = 0; j < cfg->n_outputs && len < sizeof(known); j++)
+				len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
+							j ? ", " : "", cfg->outputs[j].name);
+			return config_key_error(cfg, err, -ENOENT, section, "outputs",
+						"no output named '%s' (outputs: %s)", name, known);
+		}
+		for (size_t j = 0; j < n; j++)
+			if (in->routes[j] == cfg->outputs[i].name)
+				return config_key_error(cfg, err, -EINVAL, section, "outputs",
+							"'%s' is named twice", name);
+		in->routes[n++] = cfg->outputs[i].name;
+	}
+	if (n == 0)
+		return config_key_error(cfg, err, -EINVAL, section, "outputs",
+					"names no output (leave it out to deliver to every output)");
+	in->n_routes = n;
+	return 0;
+}
+
 static int config_finish(struct gg_config *cfg, struct gg_error *err)
 {
-	struct gg_xmpp_conf *x = &cfg->xmpp;
 	char a[32], b[32];
 	int r;
 
@@ -579,61 +757,53 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 			return config_key_error(cfg, err, -EINVAL, "gridgate", "user",
 						"is root: name an unprivileged user");
 	}
-	if ((r = config_required(cfg, "xmpp", gg_xmpp_options, x, err)) != 0)
-		return r;
-	if (!jid_ok(x->jid))
-		return config_key_error(cfg, err, -EINVAL, "xmpp", "jid",
-					"malformed: must be user@domain or user@domain/resource");
-	if (x->reconnect_min_ms > x->reconnect_max_ms) {
-		const struct gg_option *o = gg_option_find(gg_xmpp_options, "reconnect_max");
-		int min_set = config_key_find(cfg, "xmpp", "reconnect_min") != NULL;
-		int other = gg_config_key_line(cfg, "xmpp", min_set ? "reconnect_max" : "reconnect_min");
-		char at[32] = "the default";
+	/* [xmpp] is the output "grid", first: the name configs written before output sections
+	 * have in their spool's deliveries. */
+	if (config_key_find(cfg, "xmpp", NULL) != NULL) {
+		size_t n = cfg->n_outputs;
+		char other[128];
 
-		gg_option_format_number(o, min_set ? x->reconnect_max_ms : x->reconnect_min_ms, a, sizeof(a));
-		if (other > 0)
-			snprintf(at, sizeof(at), "line %d", other);
-		return config_key_error(cfg, err, -EINVAL, "xmpp",
-					min_set ? "reconnect_min" : "reconnect_max",
-					min_set ? "must not exceed reconnect_max (%s, %s)"
-						: "must be at least reconnect_min (%s, %s)", a, at);
+		if (config_name_taken(cfg, GG_CONFIG_XMPP_OUTPUT, other, sizeof(other)) != NULL)
+			return config_key_error(cfg, err, -EEXIST, other, NULL, "the name '%s' is the "
+						"[xmpp] section's output; name this one otherwise",
+						GG_CONFIG_XMPP_OUTPUT);
+		if ((r = config_add_output(cfg, gg_adapter_find(GG_PLUGIN_OUTPUT, "out_grid"),
+					   GG_CONFIG_XMPP_OUTPUT, &cfg->xmpp, err)) != 0)
+			return r;
+		struct gg_output_conf xmpp = cfg->outputs[n];
+
+		memmove(&cfg->outputs[1], &cfg->outputs[0], n * sizeof(cfg->outputs[0]));
+		cfg->outputs[0] = xmpp;
 	}
-	if (x->password_file != NULL && x->password != NULL)
-		return config_key_error(cfg, err, -EINVAL, "xmpp", "password_file",
-					"set password or password_file, not both");
-	if (x->password_file != NULL && (r = config_read_secret(cfg, x->password_file,
-								&x->password, err)) != 0)
-		return r;
-	if ((x->client_cert == NULL) != (x->client_key == NULL))
-		return config_key_error(cfg, err, -EINVAL, "xmpp",
-					x->client_cert != NULL ? "client_cert" : "client_key",
-					"client_cert and client_key go together: set %s too",
-					x->client_cert != NULL ? "client_key" : "client_cert");
-	if (x->password == NULL && x->client_cert == NULL)
-		return config_key_error(cfg, err, -EINVAL, "xmpp", NULL, "needs password, "
-					"password_file, or client_cert with client_key");
-	if (x->domain == NULL) {
-		x->domain = strdup(strchr(x->jid, '@') + 1);
-		if (x->domain == NULL)
-			return gg_error_set(err, -ENOMEM, "out of memory");
-		x->domain[strcspn(x->domain, "/")] = '\0';
+	if (cfg->n_outputs == 0)
+		return gg_error_set(err, -EINVAL, "%s: no output: records need somewhere to go "
+				    "(an [xmpp] section, the XMPP-Grid publisher, or an output "
+				    "section such as [out_grid:NAME])", cfg->path);
+	for (size_t i = 0; i < cfg->n_outputs; i++) {
+		struct gg_output_conf *out = &cfg->outputs[i];
+
+		if ((r = config_check_instance(cfg, out->section, out->adapter, out->conf,
+					       err)) != 0)
+			return r;
 	}
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct gg_input_conf *in = &cfg->inputs[i];
-		const char *key = NULL;
 		char section[128];
 
 		snprintf(section, sizeof(section), "%s:%s", in->adapter->name, in->name);
-		if ((r = config_required(cfg, section, in->adapter->options, in->conf, err)) != 0)
+		if ((r = config_check_instance(cfg, section, in->adapter, in->conf, err)) != 0 ||
+		    (r = config_routes(cfg, section, in, err)) != 0)
 			return r;
-		if (in->adapter->check != NULL && in->adapter->check(in->conf, &key, err) != 0) {
-			char msg[sizeof(err->msg)];
-
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			return config_key_error(cfg, err, -EINVAL, section, key, "%s", msg);
-		}
 	}
 	return 0;
+}
+
+const struct gg_xmpp_conf *gg_config_grid(const struct gg_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_outputs; i++)
+		if (cfg->outputs[i].adapter->options == gg_xmpp_options)
+			return cfg->outputs[i].conf;
+	return NULL;
 }
 
 /* schema_dir and mapping_dir under the installed data dir are read from gg_datadir(): the
@@ -708,6 +878,18 @@ fail:
 	return r;
 }
 
+/* An out_grid instance's password is wiped like [xmpp]'s, and its derived domain freed. */
+static void config_free_instance_secrets(const struct gg_adapter *adapter, void *conf)
+{
+	struct gg_xmpp_conf *x = conf;
+
+	if (adapter->options != gg_xmpp_options)
+		return;
+	if (x->password != NULL)
+		explicit_bzero(x->password, strlen(x->password));
+	free(x->domain);
+}
+
 void gg_config_free(struct gg_config *cfg)
 {
 	if (cfg == NULL)
@@ -721,10 +903,23 @@ void gg_config_free(struct gg_config *cfg)
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		gg_options_free(cfg->inputs[i].adapter->options, cfg->inputs[i].conf);
 		gg_options_free(gg_input_common_options, &cfg->inputs[i].common);
+		free(cfg->inputs[i].routes);
 		free(cfg->inputs[i].conf);
 		free(cfg->inputs[i].name);
 	}
 	free(cfg->inputs);
+	for (size_t i = 0; i < cfg->n_outputs; i++) {
+		struct gg_output_conf *out = &cfg->outputs[i];
+
+		if (!out->is_alias) {
+			config_free_instance_secrets(out->adapter, out->conf);
+			gg_options_free(out->adapter->options, out->conf);
+			free(out->conf);
+		}
+		free(out->section);
+		free(out->name);
+	}
+	free(cfg->outputs);
 	for (size_t i = 0; i < cfg->n_keys; i++) {
 		free(cfg->keys[i].section);
 		free(cfg->keys[i].key);

@@ -68,15 +68,31 @@ struct gg_input_common {
 	char *mappings;  /* mapping names (or "*"), blank- or comma-separated; NULL: none */
 	char *unmatched; /* "generic" or "drop" */
 	char *timezone;  /* zone of the senders' stamps without one, NULL: each mapping's */
+	char *outputs;   /* output names, blank- or comma-separated; NULL: every output */
 };
 
-/* One [kind:name] section: an adapter instance and its own option struct. */
+/* One input [kind:name] section: an adapter instance and its own option struct. */
 struct gg_input_conf {
 	const struct gg_adapter *adapter;
 	char *name;
 	void *conf; /* adapter->conf_size bytes, filled from adapter->options */
 	struct gg_input_common common;
+	/* The outputs its records are delivered to: common.outputs resolved (every output
+	 * when it names none), in the order of the file's output sections. */
+	const char **routes;
+	size_t n_routes;
 };
+
+/* One output section: [out_grid:NAME], or the [xmpp] section, which is the output "grid"
+ * (GG_CONFIG_XMPP_OUTPUT) of kind out_grid, as configs written before output sections say. */
+struct gg_output_conf {
+	const struct gg_adapter *adapter;
+	char *name;
+	void *conf;    /* adapter->conf_size bytes, filled from adapter->options */
+	int is_alias;  /* conf is &cfg->xmpp, owned by the config itself */
+	char *section; /* "out_grid:NAME" or "xmpp": where its keys are in the file */
+};
+#define GG_CONFIG_XMPP_OUTPUT "grid"
 
 /* Where the file set a key (key NULL: opened a section), so a message about a key found
  * after loading can name its line. */
@@ -94,6 +110,8 @@ struct gg_config {
 	struct gg_xmpp_conf xmpp;
 	struct gg_input_conf *inputs;
 	size_t n_inputs;
+	struct gg_output_conf *outputs;
+	size_t n_outputs;
 	struct gg_config_key *keys;
 	size_t n_keys;
 };
@@ -117,6 +135,10 @@ extern const struct gg_option gg_global_options[];
 extern const struct gg_option gg_spool_options[];
 extern const struct gg_option gg_xmpp_options[];
 extern const struct gg_option gg_input_common_options[];
+
+/* The first XMPP-Grid output's settings ([xmpp], else the first [out_grid:NAME]), for the
+ * commands that talk to the grid; NULL when the file has none. */
+const struct gg_xmpp_conf *gg_config_grid(const struct gg_config *cfg);
 
 /* Loads path into a new config: unknown sections or keys, bad values and missing required
  * settings are errors naming file:line. Relative paths are resolved against state_dir. */

@@ -126,13 +126,18 @@ void gg_config_man5(FILE *fp, const char *package_string)
 	      ".B gridgate run\n"
 	      "would and names the first error.\n"
 	      ".PP\n"
-	      "Besides [gridgate], [spool] and [xmpp], each input is a section\n"
+	      "Besides [gridgate], [spool] and [xmpp], each input and each output is a section\n"
 	      ".RI [ KIND : NAME ]:\n"
-	      "an instance of the input plugin\n"
+	      "an instance of the plugin\n"
 	      ".I KIND\n"
 	      "named\n"
 	      ".IR NAME ,\n"
 	      "unique across kinds.\n"
+	      "The [xmpp] section is the output named\n"
+	      ".B grid\n"
+	      "of kind out_grid; an input's records go to every output unless its\n"
+	      ".B outputs\n"
+	      "names some.\n"
 	      ".SH SECTIONS\n", fp);
 	for (const struct gg_config_section *s = gg_config_sections; s->name != NULL; s++) {
 		char title[64];
@@ -150,6 +155,15 @@ void gg_config_man5(FILE *fp, const char *package_string)
 		char title[64];
 
 		if (gg_adapters[i]->kind != GG_PLUGIN_INPUT)
+			continue;
+		snprintf(title, sizeof(title), "[%s:NAME]", gg_adapters[i]->name);
+		man_section(fp, title, gg_adapters[i]->desc, gg_adapters[i]->options);
+	}
+	fputs(".SH OUTPUTS\n", fp);
+	for (size_t i = 0; gg_adapters[i] != NULL; i++) {
+		char title[64];
+
+		if (gg_adapters[i]->kind != GG_PLUGIN_OUTPUT)
 			continue;
 		snprintf(title, sizeof(title), "[%s:NAME]", gg_adapters[i]->name);
 		man_section(fp, title, gg_adapters[i]->desc, gg_adapters[i]->options);

@@ -56,7 +56,8 @@ int gg_emitter_new(struct gg_input *in, const struct gg_emitter_opts *opts,
 			goto fail;
 		}
 	}
-	if ((r = gg_ingest_new(in->pipeline, in->name, &e->ingest, err)) != 0 ||
+	if ((r = gg_ingest_new(in->pipeline, in->name, in->routes, in->n_routes, &e->ingest,
+			       err)) != 0 ||
 	    (in->mapper != NULL && (r = gg_mapper_ctx_new(in->mapper, &e->map_ctx, err)) != 0))
 		goto fail;
 	if (opts->stream)

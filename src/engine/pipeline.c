@@ -85,12 +85,7 @@ int gg_pipeline_new(const struct gg_config *cfg, struct gg_pipeline **out, struc
 	p->iodef_defaults.contact_email = cfg->global.contact_email;
 	pthread_mutex_init(&p->room_lock, NULL);
 	pthread_cond_init(&p->room_cond, NULL);
-	p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->wake_fd < 0) {
-		r = gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
-		gg_pipeline_free(p);
-		return r;
-	}
+	pthread_mutex_init(&p->wake_lock, NULL);
 	r = gg_schema_load(cfg->global.schema_dir, &p->schema, err);
 	if (r != 0) {
 		gg_pipeline_free(p);
@@ -106,8 +101,11 @@ void gg_pipeline_free(struct gg_pipeline *p)
 		return;
 	gg_spool_checkpointer_stop(p->checkpointer);
 	gg_schema_free(p->schema);
-	if (p->wake_fd >= 0)
-		close(p->wake_fd);
+	/* Each output released its descriptor; what is left is a caller's leak, closed here. */
+	for (size_t i = 0; i < p->n_wake_fds; i++)
+		close(p->wake_fds[i]);
+	free(p->wake_fds);
+	pthread_mutex_destroy(&p->wake_lock);
 	pthread_mutex_destroy(&p->room_lock);
 	pthread_cond_destroy(&p->room_cond);
 	free(p);
@@ -130,22 +128,66 @@ void gg_pipeline_wake_output(struct gg_pipeline *p)
 {
 	uint64_t one = 1;
 
+	pthread_mutex_lock(&p->wake_lock);
 	/* Non-blocking: a counter already set wakes the output just the same. */
-	if (write(p->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		gg_log_warn("wake the output");
+	for (size_t i = 0; i < p->n_wake_fds; i++)
+		if (write(p->wake_fds[i], &one, sizeof(one)) < 0 && errno != EAGAIN)
+			gg_log_warn("wake an output");
+	pthread_mutex_unlock(&p->wake_lock);
+}
+
+int gg_pipeline_wake_fd_new(struct gg_pipeline *p, int *fd, struct gg_error *err)
+{
+	int *grown;
+
+	*fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (*fd < 0)
+		return gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&p->wake_lock);
+	grown = realloc(p->wake_fds, (p->n_wake_fds + 1) * sizeof(*grown));
+	if (grown != NULL) {
+		p->wake_fds = grown;
+		p->wake_fds[p->n_wake_fds++] = *fd;
+	}
+	pthread_mutex_unlock(&p->wake_lock);
+	if (grown == NULL) {
+		close(*fd);
+		*fd = -1;
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void gg_pipeline_wake_fd_free(struct gg_pipeline *p, int fd)
+{
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&p->wake_lock);
+	for (size_t i = 0; i < p->n_wake_fds; i++)
+		if (p->wake_fds[i] == fd) {
+			p->wake_fds[i] = p->wake_fds[--p->n_wake_fds];
+			break;
+		}
+	pthread_mutex_unlock(&p->wake_lock);
+	close(fd);
 }
 
 void gg_pipeline_stop(struct gg_pipeline *p)
 {
 	atomic_store(&p->stopping, 1);
 	gg_pipeline_notify_room(p);
+	gg_pipeline_wake_output(p);
 }
 
-int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
-			   struct gg_error *err)
+int gg_pipeline_open_spool_for(const struct gg_pipeline *p, const char *output,
+			       const char *const *routes, size_t n_routes, struct gg_spool **out,
+			       struct gg_error *err)
 {
 	struct gg_spool_options opts = {
 		.path = p->cfg->spool.path,
+		.output = output,
+		.outputs = routes,
+		.n_outputs = n_routes,
 		.synchronous_full = p->cfg->spool.synchronous_full,
 		.max_pending = p->cfg->spool.max_pending,
 		.busy_timeout_ms = 10000,
@@ -155,8 +197,14 @@ int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
 	return gg_spool_open(&opts, out, err);
 }
 
-int gg_ingest_new(struct gg_pipeline *p, const char *input_name, struct gg_ingest **out,
-		  struct gg_error *err)
+int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
+			   struct gg_error *err)
+{
+	return gg_pipeline_open_spool_for(p, NULL, NULL, 0, out, err);
+}
+
+int gg_ingest_new(struct gg_pipeline *p, const char *input_name, const char *const *routes,
+		  size_t n_routes, struct gg_ingest **out, struct gg_error *err)
 {
 	struct gg_ingest *ing = calloc(1, sizeof(*ing));
 	int r;
@@ -168,7 +216,7 @@ int gg_ingest_new(struct gg_pipeline *p, const char *input_name, struct gg_inges
 		r = gg_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((r = gg_pipeline_open_spool(p, &ing->spool, err)) != 0 ||
+	if ((r = gg_pipeline_open_spool_for(p, NULL, routes, n_routes, &ing->spool, err)) != 0 ||
 	    (r = gg_validator_new(p->schema, &ing->validator, err)) != 0)
 		goto fail;
 	*out = ing;

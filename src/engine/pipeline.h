@@ -37,11 +37,13 @@ struct gg_pipeline {
 	struct gg_fit_limits fit_limits;
 	struct gg_iodef_defaults iodef_defaults;
 	struct gg_counters counters;
-	/* Bumped after every commit that added records; the output reads it to know whether its
-	 * cursor is behind. wake_fd (an eventfd) is written at the same time and at a stop, so
-	 * the output sleeps until there is something to send. */
+	/* Bumped after every commit that added records; an output reads it to know whether its
+	 * cursor is behind. Each output's wake descriptor (an eventfd) is written at the same
+	 * time and at a stop, so outputs sleep until there is something to send. */
 	atomic_uint_fast64_t spool_generation;
-	int wake_fd;
+	pthread_mutex_t wake_lock;
+	int *wake_fds;
+	size_t n_wake_fds;
 	atomic_int stopping;
 	/* Inputs blocked on a full spool wait here; outputs notify after acknowledgements, and
 	 * the stop. The generation tells a waiter that a notice came since it looked. */
@@ -61,18 +63,29 @@ void gg_pipeline_free(struct gg_pipeline *p);
  * (spool_checkpoint.h). The spool file must exist. */
 int gg_pipeline_start_checkpoints(struct gg_pipeline *p, struct gg_error *err);
 void gg_pipeline_notify_room(struct gg_pipeline *p);
-/* Wakes the output (new records committed, or a stop). */
+/* Wakes every output (new records committed, or a stop). */
 void gg_pipeline_wake_output(struct gg_pipeline *p);
+/* An output's own wake descriptor (an eventfd, readable after gg_pipeline_wake_output), and
+ * its release. */
+int gg_pipeline_wake_fd_new(struct gg_pipeline *p, int *fd, struct gg_error *err);
+void gg_pipeline_wake_fd_free(struct gg_pipeline *p, int fd);
 void gg_pipeline_stop(struct gg_pipeline *p);
+/* A spool handle with the configuration's settings, for the default output. */
 int gg_pipeline_open_spool(const struct gg_pipeline *p, struct gg_spool **out,
 			   struct gg_error *err);
+/* The same, fetching and marking as output (NULL: the default) and delivering its puts to
+ * routes (none: the default output alone). */
+int gg_pipeline_open_spool_for(const struct gg_pipeline *p, const char *output,
+			       const char *const *routes, size_t n_routes, struct gg_spool **out,
+			       struct gg_error *err);
 
 /* One per input thread. Records are checked (and quarantined or accepted) as they come, and
  * written to the spool in one short transaction at gg_ingest_commit: parsing and validation
  * never run while the spool's write lock is held. */
 struct gg_ingest;
-int gg_ingest_new(struct gg_pipeline *p, const char *input_name, struct gg_ingest **out,
-		  struct gg_error *err);
+/* Its commits deliver each record to routes (none: the default output alone). */
+int gg_ingest_new(struct gg_pipeline *p, const char *input_name, const char *const *routes,
+		  size_t n_routes, struct gg_ingest **out, struct gg_error *err);
 void gg_ingest_free(struct gg_ingest *ing);
 /* The input never reads a record twice (gg_spool_set_stream_ids). */
 void gg_ingest_set_stream_ids(struct gg_ingest *ing);

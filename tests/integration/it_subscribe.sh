@@ -4,7 +4,7 @@
 # arrive as events, items published while it is stopped arrive after it starts, none is
 # spooled twice (same record id, seen ids), and every spooled payload keeps the namespaces of
 # xml:lang, xsi:schemaLocation and a foreign prefixed attribute (xml_same.py: namespace URIs,
-# not prefixes, which Prosody rewrites). Subscribing to the topic [xmpp] publishes to is refused.
+# not prefixes, which Prosody rewrites). Subscribing to a topic its records would be published to is refused.
 . "$(dirname "$0")/lib.sh"
 
 pub() { # pub START COUNT [--create]
@@ -13,14 +13,14 @@ pub() { # pub START COUNT [--create]
 		--ca "$GG_CA_FILE" --service "$GG_PUBSUB_SERVICE" --node "$topic-in" --out "$work/sent" \
 		--start "$1" --count "$2" "${@:3}" > /dev/null || fail "grid_pub.py failed"
 }
-spooled() { sqlite3 "$work/state/spool.db" "SELECT count(*) FROM records WHERE source = 'grid'" 2> /dev/null; }
+spooled() { sqlite3 "$work/state/spool.db" "SELECT count(*) FROM records WHERE source = 'sub'" 2> /dev/null; }
 spooled_is() { [ "$(spooled)" = "$1" ]; }
-counter() { grep -o "grid: stopped: .*" "$work/gridgate.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+counter() { grep -o "sub: stopped: .*" "$work/gridgate.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 gg_config
 mkdir -p "$work/sent"
 cat >> "$work/gridgate.conf" <<EOC
-[subscribe:grid]
+[subscribe:sub]
 jid = $GG_SUBSCRIBER_JID
 password_file = $work/subscriber.password
 host = $GG_XMPP_HOST
@@ -51,7 +51,7 @@ gg_stop || fail "stop"
 [ "$(spooled)" = 60 ] || fail "$(spooled) records: an item was spooled twice"
 
 mkdir -p "$work/got"
-sqlite3 "$work/state/spool.db" "SELECT id FROM records WHERE source = 'grid'" > "$work/ids"
+sqlite3 "$work/state/spool.db" "SELECT id FROM records WHERE source = 'sub'" > "$work/ids"
 while read -r id; do
 	sqlite3 "$work/state/spool.db" "SELECT payload FROM records WHERE id = '$id'" > "$work/got/$id.xml"
 	name=$(sed -n 's/.*<IncidentID name="csirt.example.com">\([^<]*\)<.*/\1/p' "$work/got/$id.xml")
@@ -60,9 +60,10 @@ while read -r id; do
 		fail "record $id differs from what was published"
 	echo "$name"
 done < "$work/ids" | sort -u | wc -l | grep -qx 60 || fail "not 60 distinct items"
-# The route loop: a subscribed topic that [xmpp] publishes to is refused with file:line.
+# The route loop: a subscribed topic that an output it is routed to publishes to is refused
+# with file:line.
 sed -i "s/^topics = $topic-in\$/topics = $topic-in, $topic/" "$work/gridgate.conf"
 "$GRIDGATE" -c "$work/gridgate.conf" run > "$work/loop.log" 2>&1 && fail "a route loop was accepted"
-grep -q "gridgate.conf:[0-9]*: \[subscribe:grid\] topics = .*topic $topic is the one \[xmpp\] publishes to" \
+grep -q "gridgate.conf:[0-9]*: \[subscribe:sub\] topics = .*topic $topic is the one output grid (\[xmpp\]) publishes to" \
 	"$work/loop.log" || fail "route loop not named: $(cat "$work/loop.log")"
 echo "ok: $test_name: 60 items, caught up before start and after a stop, live, once each, namespaces kept"

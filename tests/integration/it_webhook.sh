@@ -178,12 +178,29 @@ grep -qi '^Retry-After: [1-9]' "$work/headers" || fail "429 without Retry-After"
 accepted=$((accepted + 2))
 grep -q 'tls = no' "$work/gridgate.log" && fail "a loopback plain listener was warned about"
 
+counters_now hooks
+[ "$(counter hooks auth_failed)" -ge 7 ] || fail "auth_failed: $(counter hooks auth_failed)"
+
+# SIGHUP with a route added to a running listener: the listener and its routes restart
+# together (a route alone cannot), the new path answers, the old ones still do.
+printf '[webhook_route:added]\nwebhook = hooks\npath = /added\nauth = bearer\ntoken_file = %s\n' \
+	"$work/token" >> "$work/gridgate.conf"
+kill -HUP "$gg_pid"
+wait_for 10 grep -qF "SIGHUP: [webhook:hooks] restarts with its group" "$work/gridgate.log" ||
+	fail "the listener did not restart with its new route: $(grep SIGHUP "$work/gridgate.log")"
+url=https://localhost:$port
+wait_for 10 port_bound tcp "$port" || fail "the listener is not back after SIGHUP"
+post 202 /added "${bearer[@]}" --data-binary '{"route":"added"}'
+post 202 /bearer "${bearer[@]}" --data-binary '{"route":"kept"}'
+accepted=$((accepted + 2))
+grep -qF "[webhook:plain]" <(grep SIGHUP "$work/gridgate.log") &&
+	fail "the other listener was restarted: $(grep SIGHUP "$work/gridgate.log")"
+
 # Everything accepted reaches the topic.
 wait_for 30 spool_drained || fail "spool not drained: $(gg_spool_stat pending) pending"
 got=$(read_items)
 [ "$got" = "$accepted" ] || fail "topic holds $got items, $accepted records were accepted"
 gg_stop || fail "gridgate did not stop cleanly"
-[ "$(counter hooks auth_failed)" -ge 7 ] || fail "auth_failed: $(counter hooks auth_failed)"
 [ "$(counter plain rate_limited)" = 1 ] || fail "rate_limited: $(counter plain rate_limited)"
 
 # 503 while the spool is full: no controller to publish to, max_pending 2. Nothing accepted

@@ -136,16 +136,16 @@ static void test_errors_name_file_and_line(void **state)
 		       "must be within 0..366d");
 	expect_message("[nosuch]\nx = 1\n",
 		       "1: [nosuch]: unknown section (sections: [gridgate], [spool], [xmpp], "
-		       "[KIND:NAME] with KIND one of filedrop, syslog, subscribe, webhook, webhook_route)");
+		       "[KIND:NAME] with KIND one of filedrop, syslog, subscribe, webhook, webhook_route, out_grid)");
 	expect_message("[nosuch:a]\nport = 514\n",
-		       "1: [nosuch:a]: unknown input kind 'nosuch' (kinds: filedrop, syslog, subscribe, webhook, webhook_route)");
+		       "1: [nosuch:a]: unknown kind 'nosuch' (kinds: filedrop, syslog, subscribe, webhook, webhook_route, out_grid)");
 	expect_message(XMPP "garbage\n",
 		       "4: syntax error: a line is [SECTION], KEY = VALUE or a ; comment");
 	expect_message(XMPP "  port = 5\n", "4: [xmpp]: indented line continues password's "
 		       "value; write KEY = VALUE at the start of the line");
 	expect_error(XMPP "[filedrop:d]\nmax_file_size = 1k\n", "directory is required", 4);
 	expect_error(XMPP "[syslog:in]\n[filedrop:in]\ndirectory = /tmp\n",
-		     "input name 'in' is taken by [syslog:in] (line 4)", 5);
+		     "name 'in' is taken by [syslog:in] (line 4)", 5);
 }
 
 static void test_ranges_and_words_from_the_table(void **state)
@@ -184,7 +184,7 @@ static void test_duplicates_refused(void **state)
 	expect_message(XMPP "jid = c@d\n", "4: [xmpp] jid set twice (first at line 2)");
 	expect_message(XMPP "[filedrop:incoming]\ndirectory = /a\n[filedrop:incoming]\n"
 		       "max_file_size = 1k\n", "6: [filedrop:incoming] appears twice (first at "
-		       "line 4); each input needs a NAME of its own");
+		       "line 4); each instance needs a NAME of its own");
 	/* A global section may be reopened, but its keys are still set once. */
 	expect_message("[spool]\nbatch = 8\n" XMPP "[spool]\nbatch = 9\n",
 		       "7: [spool] batch set twice (first at line 2)");
@@ -211,8 +211,22 @@ static void test_checks_after_parsing_name_the_key(void **state)
 		       "user@domain/resource");
 	expect_message("[xmpp]\npassword = x\n", "1: [xmpp] jid is required (the gateway's JID: "
 		       "user@domain, or user@domain/resource)");
-	expect_message("[spool]\nbatch = 8\n", " [xmpp] jid is required (the gateway's JID: "
-		       "user@domain, or user@domain/resource); the file has no [xmpp] section");
+	expect_message("[spool]\nbatch = 8\n", " no output: records need somewhere to go (an "
+		       "[xmpp] section, the XMPP-Grid publisher, or an output section such as "
+		       "[out_grid:NAME])");
+	/* Output sections: checked like [xmpp], named apart from it, routed to by name. */
+	expect_message("[out_grid:second]\npassword = x\n", "1: [out_grid:second] jid is "
+		       "required (the gateway's JID: user@domain, or user@domain/resource)");
+	expect_message(XMPP "[out_grid:grid]\njid = a@b\npassword = x\n", "4: [out_grid:grid]: "
+		       "the name 'grid' is the [xmpp] section's output; name this one otherwise");
+	expect_message(XMPP "[filedrop:d]\ndirectory = /tmp\noutputs = grid nosuch\n",
+		       "6: [filedrop:d] outputs = grid nosuch: no output named 'nosuch' (outputs: "
+		       "grid)");
+	expect_message(XMPP "[filedrop:d]\ndirectory = /tmp\noutputs = grid, grid\n",
+		       "6: [filedrop:d] outputs = grid, grid: 'grid' is named twice");
+	expect_message(XMPP "[out_grid:d]\njid = a@b\npassword = x\n[filedrop:d]\n",
+		       "7: [filedrop:d]: name 'd' is taken by [out_grid:d] (line 4); names are "
+		       "unique across kinds");
 	expect_message("[xmpp]\njid = a@b\n\n", "1: [xmpp]: needs password, password_file, or "
 		       "client_cert with client_key");
 	expect_message(XMPP "client_cert = /c.pem\n", "4: [xmpp] client_cert = /c.pem: client_cert "

@@ -405,7 +405,7 @@ static void test_ingest_quarantines_grown_document(void **state)
 		fail_msg("gg_config_load: %s", err.msg);
 	if (gg_pipeline_new(cfg, &p, &err) != 0)
 		fail_msg("gg_pipeline_new: %s", err.msg);
-	if (gg_ingest_new(p, "test", &ing, &err) != 0)
+	if (gg_ingest_new(p, "test", NULL, 0, &ing, &err) != 0)
 		fail_msg("gg_ingest_new: %s", err.msg);
 
 	doc_text = malloc(cap);

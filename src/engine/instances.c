@@ -1,0 +1,445 @@
+/* instances.c: opening, starting, stopping the plugin instances of a configuration, and
+ * SIGHUP's reconciliation of the running set with a new configuration. */
+#include "engine/instances.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "engine/adapter.h"
+#include "engine/map_input.h"
+#include "engine/pipeline.h"
+
+/* A configuration instances were made from, alive while one of them runs. */
+struct generation {
+	struct gg_config *cfg;
+	int owned; /* loaded by SIGHUP: freed here once unused (the first is the caller's) */
+	size_t users;
+	struct generation *next;
+};
+
+struct instance {
+	struct gg_input in; /* adapters keep pointers to it: an instance never moves */
+	struct generation *gen;
+	const struct gg_input_conf *input;   /* its section, for an input */
+	const struct gg_output_conf *output; /* its section, for an output */
+	int started;
+	int replace; /* SIGHUP: stops now (changed, gone, or in a changed group) */
+};
+
+struct gg_instances {
+	struct gg_pipeline *pipeline;
+	struct generation *gens;
+	struct instance **items; /* outputs first, then inputs, each in file order */
+	size_t n;
+};
+
+static const char *instance_kind(const struct instance *it)
+{
+	return it->in.adapter->name;
+}
+
+static const char *instance_group(const struct gg_adapter *a, const void *conf,
+				  const char *name)
+{
+	return a->group != NULL ? a->group(conf, name) : NULL;
+}
+
+static void instance_log_mapping(const struct instance *it, const char *when)
+{
+	char line[1024];
+
+	gg_counters_format(gg_mapper_counter_rows, &it->in.mapper->counters, line, sizeof(line));
+	gg_log_info("%s: %smapping: %s", it->in.name, when, line);
+}
+
+/* Its mappings' counters and its plugin's own. */
+static void instance_log_counters(const struct instance *it)
+{
+	char line[1024];
+
+	if (it->in.mapper != NULL)
+		instance_log_mapping(it, "");
+	if (it->in.adapter->counters != NULL && it->in.state != NULL) {
+		gg_counters_format(it->in.adapter->counters,
+				   it->in.adapter->counters_of(&it->in), line, sizeof(line));
+		gg_log_info("%s: counters: %s", it->in.name, line);
+	}
+}
+
+/* Stops (when started) and releases one instance; its generation loses a user. */
+static void instance_close(struct instance *it)
+{
+	if (it->started) {
+		it->in.adapter->stop(&it->in);
+		/* A plugin logs its own counters as it stops; the mappings' are the engine's. */
+		if (it->in.mapper != NULL)
+			instance_log_mapping(it, "stopped: ");
+	}
+	it->in.adapter->free(&it->in);
+	gg_mapper_free(it->in.mapper);
+	it->gen->users--;
+	free(it);
+}
+
+/* Opens the instance of one section: an output (in != NULL is an input). */
+static int instance_open(struct gg_instances *set, struct generation *gen,
+			 const struct gg_input_conf *input, const struct gg_output_conf *output,
+			 struct instance **out, struct gg_error *err)
+{
+	struct instance *it = calloc(1, sizeof(*it));
+	int r;
+
+	*out = NULL;
+	if (it == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	it->gen = gen;
+	it->input = input;
+	it->output = output;
+	it->in.pipeline = set->pipeline;
+	if (input != NULL) {
+		it->in.adapter = input->adapter;
+		it->in.name = input->name;
+		it->in.conf = input->conf;
+		it->in.routes = input->routes;
+		it->in.n_routes = input->n_routes;
+		if ((r = gg_mapper_new(gen->cfg, input, &it->in.mapper, err)) != 0) {
+			free(it);
+			return r;
+		}
+	} else {
+		it->in.adapter = output->adapter;
+		it->in.name = output->name;
+		it->in.conf = output->conf;
+	}
+	gen->users++;
+	if ((r = it->in.adapter->open(&it->in, err)) != 0) {
+		instance_close(it);
+		return r;
+	}
+	*out = it;
+	return 0;
+}
+
+static int set_add(struct gg_instances *set, struct instance *it, struct gg_error *err)
+{
+	struct instance **grown = realloc(set->items, (set->n + 1) * sizeof(*grown));
+
+	if (grown == NULL) {
+		instance_close(it);
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	}
+	set->items = grown;
+	set->items[set->n++] = it;
+	return 0;
+}
+
+/* Opens gen's sections that have no running instance yet (all of them at the first
+ * start): outputs first, so that inputs find where their records go. With `keep_going`
+ * (SIGHUP) a section that fails is logged and skipped; else the first failure is returned. */
+static int open_missing(struct gg_instances *set, struct generation *gen, int keep_going,
+			struct gg_error *err)
+{
+	const struct gg_config *cfg = gen->cfg;
+	size_t total = cfg->n_outputs + cfg->n_inputs;
+	int r;
+
+	for (size_t k = 0; k < total; k++) {
+		const struct gg_output_conf *o = k < cfg->n_outputs ? &cfg->outputs[k] : NULL;
+		const struct gg_input_conf *i = o == NULL ? &cfg->inputs[k - cfg->n_outputs] : NULL;
+		const char *name = o != NULL ? o->name : i->name;
+		struct instance *it;
+		int running = 0;
+
+		for (size_t j = 0; j < set->n; j++)
+			running |= strcmp(set->items[j]->in.name, name) == 0;
+		if (running)
+			continue;
+		if ((r = instance_open(set, gen, i, o, &it, err)) != 0 ||
+		    (r = set_add(set, it, err)) != 0) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "[%.40s:%.40s]: %.400s",
+				 o != NULL ? o->adapter->name : i->adapter->name, name, err->msg);
+			snprintf(err->msg, sizeof(err->msg), "%s", msg);
+			if (!keep_going)
+				return r;
+			gg_log_warnx("SIGHUP: %s; it stays stopped until the next SIGHUP or restart",
+				     msg);
+		}
+	}
+	return 0;
+}
+
+/* Starts what is opened and not started: outputs first. */
+static int start_pending(struct gg_instances *set, int keep_going, struct gg_error *err)
+{
+	for (int outputs = 1; outputs >= 0; outputs--)
+		for (size_t j = 0; j < set->n; j++) {
+			struct instance *it = set->items[j];
+
+			if (it->started || (it->output != NULL) != outputs)
+				continue;
+			if (it->in.adapter->start(&it->in, err) != 0) {
+				char msg[sizeof(err->msg)];
+
+				snprintf(msg, sizeof(msg), "%.60s: %.400s", it->in.name, err->msg);
+				snprintf(err->msg, sizeof(err->msg), "%s", msg);
+				if (!keep_going)
+					return -1;
+				gg_log_warnx("SIGHUP: %s", msg);
+				continue;
+			}
+			it->started = 1;
+		}
+	return 0;
+}
+
+int gg_instances_open(struct gg_pipeline *p, const struct gg_config *cfg,
+		      struct gg_instances **out, struct gg_error *err)
+{
+	struct gg_instances *set = calloc(1, sizeof(*set));
+	int r;
+
+	*out = NULL;
+	if (set == NULL || (set->gens = calloc(1, sizeof(*set->gens))) == NULL) {
+		free(set);
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	}
+	set->pipeline = p;
+	/* The caller's: it outlives the set. */
+	set->gens->cfg = (struct gg_config *)cfg;
+	if ((r = open_missing(set, set->gens, 0, err)) != 0) {
+		gg_instances_free(set);
+		return r;
+	}
+	*out = set;
+	return 0;
+}
+
+int gg_instances_start(struct gg_instances *set, struct gg_error *err)
+{
+	return start_pending(set, 0, err) != 0 ? -1 : 0;
+}
+
+/* Stops and removes the instances marked for replacement: inputs first (newest first), so
+ * that nothing is taken in that its outputs cannot take. */
+static void stop_replaced(struct gg_instances *set)
+{
+	for (int outputs = 0; outputs <= 1; outputs++)
+		for (size_t j = set->n; j-- > 0;) {
+			struct instance *it = set->items[j];
+
+			if (!it->replace || (it->output != NULL) != outputs)
+				continue;
+			instance_close(it);
+			memmove(&set->items[j], &set->items[j + 1],
+				(set->n - j - 1) * sizeof(set->items[0]));
+			set->n--;
+		}
+}
+
+static int same_routes(const struct gg_input_conf *a, const struct gg_input_conf *b)
+{
+	if (a->n_routes != b->n_routes)
+		return 0;
+	for (size_t i = 0; i < a->n_routes; i++)
+		if (strcmp(a->routes[i], b->routes[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* What in fresh differs for a running instance: NULL when nothing, else a few words. */
+static const char *instance_change(const struct instance *it, const struct gg_config *fresh)
+{
+	const struct gg_option *o;
+	static char why[96];
+
+	if (it->input != NULL) {
+		for (size_t i = 0; i < fresh->n_inputs; i++) {
+			const struct gg_input_conf *f = &fresh->inputs[i];
+
+			if (f->adapter != it->input->adapter || strcmp(f->name, it->input->name) != 0)
+				continue;
+			if ((o = gg_options_differ(f->adapter->options, it->input->conf, f->conf)) ||
+			    (o = gg_options_differ(gg_input_common_options, &it->input->common,
+						   &f->common))) {
+				snprintf(why, sizeof(why), "%s changed", o->key);
+				return why;
+			}
+			return same_routes(f, it->input) ? NULL : "its outputs changed";
+		}
+		return "gone from the file";
+	}
+	for (size_t i = 0; i < fresh->n_outputs; i++) {
+		const struct gg_output_conf *f = &fresh->outputs[i];
+
+		if (f->adapter != it->output->adapter || strcmp(f->name, it->output->name) != 0)
+			continue;
+		if ((o = gg_options_differ(f->adapter->options, it->output->conf, f->conf))) {
+			snprintf(why, sizeof(why), "%s changed", o->key);
+			return why;
+		}
+		return NULL;
+	}
+	return "gone from the file";
+}
+
+static int group_touched(const char *const *groups, size_t n, const char *group)
+{
+	for (size_t i = 0; group != NULL && i < n; i++)
+		if (strcmp(groups[i], group) == 0)
+			return 1;
+	return 0;
+}
+
+/* Marks the instances fresh changes or removes, and those in a group with one of them, or
+ * in a group a new section joins. */
+static void mark_replaced(struct gg_instances *set, const struct gg_config *fresh)
+{
+	size_t max = set->n + fresh->n_inputs + fresh->n_outputs, n = 0;
+	const char **groups = calloc(max ? max : 1, sizeof(*groups));
+
+	for (size_t j = 0; j < set->n; j++) {
+		struct instance *it = set->items[j];
+		const char *why = instance_change(it, fresh);
+
+		it->replace = why != NULL;
+		if (why == NULL)
+			continue;
+		gg_log_info("SIGHUP: [%s:%s] %s: %s", instance_kind(it), it->in.name, why,
+			    strcmp(why, "gone from the file") == 0 ? "stopping it" : "restarting it");
+		if (groups != NULL && instance_group(it->in.adapter, it->in.conf, it->in.name))
+			groups[n++] = instance_group(it->in.adapter, it->in.conf, it->in.name);
+	}
+	/* A new section in a running group (a route added to a listener) restarts it. */
+	for (size_t k = 0; groups != NULL && k < fresh->n_inputs; k++) {
+		const struct gg_input_conf *f = &fresh->inputs[k];
+		const char *g = instance_group(f->adapter, f->conf, f->name);
+		int running = 0;
+
+		for (size_t j = 0; j < set->n; j++)
+			running |= strcmp(set->items[j]->in.name, f->name) == 0;
+		if (!running && g != NULL)
+			groups[n++] = g;
+	}
+	for (size_t j = 0; groups != NULL && j < set->n; j++) {
+		struct instance *it = set->items[j];
+
+		if (!it->replace &&
+		    group_touched(groups, n, instance_group(it->in.adapter, it->in.conf, it->in.name))) {
+			it->replace = 1;
+			gg_log_info("SIGHUP: [%s:%s] restarts with its group", instance_kind(it),
+				    it->in.name);
+		}
+	}
+	free(groups);
+}
+
+/* [gridgate] and [spool] are the pipeline's: a change waits for a restart. */
+static void report_fixed(const struct gg_config *run, const struct gg_config *fresh)
+{
+	for (const struct gg_config_section *s = gg_config_sections; s->name != NULL; s++) {
+		const struct gg_option *o;
+
+		/* Per-input options, and [xmpp], are compared instance by instance. */
+		if (s->offset == GG_SECTION_PER_INPUT || s->options == gg_xmpp_options)
+			continue;
+		o = gg_options_differ(s->options, gg_config_section_base(run, s),
+				      gg_config_section_base(fresh, s));
+		if (o != NULL)
+			gg_log_warnx("SIGHUP: [%s] %s changed: it takes effect at the next restart",
+				     s->name, o->key);
+	}
+}
+
+static void free_unused_generations(struct gg_instances *set)
+{
+	for (struct generation **g = &set->gens; *g != NULL;) {
+		struct generation *gen = *g;
+
+		if (gen->owned && gen->users == 0) {
+			*g = gen->next;
+			gg_config_free(gen->cfg);
+			free(gen);
+		} else {
+			g = &gen->next;
+		}
+	}
+}
+
+void gg_instances_reload(struct gg_instances *set, struct gg_config *fresh)
+{
+	struct generation *gen = calloc(1, sizeof(*gen));
+	size_t before = set->n, restarted;
+	struct gg_error err;
+
+	if (gen == NULL) {
+		gg_log_warnx("SIGHUP: out of memory; the running configuration stays");
+		gg_config_free(fresh);
+		return;
+	}
+	gen->cfg = fresh;
+	gen->owned = 1;
+	gen->next = set->gens;
+	set->gens = gen;
+	report_fixed(set->pipeline->cfg, fresh);
+	mark_replaced(set, fresh);
+	stop_replaced(set);
+	restarted = before - set->n;
+	/* Mappings of the inputs that keep running: read again, as before output sections. */
+	for (size_t j = 0; j < set->n; j++) {
+		struct instance *it = set->items[j];
+
+		if (it->in.mapper == NULL)
+			continue;
+		if (gg_mapper_reload(it->in.mapper, &err) != 0)
+			gg_log_warnx("%s: SIGHUP: mappings not reloaded, the running ones stay: %s",
+				     it->in.name, err.msg);
+		else
+			gg_log_info("%s: SIGHUP: %zu mapping(s) reloaded", it->in.name,
+				    it->in.mapper->n_names);
+	}
+	open_missing(set, gen, 1, &err);
+	start_pending(set, 1, &err);
+	if (restarted == 0 && set->n == before)
+		gg_log_info("SIGHUP: %s: every input and output unchanged", fresh->path);
+	free_unused_generations(set);
+}
+
+void gg_instances_log_counters(const struct gg_instances *set)
+{
+	for (size_t j = 0; j < set->n; j++)
+		if (set->items[j]->started)
+			instance_log_counters(set->items[j]);
+}
+
+size_t gg_instances_count(const struct gg_instances *set, int outputs)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < set->n; j++)
+		n += (set->items[j]->output != NULL) == (outputs != 0);
+	return n;
+}
+
+void gg_instances_free(struct gg_instances *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t j = 0; j < set->n; j++)
+		set->items[j]->replace = 1;
+	stop_replaced(set);
+	free(set->items);
+	while (set->gens != NULL) {
+		struct generation *gen = set->gens;
+
+		set->gens = gen->next;
+		if (gen->owned)
+			gg_config_free(gen->cfg);
+		free(gen);
+	}
+	free(set);
+}
