@@ -185,42 +185,6 @@ static int webhook_check(const void *conf_ptr, const char **key, struct gg_error
 	return 0;
 }
 
-/* A PEM file whole, as libmicrohttpd takes it (text with its NUL). */
-static int read_pem(const char *path, char **out, size_t *len, struct gg_error *err)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	*out = NULL;
-	if (f == NULL)
-		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *p = cap >= (1u << 20) ? NULL : realloc(buf, cap += 8192);
-
-			if (p == NULL) {
-				fclose(f);
-				free(buf);
-				return gg_error_set(err, -EFBIG, "%s: over 1 MiB or out of memory",
-						    path);
-			}
-			buf = p;
-		}
-		size_t got = fread(buf + n, 1, 4096, f);
-
-		n += got;
-		if (got < 4096)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	if (len != NULL)
-		*len = n;
-	return 0;
-}
-
 static struct webhook_route *route_by_path(const struct webhook_listener *l, const char *path,
 					   size_t *index)
 {
@@ -686,10 +650,10 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 		r = gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	if (c->tls && ((r = read_pem(c->tls_cert, &l->cert_pem, NULL, err)) != 0 ||
-		       (r = read_pem(c->tls_key, &l->key_pem, &l->key_pem_len, err)) != 0 ||
+	if (c->tls && ((r = gg_http_read_pem(c->tls_cert, &l->cert_pem, NULL, err)) != 0 ||
+		       (r = gg_http_read_pem(c->tls_key, &l->key_pem, &l->key_pem_len, err)) != 0 ||
 		       (c->tls_client_ca != NULL &&
-			(r = read_pem(c->tls_client_ca, &l->ca_pem, NULL, err)) != 0)))
+			(r = gg_http_read_pem(c->tls_client_ca, &l->ca_pem, NULL, err)) != 0)))
 		goto fail;
 	if (c->rate_limit > 0) {
 		uint64_t seed = 0;

@@ -54,6 +54,11 @@ struct gg_adapter {
 	 * while the instance runs. */
 	const struct gg_counter *counters;
 	const void *(*counters_of)(const struct gg_input *in);
+	/* SIGHUP, when the instance's own options changed (optional): applies the new option
+	 * struct (conf_size bytes, freed after the call: copy what is kept) to the running
+	 * instance and returns 0, or returns <0 with err saying why the change must wait for a
+	 * restart; on failure the running settings stay whole. Main thread, instance started. */
+	int (*reload)(struct gg_input *in, const void *conf, struct gg_error *err);
 };
 
 /* The plugin of that kind and name, or NULL. */

@@ -61,9 +61,31 @@ static void daemon_reload_mappings(struct gg_input *inputs, size_t n_inputs)
 	}
 }
 
+/* A changed instance whose plugin applies its own options in place (its reload): 1 when it
+ * took them, 0 when they wait for a restart (said in the log). */
+static int daemon_reload_instance(struct gg_input *inputs, size_t n_inputs,
+				  const struct gg_input_conf *in)
+{
+	struct gg_error err;
+
+	for (size_t i = 0; i < n_inputs; i++) {
+		if (inputs[i].adapter != in->adapter || strcmp(inputs[i].name, in->name) != 0)
+			continue;
+		if (in->adapter->reload(&inputs[i], in->conf, &err) != 0) {
+			gg_log_warnx("SIGHUP: [%s:%s]: %s; the running settings stay",
+				     in->adapter->name, in->name, err.msg);
+			return 0;
+		}
+		gg_log_info("SIGHUP: [%s:%s] reloaded", in->adapter->name, in->name);
+		return 1;
+	}
+	return 0;
+}
+
 /* Says what in the file differs from the running configuration: those changes wait for a
- * restart (only mappings are reloaded in place). */
-static void daemon_report_changes(const struct gg_config *run, const struct gg_config *fresh)
+ * restart (only mappings, and the instances whose plugin reloads itself, change in place). */
+static void daemon_report_changes(const struct gg_config *run, const struct gg_config *fresh,
+				  struct gg_input *inputs, size_t n_inputs)
 {
 	const struct gg_option *o;
 	size_t changed = 0;
@@ -90,10 +112,15 @@ static void daemon_report_changes(const struct gg_config *run, const struct gg_c
 			changed++;
 			gg_log_warnx("SIGHUP: [%s:%s] is new: it starts at the next restart",
 				     in->adapter->name, in->name);
-		} else if ((o = gg_options_differ(in->adapter->options, was->conf, in->conf)) !=
-				   NULL ||
-			   (o = gg_options_differ(gg_input_common_options, &was->common,
-						  &in->common)) != NULL) {
+		} else if ((o = gg_options_differ(gg_input_common_options, &was->common,
+						  &in->common)) == NULL &&
+			   gg_options_differ(in->adapter->options, was->conf, in->conf) != NULL &&
+			   in->adapter->reload != NULL &&
+			   daemon_reload_instance(inputs, n_inputs, in)) {
+			changed++;
+		} else if (o != NULL ||
+			   (o = gg_options_differ(in->adapter->options, was->conf, in->conf)) !=
+				   NULL) {
 			changed++;
 			gg_log_warnx("SIGHUP: [%s:%s] %s changed: it takes effect at the next restart",
 				     in->adapter->name, in->name, o->key);
@@ -127,7 +154,7 @@ static void daemon_reload(const struct gg_config *cfg, struct gg_input *inputs, 
 		gg_log_warnx("SIGHUP: %s; the running configuration stays", err.msg);
 		return;
 	}
-	daemon_report_changes(cfg, fresh);
+	daemon_report_changes(cfg, fresh, inputs, n_inputs);
 	gg_config_free(fresh);
 	daemon_reload_mappings(inputs, n_inputs);
 }
