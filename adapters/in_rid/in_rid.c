@@ -76,6 +76,7 @@ static const struct gg_counter rid_counter_rows[] = {
 	{ "length_required", "POSTs without a length (411)", CO(http.length_required) },
 	{ "rate_limited", "messages over the partner's rate_limit (503 + Retry-After)",
 	  CO(rate_limited) },
+	{ "timeouts", "requests cut at the timeout: a sender that stalled", CO(http.timeouts) },
 	{ "busy", "requests answered 503 while the spool was full or unavailable", CO(busy) },
 	GG_COUNTERS_END,
 };

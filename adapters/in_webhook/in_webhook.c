@@ -126,6 +126,7 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "too_large", "bodies over max_body_size (413)", WC(http.too_large) },
 	{ "length_required", "POSTs without a length (411)", WC(http.length_required) },
 	{ "rate_limited", "requests over rate_limit (429)", WC(http.rate_limited) },
+	{ "timeouts", "requests cut at the timeout: a sender that stalled", WC(http.timeouts) },
 	{ "busy", "requests answered 503 while the spool was full", WC(busy) },
 	GG_COUNTERS_END,
 };

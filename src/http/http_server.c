@@ -281,6 +281,8 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 
 	if (req == NULL)
 		return;
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+		req->server->conf.counters->timeouts++;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		gg_log_debug("%s: %s: request ended early (%d)", req->server->conf.name, req->peer,
 			     (int)toe);
@@ -423,7 +425,8 @@ static void hex(const unsigned char *b, size_t n, char *out)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-/* Subject, issuer and both fingerprints of the peer's certificate. */
+/* Subject, issuer (RFC 4514 order: get_dn2 keeps the DER order, which no openssl option
+ * prints) and both fingerprints of the peer's certificate. */
 static int cert_identity(gnutls_x509_crt_t crt, struct gg_http_cert_identity *id)
 {
 	gnutls_datum_t dn = { NULL, 0 }, idn = { NULL, 0 }, spki = { NULL, 0 };
@@ -432,7 +435,8 @@ static int cert_identity(gnutls_x509_crt_t crt, struct gg_http_cert_identity *id
 	size_t fp_len = sizeof(fp);
 	int r = -1;
 
-	if (gnutls_x509_crt_get_dn2(crt, &dn) < 0 || gnutls_x509_crt_get_issuer_dn2(crt, &idn) < 0 ||
+	if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0 ||
+	    gnutls_x509_crt_get_issuer_dn3(crt, &idn, 0) < 0 ||
 	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &fp_len) < 0 ||
 	    fp_len != sizeof(fp))
 		goto out;

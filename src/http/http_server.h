@@ -28,6 +28,7 @@ struct gg_http_counters {
 	atomic_uint_fast64_t too_large;       /* 413 */
 	atomic_uint_fast64_t length_required; /* 411 */
 	atomic_uint_fast64_t rate_limited;    /* 429 */
+	atomic_uint_fast64_t timeouts;        /* requests cut at timeout_s: stalled senders */
 };
 
 struct gg_http_server_conf {
