@@ -243,12 +243,15 @@ ack Denied Other
 grep -q 'SIGHUP: \[rid_partner:delta\] reloaded' "$work/gridgate.log" || fail "no reload line"
 grep -q 'is disabled' "$work/gridgate.log" || fail "the disabled partner's refusal is not logged"
 
-# Every refusal counted (read before the SIGKILL below starts the counters anew).
-counters_now rid || fail "no counters line"
+# A clean stop (the sanitizer build checks this instance, reload included, for leaks), and
+# every refusal counted.
+gg_stop || fail "gridgate did not stop cleanly"
 for k in timeouts:1 bad_certificate:4 unknown_partner:1 not_allowed:1 rate_limited:1 \
 	bad_signature:2 disabled:1 malformed:7 too_large:2 bad_method:1 bad_type:1; do
 	[ "$(counter rid "${k%%:*}")" -ge "${k##*:}" ] || fail "counter ${k%%:*}: $(counter rid "${k%%:*}")"
 done
+gg_start
+wait_for 30 port_bound tcp "$port" || fail "gridgate does not listen after the restart"
 
 # A message acknowledged, the gateway killed, the message sent again after the restart: the
 # same reply, published once.
