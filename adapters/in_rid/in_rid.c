@@ -155,7 +155,8 @@ static void rid_complete(void *ctx, struct gg_http_request *req)
 	pthread_mutex_lock(&l->lock);
 	if (l->closed) {
 		pthread_mutex_unlock(&l->lock);
-		rid_job_answer(l, job, 503, rid_error_body(503, "stopping"), 5);
+		l->counters.busy++;
+		rid_job_answer(job, 503, rid_error_body(503, "stopping"), 5);
 		return;
 	}
 	*l->tail = job;
@@ -239,7 +240,8 @@ static void *rid_main(void *arg)
 	jobs = take_jobs(l);
 	while ((job = jobs) != NULL) {
 		jobs = job->next;
-		rid_job_answer(l, job, 503, rid_error_body(503, "stopping"), 5);
+		l->counters.busy++;
+		rid_job_answer(job, 503, rid_error_body(503, "stopping"), 5);
 	}
 	return NULL;
 }

@@ -24,11 +24,8 @@ void rid_job_free(struct rid_job *job)
 	free(job);
 }
 
-void rid_job_answer(struct rid_listener *l, struct rid_job *job, unsigned status, char *body,
-		    unsigned retry_after)
+void rid_job_answer(struct rid_job *job, unsigned status, char *body, unsigned retry_after)
 {
-	if (status == 503 && retry_after > 0)
-		l->counters.busy++;
 	gg_http_answer(job->req, status, body, retry_after);
 	rid_job_free(job);
 }
@@ -60,10 +57,10 @@ char *rid_error_body(unsigned status, const char *why)
 	return reply_text(NULL, GG_RID_DENIED, j);
 }
 
-static void refuse(struct rid_listener *l, struct rid_job *job, unsigned status,
-		   enum gg_rid_justification why, unsigned retry_after)
+static void refuse(struct rid_job *job, unsigned status, enum gg_rid_justification why,
+		   unsigned retry_after)
 {
-	rid_job_answer(l, job, status, reply_text(job->msg, GG_RID_DENIED, why), retry_after);
+	rid_job_answer(job, status, reply_text(job->msg, GG_RID_DENIED, why), retry_after);
 }
 
 static uint64_t now_ns(void)
@@ -122,7 +119,7 @@ static int screen(struct rid_listener *l, struct rid_job *job)
 			     "sha256 %s) is no [rid_partner] of this listener", l->input->name,
 			     gg_http_peer(job->req), id->subject, id->issuer, id->sha256,
 			     id->spki_sha256);
-		refuse(l, job, 403, GG_RID_JUST_OTHER, 0);
+		refuse(job, 403, GG_RID_JUST_OTHER, 0);
 		return -1;
 	}
 	ru = l->partners[job->partner]->rules;
@@ -132,27 +129,27 @@ static int screen(struct rid_listener *l, struct rid_job *job)
 		gg_log_warnx("%s: %s: refused: [rid_partner:%s] is disabled (certificate '%s', "
 			     "sha256 %s)", l->input->name, gg_http_peer(job->req), name,
 			     id->subject, id->sha256);
-		refuse(l, job, 403, GG_RID_JUST_OTHER, 0);
+		refuse(job, 403, GG_RID_JUST_OTHER, 0);
 		return -1;
 	}
 	if (ru->rate != NULL && (wait = gg_http_rate_take(ru->rate, (const unsigned char *)"p", 1,
 							   now_ns())) > 0) {
 		l->counters.rate_limited++;
 		/* 503, not 429: RFC 6546 predates 429, and a 4xx tells a client not to retry. */
-		refuse(l, job, 503, GG_RID_JUST_SYSTEM_RESOURCE, wait);
+		refuse(job, 503, GG_RID_JUST_SYSTEM_RESOURCE, wait);
 		return -1;
 	}
 	body = gg_http_body(job->req, &len);
 	r = gg_rid_parse(l->checker, body, len, &l->limits, name, &job->msg, &err);
 	if (r == -ENOMEM) {
-		refuse(l, job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
+		refuse(job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
 		return -1;
 	}
 	if (r != 0) {
 		l->counters.malformed++;
 		gg_log_warnx("%s: %s: [rid_partner:%s] message refused: %s", l->input->name,
 			     gg_http_peer(job->req), name, err.msg);
-		refuse(l, job, 400, gg_rid_justification_of(r), 0);
+		refuse(job, 400, gg_rid_justification_of(r), 0);
 		return -1;
 	}
 	if (!(ru->types & 1u << job->msg->type)) {
@@ -160,15 +157,15 @@ static int screen(struct rid_listener *l, struct rid_job *job)
 		gg_log_warnx("%s: %s: refused: [rid_partner:%s] may not send %s (certificate '%s', "
 			     "sha256 %s)", l->input->name, gg_http_peer(job->req), name,
 			     gg_rid_msg_type_name(job->msg->type), id->subject, id->sha256);
-		refuse(l, job, 403, GG_RID_JUST_CANNOT_PROCESS, 0);
+		refuse(job, 403, GG_RID_JUST_CANNOT_PROCESS, 0);
 		return -1;
 	}
 	if (check_signature(l, job, ru, name) != 0) {
-		refuse(l, job, 403, GG_RID_JUST_AUTHENTICATION, 0);
+		refuse(job, 403, GG_RID_JUST_AUTHENTICATION, 0);
 		return -1;
 	}
 	if ((job->outcomes = calloc(job->msg->n_documents + 1, sizeof(*job->outcomes))) == NULL) {
-		refuse(l, job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
+		refuse(job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
 		return -1;
 	}
 	/* The same message sent again (a retry after a timeout) has the same IncidentID and
@@ -227,10 +224,10 @@ static void answer_committed(struct rid_listener *l, struct rid_job *job)
 	}
 	l->counters.accepted++;
 	if (job->msg->type == GG_RID_QUERY || quarantined)
-		rid_job_answer(l, job, 200, reply_text(job->msg, GG_RID_DENIED,
+		rid_job_answer(job, 200, reply_text(job->msg, GG_RID_DENIED,
 						       GG_RID_JUST_CANNOT_PROCESS), 0);
 	else
-		rid_job_answer(l, job, 200, reply_text(job->msg, GG_RID_APPROVED, GG_RID_JUST_NONE),
+		rid_job_answer(job, 200, reply_text(job->msg, GG_RID_APPROVED, GG_RID_JUST_NONE),
 			       0);
 }
 
@@ -267,7 +264,8 @@ void rid_serve_round(struct rid_listener *l, struct rid_job **list)
 			 * hold its connection. */
 			if (gg_batch_begin(l->emitters[p], 0, &err) != 0) {
 				gg_log_warnx("%s: spool: %s", l->input->name, err.msg);
-				refuse(l, job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 5);
+				l->counters.busy++;
+				refuse(job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 5);
 				continue;
 			}
 			open[p] = 1;
@@ -276,7 +274,8 @@ void rid_serve_round(struct rid_listener *l, struct rid_job **list)
 		/* A message is taken whole while there is room at all: max_pending may be passed
 		 * by one message, never by a message cut in two. */
 		if (job->msg->n_documents > 0 && room[p] <= staged[p]) {
-			refuse(l, job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
+			l->counters.busy++;
+			refuse(job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
 			continue;
 		}
 		if (!failed[p] && job_emit(l, job) != 0)
@@ -298,9 +297,11 @@ void rid_serve_round(struct rid_listener *l, struct rid_job **list)
 	}
 	while ((job = taken) != NULL) {
 		taken = job->next;
-		if (failed[job->partner])
-			refuse(l, job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
-		else
+		if (failed[job->partner]) {
+			l->counters.busy++;
+			refuse(job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
+		} else {
 			answer_committed(l, job);
+		}
 	}
 }

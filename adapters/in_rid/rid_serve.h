@@ -37,7 +37,7 @@ struct rid_counters {
 	atomic_uint_fast64_t bad_method;      /* 405 */
 	atomic_uint_fast64_t bad_type;        /* 415 */
 	atomic_uint_fast64_t rate_limited;    /* 503: over the partner's rate_limit */
-	atomic_uint_fast64_t busy;            /* 503: spool full or unavailable */
+	atomic_uint_fast64_t busy;            /* 503: spool full or unavailable, stopping */
 };
 
 /* One request, from the headers (the certificate's identity) to its answer. */
@@ -76,8 +76,7 @@ struct rid_listener {
 };
 
 /* Answers a job (status, body taken; Retry-After when retry_after > 0) and frees it. */
-void rid_job_answer(struct rid_listener *l, struct rid_job *job, unsigned status, char *body,
-		    unsigned retry_after);
+void rid_job_answer(struct rid_job *job, unsigned status, char *body, unsigned retry_after);
 void rid_job_free(struct rid_job *job);
 /* A RID Acknowledgement with only a RequestStatus Denied (no message to echo): the body of
  * every refusal made before a message could be read, justified by the HTTP status. */
