@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "in_filedrop/in_filedrop.h"
+#include "in_rid/in_rid.h"
 #include "in_subscribe/in_subscribe.h"
 #include "in_syslog/in_syslog.h"
 #include "in_webhook/in_webhook.h"
@@ -16,6 +17,8 @@ const struct gg_adapter *const gg_adapters[] = {
 	&gg_in_subscribe,
 	&gg_in_webhook,
 	&gg_in_webhook_route,
+	&gg_in_rid,
+	&gg_in_rid_partner,
 	&gg_out_grid,
 	NULL,
 };

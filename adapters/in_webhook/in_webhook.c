@@ -126,6 +126,7 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "too_large", "bodies over max_body_size (413)", WC(http.too_large) },
 	{ "length_required", "POSTs without a length (411)", WC(http.length_required) },
 	{ "rate_limited", "requests over rate_limit (429)", WC(http.rate_limited) },
+	{ "timeouts", "requests cut at the timeout: a sender that stalled", WC(http.timeouts) },
 	{ "busy", "requests answered 503 while the spool was full", WC(busy) },
 	GG_COUNTERS_END,
 };
@@ -182,42 +183,6 @@ static int webhook_check(const void *conf_ptr, const char **key, struct gg_error
 	if (*key != NULL)
 		return gg_error_set(err, -EINVAL, "tls = yes needs tls_cert and tls_key (or write "
 				    "tls = no for plain HTTP)");
-	return 0;
-}
-
-/* A PEM file whole, as libmicrohttpd takes it (text with its NUL). */
-static int read_pem(const char *path, char **out, size_t *len, struct gg_error *err)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	*out = NULL;
-	if (f == NULL)
-		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *p = cap >= (1u << 20) ? NULL : realloc(buf, cap += 8192);
-
-			if (p == NULL) {
-				fclose(f);
-				free(buf);
-				return gg_error_set(err, -EFBIG, "%s: over 1 MiB or out of memory",
-						    path);
-			}
-			buf = p;
-		}
-		size_t got = fread(buf + n, 1, 4096, f);
-
-		n += got;
-		if (got < 4096)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	if (len != NULL)
-		*len = n;
 	return 0;
 }
 
@@ -686,10 +651,10 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 		r = gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	if (c->tls && ((r = read_pem(c->tls_cert, &l->cert_pem, NULL, err)) != 0 ||
-		       (r = read_pem(c->tls_key, &l->key_pem, &l->key_pem_len, err)) != 0 ||
+	if (c->tls && ((r = gg_http_read_pem(c->tls_cert, &l->cert_pem, NULL, err)) != 0 ||
+		       (r = gg_http_read_pem(c->tls_key, &l->key_pem, &l->key_pem_len, err)) != 0 ||
 		       (c->tls_client_ca != NULL &&
-			(r = read_pem(c->tls_client_ca, &l->ca_pem, NULL, err)) != 0)))
+			(r = gg_http_read_pem(c->tls_client_ca, &l->ca_pem, NULL, err)) != 0)))
 		goto fail;
 	if (c->rate_limit > 0) {
 		uint64_t seed = 0;

@@ -62,6 +62,12 @@ struct gg_adapter {
 	 * this one is in (an HTTP route: its listener's; the listener: its own). When SIGHUP
 	 * changes one of a group, the whole group restarts. NULL: the instance alone. */
 	const char *(*group)(const void *conf, const char *name);
+	/* SIGHUP, when only the instance's own options changed (optional): applies the new
+	 * option struct (conf_size bytes, kept only until the next SIGHUP: copy what is kept) to
+	 * the running instance and returns 0 (it keeps running, its group is not restarted), or
+	 * returns <0 with err saying why, and the instance restarts. Main thread, instance
+	 * started. */
+	int (*reload)(struct gg_input *in, const void *conf, struct gg_error *err);
 };
 
 /* The plugin of that kind and name, or NULL. */

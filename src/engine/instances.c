@@ -22,9 +22,12 @@ struct generation {
 
 struct instance {
 	struct gg_input in; /* adapters keep pointers to it: an instance never moves */
-	struct generation *gen;
-	const struct gg_input_conf *input;   /* its section, for an input */
-	const struct gg_output_conf *output; /* its section, for an output */
+	struct generation *gen; /* made from: in.conf points into it */
+	/* Its section as it runs, which SIGHUP compares with: in gen, or in a later generation
+	 * whose options the plugin took in place (.reload); seen holds that one alive. */
+	struct generation *seen;
+	const struct gg_input_conf *input;   /* for an input */
+	const struct gg_output_conf *output; /* for an output */
 	int started;
 	int replace; /* SIGHUP: stops now (changed, gone, or in a changed group) */
 };
@@ -81,6 +84,8 @@ static void instance_close(struct instance *it)
 	it->in.adapter->free(&it->in);
 	gg_mapper_free(it->in.mapper);
 	it->gen->users--;
+	if (it->seen != it->gen)
+		it->seen->users--;
 	free(it);
 }
 
@@ -96,6 +101,7 @@ static int instance_open(struct gg_instances *set, struct generation *gen,
 	if (it == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	it->gen = gen;
+	it->seen = gen;
 	it->input = input;
 	it->output = output;
 	it->in.pipeline = set->pipeline;
@@ -251,40 +257,82 @@ static int same_routes(const struct gg_input_conf *a, const struct gg_input_conf
 	return 1;
 }
 
-/* What in fresh differs for a running instance: NULL when nothing, else a few words. */
-static const char *instance_change(const struct instance *it, const struct gg_config *fresh)
+enum change { CHANGE_NONE, CHANGE_OWN, CHANGE_OTHER, CHANGE_GONE };
+
+/* What in fresh differs for a running instance: only its plugin's own options (*section is
+ * the fresh one), something else (its common options, its outputs), or it is gone; why says
+ * it in a few words. */
+static enum change instance_change(const struct instance *it, const struct gg_config *fresh,
+				   const void **section, char *why, size_t size)
 {
 	const struct gg_option *o;
-	static char why[96];
 
+	*section = NULL;
 	if (it->input != NULL) {
 		for (size_t i = 0; i < fresh->n_inputs; i++) {
 			const struct gg_input_conf *f = &fresh->inputs[i];
 
 			if (f->adapter != it->input->adapter || strcmp(f->name, it->input->name) != 0)
 				continue;
-			if ((o = gg_options_differ(f->adapter->options, it->input->conf, f->conf)) ||
-			    (o = gg_options_differ(gg_input_common_options, &it->input->common,
-						   &f->common))) {
-				snprintf(why, sizeof(why), "%s changed", o->key);
-				return why;
+			*section = f;
+			if ((o = gg_options_differ(gg_input_common_options, &it->input->common,
+						   &f->common)) != NULL) {
+				snprintf(why, size, "%s changed", o->key);
+				return CHANGE_OTHER;
 			}
-			return same_routes(f, it->input) ? NULL : "its outputs changed";
+			if (!same_routes(f, it->input)) {
+				snprintf(why, size, "its outputs changed");
+				return CHANGE_OTHER;
+			}
+			if ((o = gg_options_differ(f->adapter->options, it->input->conf, f->conf))) {
+				snprintf(why, size, "%s changed", o->key);
+				return CHANGE_OWN;
+			}
+			return CHANGE_NONE;
 		}
-		return "gone from the file";
-	}
-	for (size_t i = 0; i < fresh->n_outputs; i++) {
-		const struct gg_output_conf *f = &fresh->outputs[i];
+	} else {
+		for (size_t i = 0; i < fresh->n_outputs; i++) {
+			const struct gg_output_conf *f = &fresh->outputs[i];
 
-		if (f->adapter != it->output->adapter || strcmp(f->name, it->output->name) != 0)
-			continue;
-		if ((o = gg_options_differ(f->adapter->options, it->output->conf, f->conf))) {
-			snprintf(why, sizeof(why), "%s changed", o->key);
-			return why;
+			if (f->adapter != it->output->adapter ||
+			    strcmp(f->name, it->output->name) != 0)
+				continue;
+			*section = f;
+			if ((o = gg_options_differ(f->adapter->options, it->output->conf, f->conf))) {
+				snprintf(why, size, "%s changed", o->key);
+				return CHANGE_OWN;
+			}
+			return CHANGE_NONE;
 		}
-		return NULL;
 	}
-	return "gone from the file";
+	snprintf(why, size, "gone from the file");
+	return CHANGE_GONE;
+}
+
+/* A change of the plugin's own options applied in place (.reload): the instance now runs
+ * with fresh's section, which it is compared with from now on. */
+static int instance_reload(struct instance *it, struct generation *fresh, const void *section)
+{
+	const void *conf = it->input != NULL ? ((const struct gg_input_conf *)section)->conf
+					     : ((const struct gg_output_conf *)section)->conf;
+	struct gg_error err;
+
+	if (it->in.adapter->reload == NULL || !it->started)
+		return -1;
+	if (it->in.adapter->reload(&it->in, conf, &err) != 0) {
+		gg_log_warnx("SIGHUP: [%s:%s]: %s; restarting it", instance_kind(it), it->in.name,
+			     err.msg);
+		return -1;
+	}
+	if (it->seen != it->gen)
+		it->seen->users--;
+	it->seen = fresh;
+	fresh->users++;
+	if (it->input != NULL)
+		it->input = section;
+	else
+		it->output = section;
+	return 0;
 }
 
 static int group_touched(const char *const *groups, size_t n, const char *group)
@@ -295,22 +343,33 @@ static int group_touched(const char *const *groups, size_t n, const char *group)
 	return 0;
 }
 
-/* Marks the instances fresh changes or removes, and those in a group with one of them, or
- * in a group a new section joins. */
-static void mark_replaced(struct gg_instances *set, const struct gg_config *fresh)
+/* Applies in place what plugins can take (.reload); marks the instances fresh otherwise
+ * changes or removes, those in a group with one of them, and those of a group a new section
+ * joins. */
+static size_t mark_replaced(struct gg_instances *set, struct generation *fresh_gen)
 {
+	size_t changed = 0;
+	const struct gg_config *fresh = fresh_gen->cfg;
 	size_t max = set->n + fresh->n_inputs + fresh->n_outputs, n = 0;
 	const char **groups = calloc(max ? max : 1, sizeof(*groups));
 
 	for (size_t j = 0; j < set->n; j++) {
 		struct instance *it = set->items[j];
-		const char *why = instance_change(it, fresh);
+		const void *section;
+		char why[96];
+		enum change c = instance_change(it, fresh, &section, why, sizeof(why));
 
-		it->replace = why != NULL;
-		if (why == NULL)
+		it->replace = c != CHANGE_NONE;
+		changed += it->replace;
+		if (c == CHANGE_OWN && instance_reload(it, fresh_gen, section) == 0) {
+			gg_log_info("SIGHUP: [%s:%s] %s: applied in place", instance_kind(it),
+				    it->in.name, why);
+			it->replace = 0;
+		}
+		if (!it->replace)
 			continue;
 		gg_log_info("SIGHUP: [%s:%s] %s: %s", instance_kind(it), it->in.name, why,
-			    strcmp(why, "gone from the file") == 0 ? "stopping it" : "restarting it");
+			    c == CHANGE_GONE ? "stopping it" : "restarting it");
 		if (groups != NULL && instance_group(it->in.adapter, it->in.conf, it->in.name))
 			groups[n++] = instance_group(it->in.adapter, it->in.conf, it->in.name);
 	}
@@ -336,6 +395,7 @@ static void mark_replaced(struct gg_instances *set, const struct gg_config *fres
 		}
 	}
 	free(groups);
+	return changed;
 }
 
 /* [gridgate] and [spool] are the pipeline's: a change waits for a restart. */
@@ -373,7 +433,7 @@ static void free_unused_generations(struct gg_instances *set)
 void gg_instances_reload(struct gg_instances *set, struct gg_config *fresh)
 {
 	struct generation *gen = calloc(1, sizeof(*gen));
-	size_t before = set->n, restarted;
+	size_t before = set->n, changed;
 	struct gg_error err;
 
 	if (gen == NULL) {
@@ -386,9 +446,8 @@ void gg_instances_reload(struct gg_instances *set, struct gg_config *fresh)
 	gen->next = set->gens;
 	set->gens = gen;
 	report_fixed(set->pipeline->cfg, fresh);
-	mark_replaced(set, fresh);
+	changed = mark_replaced(set, gen);
 	stop_replaced(set);
-	restarted = before - set->n;
 	/* Mappings of the inputs that keep running: read again, as before output sections. */
 	for (size_t j = 0; j < set->n; j++) {
 		struct instance *it = set->items[j];
@@ -404,7 +463,7 @@ void gg_instances_reload(struct gg_instances *set, struct gg_config *fresh)
 	}
 	open_missing(set, gen, 1, &err);
 	start_pending(set, 1, &err);
-	if (restarted == 0 && set->n == before)
+	if (changed == 0 && set->n == before)
 		gg_log_info("SIGHUP: %s: every input and output unchanged", fresh->path);
 	free_unused_generations(set);
 }

@@ -1,10 +1,11 @@
-/* http_listen.c: the listening socket of an HTTP input, opened before privileges are dropped
- * (a port below 1024) and handed to libmicrohttpd. */
+/* http_listen.c: what an HTTP input opens before privileges are dropped: its listening socket
+ * (a port below 1024) and its PEM files, handed to libmicrohttpd. */
 #include "http/http_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -94,5 +95,41 @@ int gg_http_listen(const char *addr, int *fd, struct gg_error *err)
 	freeaddrinfo(res);
 	if (*fd < 0)
 		return gg_error_set(err, -saved, "listen %s: %s", addr, strerror(saved));
+	return 0;
+}
+
+/* A PEM file whole, as libmicrohttpd takes it (text with its NUL). */
+int gg_http_read_pem(const char *path, char **out, size_t *len, struct gg_error *err)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (f == NULL)
+		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *p = cap >= (1u << 20) ? NULL : realloc(buf, cap += 8192);
+
+			if (p == NULL) {
+				fclose(f);
+				free(buf);
+				return gg_error_set(err, -EFBIG, "%s: over 1 MiB or out of memory",
+						    path);
+			}
+			buf = p;
+		}
+		size_t got = fread(buf + n, 1, 4096, f);
+
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	if (len != NULL)
+		*len = n;
 	return 0;
 }

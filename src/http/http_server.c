@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <jansson.h>
@@ -27,6 +29,9 @@ struct gg_http_server {
 	struct gg_http_handler handler;
 	struct MHD_Daemon *mhd;
 	int listen_fd; /* until the daemon takes it */
+	/* The client CA and its CRLs: libmicrohttpd only asks for a certificate, this list is
+	 * what it is verified against. NULL without a client CA. */
+	gnutls_x509_trust_list_t trust;
 };
 
 struct gg_http_request {
@@ -93,7 +98,9 @@ static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, c
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				req->server->conf.content_type != NULL ? req->server->conf.content_type
+									: "application/json");
 	if (retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%u", retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
@@ -120,7 +127,10 @@ static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, c
 static enum MHD_Result http_refuse(struct gg_http_request *req, unsigned status, const char *why,
 				   unsigned retry_after)
 {
-	return http_send(req, status, gg_http_error_body(status, why), retry_after);
+	char *(*body)(unsigned, const char *) = req->server->conf.error_body;
+
+	return http_send(req, status, (body != NULL ? body : gg_http_error_body)(status, why),
+			 retry_after);
 }
 
 static uint64_t now_ns(void)
@@ -271,9 +281,13 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 
 	if (req == NULL)
 		return;
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+		req->server->conf.counters->timeouts++;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		gg_log_debug("%s: %s: request ended early (%d)", req->server->conf.name, req->peer,
 			     (int)toe);
+	if (req->data != NULL && req->server->handler.release != NULL)
+		req->server->handler.release(req->data);
 	free(req->body);
 	free(req);
 	*con_cls = NULL;
@@ -291,6 +305,51 @@ static void http_log(void *cls, const char *fmt, va_list ap)
 	gg_log_debug("%s: libmicrohttpd: %s", s->conf.name, msg);
 }
 
+/* The number of CRLs in a PEM text, or <0 when it does not parse. */
+static int crl_count(const gnutls_datum_t *pem)
+{
+	gnutls_x509_crl_t *crls = NULL;
+	unsigned n = 0;
+	int r = gnutls_x509_crl_list_import2(&crls, &n, pem, GNUTLS_X509_FMT_PEM, 0);
+
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crl_deinit(crls[i]);
+	gnutls_free(crls);
+	return (int)n;
+}
+
+/* The client CA's trust list, with its CRLs; a CRL that the CA did not sign would revoke
+ * nothing, so it is an error rather than a silent gap. */
+static int http_trust_new(struct gg_http_server *s, struct gg_error *err)
+{
+	const struct gg_http_server_conf *c = &s->conf;
+	gnutls_datum_t ca = { (unsigned char *)c->client_ca_pem,
+			      (unsigned)strlen(c->client_ca_pem) };
+	gnutls_datum_t crl = { (unsigned char *)c->client_crl_pem,
+			       c->client_crl_pem ? (unsigned)strlen(c->client_crl_pem) : 0 };
+	int r, want;
+
+	if (gnutls_x509_trust_list_init(&s->trust, 0) < 0)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	r = gnutls_x509_trust_list_add_trust_mem(s->trust, &ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+	if (r <= 0)
+		return gg_error_set(err, -EINVAL, "client CA: no certificate in it%s%s",
+				    r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
+	if (c->client_crl_pem == NULL)
+		return 0;
+	if ((want = crl_count(&crl)) <= 0)
+		return gg_error_set(err, -EINVAL, "CRL: %s", want < 0 ? gnutls_strerror(want) :
+				    "no CRL in it");
+	r = gnutls_x509_trust_list_add_trust_mem(s->trust, NULL, &crl, GNUTLS_X509_FMT_PEM,
+						 GNUTLS_TL_VERIFY_CRL, 0);
+	if (r < want)
+		return gg_error_set(err, -EINVAL, "CRL: %d of its %d CRL(s) not signed by a client "
+				    "CA certificate", want - (r < 0 ? 0 : r), want);
+	return 0;
+}
+
 int gg_http_server_new(const struct gg_http_server_conf *conf,
 		       const struct gg_http_handler *handler, struct gg_http_server **out,
 		       struct gg_error *err)
@@ -306,6 +365,10 @@ int gg_http_server_new(const struct gg_http_server_conf *conf,
 	s->handler = *handler;
 	s->listen_fd = conf->listen_fd;
 	*out = s;
+	if (conf->client_ca_pem != NULL)
+		return http_trust_new(s, err);
+	if (conf->client_crl_pem != NULL)
+		return gg_error_set(err, -EINVAL, "a CRL without a client CA");
 	return 0;
 }
 
@@ -351,7 +414,47 @@ void gg_http_server_free(struct gg_http_server *s)
 		MHD_stop_daemon(s->mhd);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
+	if (s->trust != NULL)
+		gnutls_x509_trust_list_deinit(s->trust, 1);
 	free(s);
+}
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* Subject, issuer (RFC 4514 order: get_dn2 keeps the DER order, which no openssl option
+ * prints) and both fingerprints of the peer's certificate. */
+static int cert_identity(gnutls_x509_crt_t crt, struct gg_http_cert_identity *id)
+{
+	gnutls_datum_t dn = { NULL, 0 }, idn = { NULL, 0 }, spki = { NULL, 0 };
+	gnutls_pubkey_t pub = NULL;
+	unsigned char fp[32];
+	size_t fp_len = sizeof(fp);
+	int r = -1;
+
+	if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0 ||
+	    gnutls_x509_crt_get_issuer_dn3(crt, &idn, 0) < 0 ||
+	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &fp_len) < 0 ||
+	    fp_len != sizeof(fp))
+		goto out;
+	snprintf(id->subject, sizeof(id->subject), "%s", (const char *)dn.data);
+	snprintf(id->issuer, sizeof(id->issuer), "%s", (const char *)idn.data);
+	hex(fp, fp_len, id->sha256);
+	if (gnutls_pubkey_init(&pub) < 0 || gnutls_pubkey_import_x509(pub, crt, 0) < 0 ||
+	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) < 0 ||
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, fp) < 0)
+		goto out;
+	hex(fp, sizeof(fp), id->spki_sha256);
+	r = 0;
+out:
+	gnutls_free(dn.data);
+	gnutls_free(idn.data);
+	gnutls_free(spki.data);
+	gnutls_pubkey_deinit(pub);
+	return r;
 }
 
 int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
@@ -360,44 +463,49 @@ int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_i
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	gnutls_session_t session = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
+	gnutls_x509_trust_list_t trust = req->server->trust;
+	gnutls_x509_crt_t chain[16] = { NULL };
 	const gnutls_datum_t *peers;
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t dn = { NULL, 0 }, text = { NULL, 0 };
-	unsigned char fp[32];
-	size_t fp_len = sizeof(fp);
-	unsigned status = 0, n = 0;
+	gnutls_datum_t text = { NULL, 0 };
+	unsigned status = 0, n = 0, got = 0;
 	int r;
 
+	memset(id, 0, sizeof(*id));
 	if (session == NULL)
 		return gg_error_set(why, -EPERM, "no TLS session");
+	if (trust == NULL)
+		return gg_error_set(why, -EPERM, "no client CA to verify a certificate with");
 	peers = gnutls_certificate_get_peers(session, &n);
 	if (peers == NULL || n == 0)
 		return gg_error_set(why, -EPERM, "no client certificate");
-	/* libmicrohttpd only asked for the certificate; this is where it is checked. */
-	r = gnutls_certificate_verify_peers2(session, &status);
-	if (r < 0)
-		return gg_error_set(why, -EPERM, "client certificate: %s", gnutls_strerror(r));
-	if (status != 0) {
-		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) ==
-		    0) {
-			gg_error_set(why, -EPERM, "client certificate: %s", (const char *)text.data);
-			gnutls_free(text.data);
-			return -EPERM;
+	for (; got < n && got < 16; got++) {
+		if (gnutls_x509_crt_init(&chain[got]) < 0 ||
+		    gnutls_x509_crt_import(chain[got], &peers[got], GNUTLS_X509_FMT_DER) < 0) {
+			got++;
+			r = gg_error_set(why, -EPERM, "client certificate does not parse");
+			goto out;
 		}
-		return gg_error_set(why, -EPERM, "client certificate not trusted");
 	}
-	if (gnutls_x509_crt_init(&crt) < 0 ||
-	    gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) < 0 ||
-	    gnutls_x509_crt_get_dn2(crt, &dn) < 0 ||
-	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &fp_len) < 0) {
-		gnutls_x509_crt_deinit(crt);
-		gnutls_free(dn.data);
-		return gg_error_set(why, -EPERM, "client certificate does not parse");
+	if (cert_identity(chain[0], id) != 0) {
+		r = gg_error_set(why, -EPERM, "client certificate does not parse");
+		goto out;
 	}
-	snprintf(id->subject, sizeof(id->subject), "%s", (const char *)dn.data);
-	for (size_t i = 0; i < fp_len && i < 32; i++)
-		snprintf(id->sha256 + 2 * i, 3, "%02x", fp[i]);
-	gnutls_free(dn.data);
-	gnutls_x509_crt_deinit(crt);
-	return 0;
+	/* libmicrohttpd only asked for the certificate; this is where it is checked: chain,
+	 * dates and the CRLs. */
+	r = gnutls_x509_trust_list_verify_crt2(trust, chain, got, NULL, 0, 0, &status, NULL);
+	if (r < 0) {
+		r = gg_error_set(why, -EPERM, "client certificate: %s", gnutls_strerror(r));
+	} else if (status != 0) {
+		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) ==
+		    0)
+			r = gg_error_set(why, -EPERM, "client certificate: %s",
+					 (const char *)text.data);
+		else
+			r = gg_error_set(why, -EPERM, "client certificate not trusted");
+		gnutls_free(text.data);
+	}
+out:
+	for (unsigned i = 0; i < got; i++)
+		gnutls_x509_crt_deinit(chain[i]);
+	return r;
 }

@@ -28,6 +28,7 @@ struct gg_http_counters {
 	atomic_uint_fast64_t too_large;       /* 413 */
 	atomic_uint_fast64_t length_required; /* 411 */
 	atomic_uint_fast64_t rate_limited;    /* 429 */
+	atomic_uint_fast64_t timeouts;        /* requests cut at timeout_s: stalled senders */
 };
 
 struct gg_http_server_conf {
@@ -38,12 +39,18 @@ struct gg_http_server_conf {
 	const char *cert_pem;
 	const char *key_pem;
 	const char *client_ca_pem;
+	/* CRLs (PEM) of the client CA: a revoked client certificate does not verify. */
+	const char *client_crl_pem;
 	size_t max_body_size;
 	unsigned max_connections;
 	unsigned timeout_s; /* idle connection timeout: slow senders lose their slot */
 	unsigned threads;
 	struct gg_http_rate *rate; /* NULL: no limit; the caller keeps it alive */
 	struct gg_http_counters *counters;
+	/* The answers' media type (NULL: application/json), and the body of the answers the
+	 * server gives itself (411, 413, 429, a refusal from begin): NULL gg_http_error_body. */
+	const char *content_type;
+	char *(*error_body)(unsigned status, const char *why);
 };
 
 struct gg_http_handler {
@@ -55,6 +62,10 @@ struct gg_http_handler {
 	/* The body is in and the request suspended: the handler answers it with gg_http_answer,
 	 * now or later from any thread, exactly once. */
 	void (*complete)(void *ctx, struct gg_http_request *req);
+	/* Optional: frees the per-request data of a request that ends with it still set (one
+	 * refused after begin, or whose peer went away before complete). A handler that takes
+	 * the data over in complete sets it to NULL there. */
+	void (*release)(void *data);
 };
 
 /* Creates the server on listen_fd (closed by it even on failure); it serves after
@@ -71,6 +82,9 @@ void gg_http_server_free(struct gg_http_server *s);
 int gg_http_listen(const char *addr, int *fd, struct gg_error *err);
 /* Checks the form of a listen address; *loopback says whether it is 127.0.0.0/8 or ::1. */
 int gg_http_listen_check(const char *addr, int *loopback, struct gg_error *err);
+/* A PEM file whole, as libmicrohttpd takes it (text with its NUL), 1 MiB at most; *len (may
+ * be NULL) gets its length, so a key can be wiped before it is freed. */
+int gg_http_read_pem(const char *path, char **out, size_t *len, struct gg_error *err);
 
 const char *gg_http_method(const struct gg_http_request *req);
 const char *gg_http_path(const struct gg_http_request *req);
@@ -83,11 +97,15 @@ void *gg_http_request_data(const struct gg_http_request *req);
 
 /* Who presented the verified client certificate. */
 struct gg_http_cert_identity {
-	char subject[256];
-	char sha256[65]; /* hex of the certificate's SHA-256 fingerprint */
+	char subject[256];    /* RFC 4514 string, as `openssl x509 -nameopt RFC2253` prints it */
+	char issuer[256];     /* the same for its issuer */
+	char sha256[65];      /* hex of the certificate's SHA-256 fingerprint */
+	char spki_sha256[65]; /* hex SHA-256 of its SubjectPublicKeyInfo (survives a renewal) */
 };
-/* Verifies the client certificate against the client CA (chain, validity dates): 0 with id
- * filled, or -EPERM with why (no certificate, untrusted, expired, no TLS). */
+/* Verifies the client certificate against the client CA and its CRLs (chain, validity dates,
+ * revocation): 0 with id filled, or -EPERM with why (no certificate, untrusted, expired,
+ * revoked, no TLS); id's subject and sha256 are filled whenever a certificate was sent, so a
+ * refusal can name it. */
 int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
 			struct gg_error *why);
 

@@ -1,0 +1,480 @@
+/* in_rid.c: [rid:NAME], the RFC 6546 listener: HTTP/1.1 over TLS 1.2+ with client
+ * certificates, RID messages POSTed as XML. libmicrohttpd's threads check the method, the
+ * media type and the certificate, then hand the request (suspended) to this listener's one
+ * worker thread, which identifies the partner, reads the message, commits its documents and
+ * only then answers (rid_serve.c). */
+#include "in_rid/in_rid.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "base/log.h"
+#include "engine/pipeline.h"
+#include "in_rid/rid_serve.h"
+
+#define RC(field) offsetof(struct rid_conf, field)
+static const struct gg_option rid_options[] = {
+	{ "listen", GG_OPT_STRING, "0.0.0.0:4590", RC(listen),
+	  .help = "numeric address and port (RFC 6546: the registered RID port is 4590): "
+	  "192.0.2.1:4590, [2001:db8::1]:4590, [::]:4590" },
+	{ "tls_cert", GG_OPT_STRING, NULL, RC(tls_cert),
+	  .help = "the server certificate (PEM, chain after it)", .flags = GG_OPT_REQUIRED },
+	{ "tls_key", GG_OPT_STRING, NULL, RC(tls_key),
+	  .help = "the server certificate's private key (PEM)", .flags = GG_OPT_REQUIRED },
+	{ "tls_client_ca", GG_OPT_STRING, NULL, RC(tls_client_ca),
+	  .help = "CA certificates (PEM) partners' client certificates must chain to: every "
+	  "request without a valid one is refused (403)", .flags = GG_OPT_REQUIRED },
+	{ "tls_crl", GG_OPT_STRING, NULL, RC(tls_crl),
+	  .help = "CRLs (PEM) of tls_client_ca: a revoked client certificate is refused (403); "
+	  "read at start" },
+	{ "max_body_size", GG_OPT_SIZE, "1M", RC(max_body_size),
+	  .help = "larger RID messages are refused (413), from Content-Length before any is read",
+	  .min = 1024, .max = 64 * 1024 * 1024 },
+	{ "max_connections", GG_OPT_INT, "64", RC(max_connections),
+	  .help = "connections served at once (TLS handshakes included); more are closed at once",
+	  .min = 1, .max = 100000 },
+	{ "timeout", GG_OPT_DURATION, "30s", RC(timeout_ms),
+	  .help = "a connection idle this long is closed, a handshake left half open included "
+	  "(slow senders cannot hold a slot)", .min = 1000, .max = 3600000 },
+	{ "threads", GG_OPT_INT, "2", RC(threads),
+	  .help = "libmicrohttpd threads that read requests and check certificates (messages are "
+	  "read and spooled by one more)", .min = 1, .max = 64 },
+	GG_OPTIONS_END,
+};
+#undef RC
+
+#define CO(field) offsetof(struct rid_counters, field)
+static const struct gg_counter rid_counter_rows[] = {
+	{ "requests", "requests received", CO(http.requests) },
+	{ "status_2xx", "requests answered 2xx", CO(http.status_2xx) },
+	{ "status_4xx", "requests answered 4xx", CO(http.status_4xx) },
+	{ "status_5xx", "requests answered 5xx", CO(http.status_5xx) },
+	{ "accepted", "messages answered 200 once their documents were committed", CO(accepted) },
+	{ "records", "IODEF documents committed to the spool", CO(records) },
+	{ "quarantined", "IODEF documents the engine refused, quarantined", CO(quarantined) },
+	{ "malformed", "messages refused 400: not XML, not RID, not valid, unknown IODEF version",
+	  CO(malformed) },
+	{ "bad_certificate", "requests refused 403: no client certificate, or untrusted, "
+	  "expired or revoked", CO(bad_certificate) },
+	{ "unknown_partner", "requests refused 403: a valid certificate no [rid_partner] has",
+	  CO(unknown_partner) },
+	{ "disabled", "requests refused 403: the partner has enabled = no", CO(disabled) },
+	{ "not_allowed", "messages refused 403: a MsgType the partner may not send",
+	  CO(not_allowed) },
+	{ "bad_signature", "messages refused 403: XML Signature missing (required) or not valid",
+	  CO(bad_signature) },
+	{ "bad_method", "requests other than POST (405)", CO(bad_method) },
+	{ "bad_type", "requests whose Content-Type is not XML (415)", CO(bad_type) },
+	{ "too_large", "bodies over max_body_size (413)", CO(http.too_large) },
+	{ "length_required", "POSTs without a length (411)", CO(http.length_required) },
+	{ "rate_limited", "messages over the partner's rate_limit (503 + Retry-After)",
+	  CO(rate_limited) },
+	{ "timeouts", "requests cut at the timeout: a sender that stalled", CO(http.timeouts) },
+	{ "busy", "requests answered 503 while the spool was full or unavailable", CO(busy) },
+	GG_COUNTERS_END,
+};
+#undef CO
+
+static int rid_check(const void *conf_ptr, const char **key, struct gg_error *err)
+{
+	const struct rid_conf *c = conf_ptr;
+	int loopback;
+
+	*key = "listen";
+	if (gg_http_listen_check(c->listen, &loopback, err) != 0)
+		return -EINVAL;
+	*key = NULL;
+	return 0;
+}
+
+/* text/xml (RFC 6546's), application/xml or application/rid+xml; parameters are left to the
+ * XML declaration, which the parser reads. */
+static int xml_type(const char *type)
+{
+	size_t n;
+
+	if (type == NULL)
+		return 0;
+	n = strcspn(type, "; \t");
+	return (n == 8 && strncasecmp(type, "text/xml", n) == 0) ||
+	       (n == 15 && strncasecmp(type, "application/xml", n) == 0) ||
+	       (n == 19 && strncasecmp(type, "application/rid+xml", n) == 0);
+}
+
+/* Headers in: method, media type, and the client certificate, all before the body is read.
+ * Which partner the certificate is, the worker decides (it owns the partner rules). */
+static int rid_begin(void *ctx, struct gg_http_request *req, const char **why)
+{
+	struct rid_listener *l = ctx;
+	struct rid_job *job;
+	struct gg_error e;
+
+	if (strcmp(gg_http_method(req), "POST") != 0) {
+		l->counters.bad_method++;
+		*why = "RID messages are POSTed";
+		return 405;
+	}
+	if (!xml_type(gg_http_header(req, "Content-Type"))) {
+		l->counters.bad_type++;
+		*why = "Content-Type must be text/xml (RFC 6546)";
+		return 415;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		*why = "out of memory";
+		return 503;
+	}
+	if (gg_http_client_cert(req, &job->id, &e) != 0) {
+		l->counters.bad_certificate++;
+		gg_log_warnx("%s: %s: refused: %s (subject '%s', sha256 %s)", l->input->name,
+			     gg_http_peer(req), e.msg, job->id.subject[0] ? job->id.subject : "-",
+			     job->id.sha256[0] ? job->id.sha256 : "-");
+		free(job);
+		*why = "a valid client certificate is required";
+		return 403;
+	}
+	gg_http_request_set_data(req, job);
+	return 0;
+}
+
+/* The body is in (the request suspended): to the worker, which now owns the job. */
+static void rid_complete(void *ctx, struct gg_http_request *req)
+{
+	struct rid_listener *l = ctx;
+	struct rid_job *job = gg_http_request_data(req);
+	uint64_t one = 1;
+
+	gg_http_request_set_data(req, NULL);
+	job->req = req;
+	pthread_mutex_lock(&l->lock);
+	if (l->closed) {
+		pthread_mutex_unlock(&l->lock);
+		l->counters.busy++;
+		rid_job_answer(job, 503, rid_error_body(503, "stopping"), 5);
+		return;
+	}
+	*l->tail = job;
+	l->tail = &job->next;
+	pthread_mutex_unlock(&l->lock);
+	(void)!write(l->queue_fd, &one, sizeof(one));
+}
+
+static void rid_release(void *data)
+{
+	free(data);
+}
+
+void rid_listener_post_rules(struct rid_listener *l, struct rid_partner *p,
+			     struct rid_rules *rules)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&l->lock);
+	for (size_t i = 0; i < l->n_partners; i++) {
+		if (l->partners[i] == p) {
+			rid_rules_free(l->pending[i]);
+			l->pending[i] = rules;
+			rules = NULL;
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+	rid_rules_free(rules); /* a partner this listener does not serve: nothing to apply */
+	(void)!write(l->queue_fd, &one, sizeof(one));
+}
+
+/* Puts posted rules in force; the worker's (or, once it is joined, the stopping thread's). */
+static void apply_rules(struct rid_listener *l)
+{
+	for (size_t i = 0; i < l->n_partners; i++) {
+		struct rid_rules *fresh, *old = NULL;
+
+		pthread_mutex_lock(&l->lock);
+		fresh = l->pending[i];
+		l->pending[i] = NULL;
+		pthread_mutex_unlock(&l->lock);
+		if (fresh == NULL)
+			continue;
+		old = l->partners[i]->rules;
+		l->partners[i]->rules = fresh;
+		rid_rules_free(old);
+		gg_log_info("%s: [rid_partner:%s] rules in force (%s)", l->input->name,
+			    l->partners[i]->input->name, fresh->enabled ? "enabled" : "disabled");
+	}
+}
+
+static struct rid_job *take_jobs(struct rid_listener *l)
+{
+	struct rid_job *jobs;
+	uint64_t v;
+
+	(void)!read(l->queue_fd, &v, sizeof(v));
+	pthread_mutex_lock(&l->lock);
+	jobs = l->head;
+	l->head = NULL;
+	l->tail = &l->head;
+	pthread_mutex_unlock(&l->lock);
+	return jobs;
+}
+
+static void *rid_main(void *arg)
+{
+	struct rid_listener *l = arg;
+	struct rid_job *jobs, *job;
+
+	while (gg_input_thread_wait(&l->thread, l->queue_fd, -1) >= 0) {
+		/* New rules first: a request that waited while a SIGHUP disabled its partner is
+		 * refused. */
+		apply_rules(l);
+		jobs = take_jobs(l);
+		while (jobs != NULL)
+			rid_serve_round(l, &jobs);
+	}
+	/* Stopping: closed is set, no job comes any more; what waits is answered 503 (the
+	 * partner retries), so every suspended request is resumed before the server stops. */
+	jobs = take_jobs(l);
+	while ((job = jobs) != NULL) {
+		jobs = job->next;
+		l->counters.busy++;
+		rid_job_answer(job, 503, rid_error_body(503, "stopping"), 5);
+	}
+	return NULL;
+}
+
+void rid_listener_shutdown(struct rid_listener *l)
+{
+	if (l == NULL || !l->running)
+		return;
+	l->running = 0;
+	pthread_mutex_lock(&l->lock);
+	l->closed = 1;
+	pthread_mutex_unlock(&l->lock);
+	gg_input_thread_stop(&l->thread);
+	gg_http_server_free(l->http);
+	l->http = NULL;
+	apply_rules(l); /* the worker is gone: rules posted meanwhile go to their partners */
+	for (size_t i = 0; i < l->n_partners; i++) {
+		gg_emitter_free(l->emitters[i]);
+		l->emitters[i] = NULL;
+		l->partners[i]->bound = NULL;
+	}
+}
+
+static void listener_free(struct rid_listener *l)
+{
+	if (l == NULL)
+		return;
+	rid_listener_shutdown(l);
+	rid_listener_unregister(l);
+	gg_input_thread_close(&l->thread);
+	gg_http_server_free(l->http);
+	for (size_t i = 0; i < l->n_partners; i++) {
+		gg_emitter_free(l->emitters[i]);
+		rid_rules_free(l->pending[i]);
+	}
+	free(l->emitters);
+	free(l->pending);
+	free(l->partners);
+	gg_rid_checker_free(l->checker);
+	gg_rid_schema_free(l->schema);
+	if (l->queue_fd >= 0)
+		close(l->queue_fd);
+	free(l->cert_pem);
+	if (l->key_pem != NULL)
+		OPENSSL_cleanse(l->key_pem, l->key_pem_len);
+	free(l->key_pem);
+	free(l->ca_pem);
+	free(l->crl_pem);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+/* The RID and IODEF 2.0 schemas, and xmlsec for the partners' signatures. */
+static int open_checker(struct rid_listener *l, struct gg_error *err)
+{
+	struct gg_pipeline *p = l->input->pipeline;
+	int r;
+
+	if ((r = gg_rid_signature_init(err)) != 0 ||
+	    (r = gg_rid_schema_load(p->cfg->global.schema_dir, &l->schema, err)) != 0 ||
+	    (r = gg_rid_checker_new(l->schema, p->schema, &l->checker, err)) != 0)
+		return r;
+	/* The body limit is the listener's; the depth limit is everyone's. */
+	l->limits = (struct gg_xml_limits){ .max_bytes = (size_t)l->conf->max_body_size,
+					    .max_depth = p->xml_limits.max_depth };
+	return 0;
+}
+
+static int rid_open(struct gg_input *in, struct gg_error *err)
+{
+	struct rid_listener *l = calloc(1, sizeof(*l));
+	const struct rid_conf *c = in->conf;
+	struct gg_http_server_conf hc;
+	struct gg_http_handler h;
+	int fd, r;
+
+	if (l == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	pthread_mutex_init(&l->lock, NULL);
+	l->tail = &l->head;
+	l->queue_fd = -1;
+	l->input = in;
+	l->conf = c;
+	rid_listener_register(l, in->name);
+	if ((r = gg_input_thread_init(&l->thread, err)) != 0)
+		goto fail;
+	if (in->mapper != NULL) {
+		r = gg_error_set(err, -EINVAL, "RID messages carry IODEF: a listener takes no "
+				 "mappings");
+		goto fail;
+	}
+	if ((l->queue_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		r = gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	if ((r = gg_http_read_pem(c->tls_cert, &l->cert_pem, NULL, err)) != 0 ||
+	    (r = gg_http_read_pem(c->tls_key, &l->key_pem, &l->key_pem_len, err)) != 0 ||
+	    (r = gg_http_read_pem(c->tls_client_ca, &l->ca_pem, NULL, err)) != 0 ||
+	    (c->tls_crl != NULL && (r = gg_http_read_pem(c->tls_crl, &l->crl_pem, NULL, err)) != 0))
+		goto fail;
+	if ((r = open_checker(l, err)) != 0)
+		goto fail;
+	if ((r = gg_http_listen(c->listen, &fd, err)) != 0)
+		goto fail;
+	hc = (struct gg_http_server_conf){
+		.name = in->name,
+		.listen_fd = fd,
+		.cert_pem = l->cert_pem,
+		.key_pem = l->key_pem,
+		.client_ca_pem = l->ca_pem,
+		.client_crl_pem = l->crl_pem,
+		.max_body_size = (size_t)c->max_body_size,
+		.max_connections = (unsigned)c->max_connections,
+		.timeout_s = (unsigned)((c->timeout_ms + 999) / 1000),
+		.threads = (unsigned)c->threads,
+		.counters = &l->counters.http,
+		.content_type = "text/xml; charset=utf-8",
+		.error_body = rid_error_body,
+	};
+	h = (struct gg_http_handler){ .ctx = l, .begin = rid_begin, .complete = rid_complete,
+				      .release = rid_release };
+	if ((r = gg_http_server_new(&hc, &h, &l->http, err)) != 0)
+		goto fail;
+	in->state = l;
+	return 0;
+fail:
+	listener_free(l);
+	return r;
+}
+
+/* Binds the partners that name this listener (every instance is open by now) and gives each
+ * an emitter. Two partners one certificate could match would make the first one win
+ * silently, so a fingerprint both name is refused. */
+static int rid_bind(struct rid_listener *l, struct gg_error *err)
+{
+	const char *name = l->input->name;
+	size_t n = rid_partners_of(name, NULL, 0);
+
+	if (n == 0)
+		return gg_error_set(err, -EINVAL, "no [rid_partner:NAME] section says rid = %s", name);
+	l->partners = calloc(n, sizeof(*l->partners));
+	l->emitters = calloc(n, sizeof(*l->emitters));
+	l->pending = calloc(n, sizeof(*l->pending));
+	if (l->partners == NULL || l->emitters == NULL || l->pending == NULL)
+		return gg_error_set(err, -ENOMEM, "out of memory");
+	l->n_partners = rid_partners_of(name, l->partners, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct rid_rules *a = l->partners[i]->rules;
+		int r;
+
+		for (size_t j = 0; j < i; j++) {
+			const struct rid_rules *b = l->partners[j]->rules;
+
+			if ((a->cert_sha256[0] && strcmp(a->cert_sha256, b->cert_sha256) == 0) ||
+			    (a->spki_sha256[0] && strcmp(a->spki_sha256, b->spki_sha256) == 0))
+				return gg_error_set(err, -EINVAL, "[rid_partner:%s] and "
+						    "[rid_partner:%s] name the same fingerprint",
+						    l->partners[j]->input->name,
+						    l->partners[i]->input->name);
+		}
+		if ((r = gg_emitter_new(l->partners[i]->input, &(struct gg_emitter_opts){ 0 },
+					&l->emitters[i], err)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int rid_start(struct gg_input *in, struct gg_error *err)
+{
+	struct rid_listener *l = in->state;
+	int r;
+
+	if ((r = rid_bind(l, err)) != 0)
+		return r;
+	if ((r = gg_input_thread_start(&l->thread, rid_main, l, err)) != 0)
+		return r;
+	l->running = 1;
+	for (size_t i = 0; i < l->n_partners; i++)
+		l->partners[i]->bound = l;
+	if ((r = gg_http_server_start(l->http, err)) != 0) {
+		rid_listener_shutdown(l);
+		return r;
+	}
+	gg_log_info("%s: listening on %s (RID over https, client certificates%s), %zu "
+		    "partner(s)", in->name, l->conf->listen, l->crl_pem ? " and CRL" : "",
+		    l->n_partners);
+	return 0;
+}
+
+static void rid_stop(struct gg_input *in)
+{
+	struct rid_listener *l = in->state;
+	char line[1024];
+
+	if (l == NULL)
+		return;
+	rid_listener_shutdown(l);
+	gg_counters_format(rid_counter_rows, &l->counters, line, sizeof(line));
+	gg_log_info("%s: stopped: %s", in->name, line);
+}
+
+static void rid_free(struct gg_input *in)
+{
+	listener_free(in->state);
+	in->state = NULL;
+}
+
+static const void *rid_counters_of(const struct gg_input *in)
+{
+	const struct rid_listener *l = in->state;
+
+	return &l->counters;
+}
+
+/* The listener's group is its own name, which its partners give as theirs. */
+static const char *rid_group(const void *conf, const char *name)
+{
+	(void)conf;
+	return name;
+}
+
+const struct gg_adapter gg_in_rid = {
+	.name = "rid",
+	.desc = "RID over HTTPS (RFC 6545 messages, RFC 6546 transport): partners POST RID "
+		"messages with client certificates; who may send what is [rid_partner:NAME]",
+	.options = rid_options,
+	.conf_size = sizeof(struct rid_conf),
+	.check = rid_check,
+	.open = rid_open,
+	.start = rid_start,
+	.stop = rid_stop,
+	.free = rid_free,
+	.counters = rid_counter_rows,
+	.counters_of = rid_counters_of,
+	.group = rid_group,
+};
