@@ -25,7 +25,6 @@
 
 #include "base/input_thread.h"
 #include "base/log.h"
-#include "base/record_id.h"
 #include "engine/emit.h"
 #include "engine/pipeline.h"
 #include "http/http_auth.h"
@@ -97,9 +96,9 @@ static const struct gg_option webhook_options[] = {
 struct webhook_counters {
 	struct gg_http_counters http;
 	atomic_uint_fast64_t accepted;     /* requests answered 202 */
-	atomic_uint_fast64_t records;      /* objects staged and committed */
-	atomic_uint_fast64_t dropped;      /* objects the mappings dropped */
-	atomic_uint_fast64_t quarantined;  /* objects the engine refused */
+	atomic_uint_fast64_t records;      /* items staged and committed */
+	atomic_uint_fast64_t dropped;      /* items the mappings dropped */
+	atomic_uint_fast64_t quarantined;  /* items the engine refused */
 	atomic_uint_fast64_t malformed;    /* 400 */
 	atomic_uint_fast64_t not_found;    /* 404 */
 	atomic_uint_fast64_t bad_method;   /* 405 */
@@ -115,9 +114,10 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "status_4xx", "requests answered 4xx", WC(http.status_4xx) },
 	{ "status_5xx", "requests answered 5xx", WC(http.status_5xx) },
 	{ "accepted", "requests answered 202: every record committed", WC(accepted) },
-	{ "records", "objects committed to the spool", WC(records) },
-	{ "dropped", "objects the mappings dropped (a rule, or unmatched = drop)", WC(dropped) },
-	{ "quarantined", "objects the engine refused, quarantined", WC(quarantined) },
+	{ "records", "items committed to the spool (an object an `each` mapping explodes is "
+	  "several)", WC(records) },
+	{ "dropped", "items the mappings dropped (a rule, or unmatched = drop)", WC(dropped) },
+	{ "quarantined", "items the engine refused, quarantined", WC(quarantined) },
 	{ "malformed", "requests refused 400 (JSON, UTF-8, not objects, limits)", WC(malformed) },
 	{ "not_found", "requests for a path no route has (404)", WC(not_found) },
 	{ "bad_method", "requests other than POST (405)", WC(bad_method) },
@@ -131,6 +131,14 @@ static const struct gg_counter webhook_counter_rows[] = {
 };
 #undef WC
 
+/* One item a request's objects became: an object is one, or one per element when an `each`
+ * mapping explodes it; its id is at ids + id_at in the job's pool. */
+struct webhook_item {
+	size_t index; /* the object's */
+	enum gg_emit_outcome outcome;
+	size_t id_at;
+};
+
 /* One request handed to the worker. */
 struct webhook_job {
 	struct webhook_job *next;
@@ -138,9 +146,12 @@ struct webhook_job {
 	size_t route;
 	struct gg_http_objects objs;
 	char origin[320];
-	/* Worker only: the outcome of each object, and whether the job waits for a commit. */
-	enum gg_emit_outcome *outcomes;
-	int staged;
+	/* Worker only: every item of the request, in order, for the 202; the object emitted. */
+	struct webhook_item *items;
+	size_t n_items, items_cap;
+	char *ids; /* the items' ids, each with its NUL */
+	size_t ids_len, ids_cap;
+	size_t object;
 };
 
 struct webhook_listener {
@@ -371,7 +382,8 @@ static void job_free(struct webhook_job *job)
 	if (job == NULL)
 		return;
 	gg_http_objects_free(&job->objs);
-	free(job->outcomes);
+	free(job->items);
+	free(job->ids);
 	free(job);
 }
 
@@ -434,7 +446,7 @@ static void webhook_complete(void *ctx, struct gg_http_request *req)
 		answer_400(l, req, &e);
 		return;
 	}
-	if (r != 0 || (job->outcomes = calloc(job->objs.n + 1, sizeof(*job->outcomes))) == NULL) {
+	if (r != 0) {
 		job_answer(l, job, 503, gg_http_error_body(503, "out of memory"), 1);
 		return;
 	}
@@ -463,24 +475,59 @@ static const char *outcome_word(enum gg_emit_outcome o)
 	}
 }
 
-/* 202: {"status":202,"items":[{"index":0,"id":"...","outcome":"accepted"},...]}. */
-static char *accepted_body(const struct webhook_listener *l, const struct webhook_job *job)
+/* 202: {"status":202,"items":[{"index":0,"id":"...","outcome":"accepted"},...]}, an item per
+ * document: an object an `each` mapping exploded is listed once per element ("ID-N"). */
+static char *accepted_body(const struct webhook_job *job)
 {
-	const char *input = l->routes[job->route]->input->name;
 	json_t *o = json_pack("{s:i,s:[]}", "status", 202, "items");
 	json_t *items = o != NULL ? json_object_get(o, "items") : NULL;
-	char id[GG_RECORD_ID_LEN];
 	char *s;
 
-	for (size_t i = 0; items != NULL && i < job->objs.n; i++) {
-		gg_record_id(input, job->origin, i, job->objs.items[i], job->objs.lens[i], id);
-		json_array_append_new(items, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)i,
-						       "id", id, "outcome",
-						       outcome_word(job->outcomes[i])));
+	for (size_t i = 0; items != NULL && i < job->n_items; i++) {
+		const struct webhook_item *it = &job->items[i];
+
+		json_array_append_new(items, json_pack("{s:I,s:s,s:s}", "index",
+						       (json_int_t)it->index, "id",
+						       job->ids + it->id_at, "outcome",
+						       outcome_word(it->outcome)));
 	}
 	s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	return s;
+}
+
+/* gg_emit_item_fn: keeps an item of the object being emitted for the answer. */
+static int job_item(void *arg, const char *id, enum gg_emit_outcome outcome)
+{
+	struct webhook_job *job = arg;
+	size_t n = strlen(id) + 1;
+
+	if (job->n_items == job->items_cap) {
+		size_t cap = job->items_cap ? 2 * job->items_cap : 8;
+		struct webhook_item *p = realloc(job->items, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		job->items = p;
+		job->items_cap = cap;
+	}
+	if (job->ids_len + n > job->ids_cap) {
+		size_t cap = job->ids_cap ? 2 * job->ids_cap : 256;
+		char *p;
+
+		while (cap < job->ids_len + n)
+			cap *= 2;
+		if ((p = realloc(job->ids, cap)) == NULL)
+			return -ENOMEM;
+		job->ids = p;
+		job->ids_cap = cap;
+	}
+	memcpy(job->ids + job->ids_len, id, n);
+	job->items[job->n_items++] = (struct webhook_item){ .index = job->object,
+							    .outcome = outcome,
+							    .id_at = job->ids_len };
+	job->ids_len += n;
+	return 0;
 }
 
 /* Stages a job's records in its route's open batch. Returns <0 when that batch cannot go on. */
@@ -491,13 +538,18 @@ static int job_emit(struct webhook_listener *l, struct webhook_job *job)
 	 * built-in flat JSON mapping makes it an incident. */
 	enum gg_record_kind kind = l->routes[job->route]->input->mapper != NULL ? GG_RECORD_LINE
 										  : GG_RECORD_JSON;
+	enum gg_emit_outcome outcome;
 	struct gg_error why;
 
 	for (size_t i = 0; i < job->objs.n; i++) {
 		struct gg_record rec = { .kind = kind, .origin = job->origin,
 					 .position = i, .peer = gg_http_peer(job->req),
-					 .bytes = job->objs.items[i], .len = job->objs.lens[i] };
-		int r = gg_emit(e, &rec, &job->outcomes[i], &why);
+					 .bytes = job->objs.items[i], .len = job->objs.lens[i],
+					 .item = job_item, .item_arg = job };
+		int r;
+
+		job->object = i;
+		r = gg_emit(e, &rec, &outcome, &why);
 
 		if (r < 0) {
 			gg_log_warnx("%s: %s: %s", l->input->name, job->origin, why.msg);
@@ -566,16 +618,16 @@ static void webhook_round(struct webhook_listener *l, struct webhook_job **list)
 			job_answer(l, job, 503, gg_http_error_body(503, "spool write failed"), 1);
 			continue;
 		}
-		for (size_t i = 0; i < job->objs.n; i++) {
-			if (job->outcomes[i] == GG_EMIT_STAGED)
+		for (size_t i = 0; i < job->n_items; i++) {
+			if (job->items[i].outcome == GG_EMIT_STAGED)
 				l->counters.records++;
-			else if (job->outcomes[i] == GG_EMIT_DROPPED)
+			else if (job->items[i].outcome == GG_EMIT_DROPPED)
 				l->counters.dropped++;
 			else
 				l->counters.quarantined++;
 		}
 		l->counters.accepted++;
-		job_answer(l, job, 202, accepted_body(l, job), 0);
+		job_answer(l, job, 202, accepted_body(job), 0);
 	}
 }
 
