@@ -46,6 +46,7 @@ struct webhook_conf {
 	int64_t rate_burst;
 	int64_t rate_peers;
 	int64_t timeout_ms;
+	int64_t request_timeout_ms;
 	int64_t threads;
 };
 
@@ -84,8 +85,12 @@ static const struct gg_option webhook_options[] = {
 	  .help = "peer addresses whose rate is tracked; a new one takes the idlest one's place",
 	  .min = 8, .max = 1 << 24 },
 	{ "timeout", GG_OPT_DURATION, "30s", WO(timeout_ms),
-	  .help = "a connection idle this long is closed (slow senders cannot hold a slot)",
+	  .help = "a connection idle this long is closed (silent senders cannot hold a slot)",
 	  .min = 1000, .max = 3600000 },
+	{ "request_timeout", GG_OPT_DURATION, "60s", WO(request_timeout_ms),
+	  .help = "a request's headers and body must be in this long after the connection "
+	  "starts waiting for it, else the connection is cut off (a sender that trickles bytes "
+	  "is never idle: slowloris)", .min = 1000, .max = 3600000 },
 	{ "threads", GG_OPT_INT, "2", WO(threads),
 	  .help = "libmicrohttpd threads that read, check and parse requests (the spool is "
 	  "written by one more)", .min = 1, .max = 64 },
@@ -126,6 +131,9 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "too_large", "bodies over max_body_size (413)", WC(http.too_large) },
 	{ "length_required", "POSTs without a length (411)", WC(http.length_required) },
 	{ "rate_limited", "requests over rate_limit (429)", WC(http.rate_limited) },
+	{ "cut_off", "connections cut off at request_timeout (slow senders)", WC(http.cut_off) },
+	{ "aborted", "requests that ended unanswered: the sender went away mid-way, or its "
+	  "connection was cut off or idle too long", WC(http.aborted) },
 	{ "busy", "requests answered 503 while the spool was full", WC(busy) },
 	GG_COUNTERS_END,
 };
@@ -766,6 +774,7 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 		.max_body_size = (size_t)c->max_body_size,
 		.max_connections = (unsigned)c->max_connections,
 		.timeout_s = (unsigned)((c->timeout_ms + 999) / 1000),
+		.request_timeout_ms = (uint64_t)c->request_timeout_ms,
 		.threads = (unsigned)c->threads,
 		.rate = l->rate,
 		.counters = &l->counters.http,
