@@ -43,6 +43,10 @@ static const struct gg_option rid_options[] = {
 	{ "timeout", GG_OPT_DURATION, "30s", RC(timeout_ms),
 	  .help = "a connection idle this long is closed, a handshake left half open included "
 	  "(slow senders cannot hold a slot)", .min = 1000, .max = 3600000 },
+	{ "request_timeout", GG_OPT_DURATION, "60s", RC(request_timeout_ms),
+	  .help = "a message's headers and body must be in this long after the connection "
+	  "starts waiting for it, else the connection is cut off (a sender that trickles bytes "
+	  "is never idle: slowloris)", .min = 1000, .max = 3600000 },
 	{ "threads", GG_OPT_INT, "2", RC(threads),
 	  .help = "libmicrohttpd threads that read requests and check certificates (messages are "
 	  "read and spooled by one more)", .min = 1, .max = 64 },
@@ -77,6 +81,9 @@ static const struct gg_counter rid_counter_rows[] = {
 	{ "rate_limited", "messages over the partner's rate_limit (503 + Retry-After)",
 	  CO(rate_limited) },
 	{ "timeouts", "requests cut at the timeout: a sender that stalled", CO(http.timeouts) },
+	{ "cut_off", "connections cut off at request_timeout (slow senders)", CO(http.cut_off) },
+	{ "aborted", "requests that ended unanswered: the sender went away mid-way, or its "
+	  "connection was cut off or idle too long", CO(http.aborted) },
 	{ "busy", "requests answered 503 while the spool was full or unavailable", CO(busy) },
 	GG_COUNTERS_END,
 };
@@ -356,6 +363,7 @@ static int rid_open(struct gg_input *in, struct gg_error *err)
 		.max_body_size = (size_t)c->max_body_size,
 		.max_connections = (unsigned)c->max_connections,
 		.timeout_s = (unsigned)((c->timeout_ms + 999) / 1000),
+		.request_timeout_ms = (uint64_t)c->request_timeout_ms,
 		.threads = (unsigned)c->threads,
 		.counters = &l->counters.http,
 		.content_type = "text/xml; charset=utf-8",

@@ -20,6 +20,7 @@ struct rid_conf {
 	int64_t max_body_size;
 	int64_t max_connections;
 	int64_t timeout_ms;
+	int64_t request_timeout_ms;
 	int64_t threads;
 };
 

@@ -25,7 +25,6 @@
 
 #include "base/input_thread.h"
 #include "base/log.h"
-#include "base/record_id.h"
 #include "engine/emit.h"
 #include "engine/pipeline.h"
 #include "http/http_auth.h"
@@ -47,6 +46,7 @@ struct webhook_conf {
 	int64_t rate_burst;
 	int64_t rate_peers;
 	int64_t timeout_ms;
+	int64_t request_timeout_ms;
 	int64_t threads;
 };
 
@@ -85,8 +85,12 @@ static const struct gg_option webhook_options[] = {
 	  .help = "peer addresses whose rate is tracked; a new one takes the idlest one's place",
 	  .min = 8, .max = 1 << 24 },
 	{ "timeout", GG_OPT_DURATION, "30s", WO(timeout_ms),
-	  .help = "a connection idle this long is closed (slow senders cannot hold a slot)",
+	  .help = "a connection idle this long is closed (silent senders cannot hold a slot)",
 	  .min = 1000, .max = 3600000 },
+	{ "request_timeout", GG_OPT_DURATION, "60s", WO(request_timeout_ms),
+	  .help = "a request's headers and body must be in this long after the connection "
+	  "starts waiting for it, else the connection is cut off (a sender that trickles bytes "
+	  "is never idle: slowloris)", .min = 1000, .max = 3600000 },
 	{ "threads", GG_OPT_INT, "2", WO(threads),
 	  .help = "libmicrohttpd threads that read, check and parse requests (the spool is "
 	  "written by one more)", .min = 1, .max = 64 },
@@ -97,9 +101,9 @@ static const struct gg_option webhook_options[] = {
 struct webhook_counters {
 	struct gg_http_counters http;
 	atomic_uint_fast64_t accepted;     /* requests answered 202 */
-	atomic_uint_fast64_t records;      /* objects staged and committed */
-	atomic_uint_fast64_t dropped;      /* objects the mappings dropped */
-	atomic_uint_fast64_t quarantined;  /* objects the engine refused */
+	atomic_uint_fast64_t records;      /* items staged and committed */
+	atomic_uint_fast64_t dropped;      /* items the mappings dropped */
+	atomic_uint_fast64_t quarantined;  /* items the engine refused */
 	atomic_uint_fast64_t malformed;    /* 400 */
 	atomic_uint_fast64_t not_found;    /* 404 */
 	atomic_uint_fast64_t bad_method;   /* 405 */
@@ -115,9 +119,10 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "status_4xx", "requests answered 4xx", WC(http.status_4xx) },
 	{ "status_5xx", "requests answered 5xx", WC(http.status_5xx) },
 	{ "accepted", "requests answered 202: every record committed", WC(accepted) },
-	{ "records", "objects committed to the spool", WC(records) },
-	{ "dropped", "objects the mappings dropped (a rule, or unmatched = drop)", WC(dropped) },
-	{ "quarantined", "objects the engine refused, quarantined", WC(quarantined) },
+	{ "records", "items committed to the spool (an object an `each` mapping explodes is "
+	  "several)", WC(records) },
+	{ "dropped", "items the mappings dropped (a rule, or unmatched = drop)", WC(dropped) },
+	{ "quarantined", "items the engine refused, quarantined", WC(quarantined) },
 	{ "malformed", "requests refused 400 (JSON, UTF-8, not objects, limits)", WC(malformed) },
 	{ "not_found", "requests for a path no route has (404)", WC(not_found) },
 	{ "bad_method", "requests other than POST (405)", WC(bad_method) },
@@ -127,10 +132,21 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "length_required", "POSTs without a length (411)", WC(http.length_required) },
 	{ "rate_limited", "requests over rate_limit (429)", WC(http.rate_limited) },
 	{ "timeouts", "requests cut at the timeout: a sender that stalled", WC(http.timeouts) },
+	{ "cut_off", "connections cut off at request_timeout (slow senders)", WC(http.cut_off) },
+	{ "aborted", "requests that ended unanswered: the sender went away mid-way, or its "
+	  "connection was cut off or idle too long", WC(http.aborted) },
 	{ "busy", "requests answered 503 while the spool was full", WC(busy) },
 	GG_COUNTERS_END,
 };
 #undef WC
+
+/* One item a request's objects became: an object is one, or one per element when an `each`
+ * mapping explodes it; its id is at ids + id_at in the job's pool. */
+struct webhook_item {
+	size_t index; /* the object's */
+	enum gg_emit_outcome outcome;
+	size_t id_at;
+};
 
 /* One request handed to the worker. */
 struct webhook_job {
@@ -139,9 +155,12 @@ struct webhook_job {
 	size_t route;
 	struct gg_http_objects objs;
 	char origin[320];
-	/* Worker only: the outcome of each object, and whether the job waits for a commit. */
-	enum gg_emit_outcome *outcomes;
-	int staged;
+	/* Worker only: every item of the request, in order, for the 202; the object emitted. */
+	struct webhook_item *items;
+	size_t n_items, items_cap;
+	char *ids; /* the items' ids, each with its NUL */
+	size_t ids_len, ids_cap;
+	size_t object;
 };
 
 struct webhook_listener {
@@ -336,7 +355,8 @@ static void job_free(struct webhook_job *job)
 	if (job == NULL)
 		return;
 	gg_http_objects_free(&job->objs);
-	free(job->outcomes);
+	free(job->items);
+	free(job->ids);
 	free(job);
 }
 
@@ -399,7 +419,7 @@ static void webhook_complete(void *ctx, struct gg_http_request *req)
 		answer_400(l, req, &e);
 		return;
 	}
-	if (r != 0 || (job->outcomes = calloc(job->objs.n + 1, sizeof(*job->outcomes))) == NULL) {
+	if (r != 0) {
 		job_answer(l, job, 503, gg_http_error_body(503, "out of memory"), 1);
 		return;
 	}
@@ -428,24 +448,59 @@ static const char *outcome_word(enum gg_emit_outcome o)
 	}
 }
 
-/* 202: {"status":202,"items":[{"index":0,"id":"...","outcome":"accepted"},...]}. */
-static char *accepted_body(const struct webhook_listener *l, const struct webhook_job *job)
+/* 202: {"status":202,"items":[{"index":0,"id":"...","outcome":"accepted"},...]}, an item per
+ * document: an object an `each` mapping exploded is listed once per element ("ID-N"). */
+static char *accepted_body(const struct webhook_job *job)
 {
-	const char *input = l->routes[job->route]->input->name;
 	json_t *o = json_pack("{s:i,s:[]}", "status", 202, "items");
 	json_t *items = o != NULL ? json_object_get(o, "items") : NULL;
-	char id[GG_RECORD_ID_LEN];
 	char *s;
 
-	for (size_t i = 0; items != NULL && i < job->objs.n; i++) {
-		gg_record_id(input, job->origin, i, job->objs.items[i], job->objs.lens[i], id);
-		json_array_append_new(items, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)i,
-						       "id", id, "outcome",
-						       outcome_word(job->outcomes[i])));
+	for (size_t i = 0; items != NULL && i < job->n_items; i++) {
+		const struct webhook_item *it = &job->items[i];
+
+		json_array_append_new(items, json_pack("{s:I,s:s,s:s}", "index",
+						       (json_int_t)it->index, "id",
+						       job->ids + it->id_at, "outcome",
+						       outcome_word(it->outcome)));
 	}
 	s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	return s;
+}
+
+/* gg_emit_item_fn: keeps an item of the object being emitted for the answer. */
+static int job_item(void *arg, const char *id, enum gg_emit_outcome outcome)
+{
+	struct webhook_job *job = arg;
+	size_t n = strlen(id) + 1;
+
+	if (job->n_items == job->items_cap) {
+		size_t cap = job->items_cap ? 2 * job->items_cap : 8;
+		struct webhook_item *p = realloc(job->items, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		job->items = p;
+		job->items_cap = cap;
+	}
+	if (job->ids_len + n > job->ids_cap) {
+		size_t cap = job->ids_cap ? 2 * job->ids_cap : 256;
+		char *p;
+
+		while (cap < job->ids_len + n)
+			cap *= 2;
+		if ((p = realloc(job->ids, cap)) == NULL)
+			return -ENOMEM;
+		job->ids = p;
+		job->ids_cap = cap;
+	}
+	memcpy(job->ids + job->ids_len, id, n);
+	job->items[job->n_items++] = (struct webhook_item){ .index = job->object,
+							    .outcome = outcome,
+							    .id_at = job->ids_len };
+	job->ids_len += n;
+	return 0;
 }
 
 /* Stages a job's records in its route's open batch. Returns <0 when that batch cannot go on. */
@@ -456,13 +511,18 @@ static int job_emit(struct webhook_listener *l, struct webhook_job *job)
 	 * built-in flat JSON mapping makes it an incident. */
 	enum gg_record_kind kind = l->routes[job->route]->input->mapper != NULL ? GG_RECORD_LINE
 										  : GG_RECORD_JSON;
+	enum gg_emit_outcome outcome;
 	struct gg_error why;
 
 	for (size_t i = 0; i < job->objs.n; i++) {
 		struct gg_record rec = { .kind = kind, .origin = job->origin,
 					 .position = i, .peer = gg_http_peer(job->req),
-					 .bytes = job->objs.items[i], .len = job->objs.lens[i] };
-		int r = gg_emit(e, &rec, &job->outcomes[i], &why);
+					 .bytes = job->objs.items[i], .len = job->objs.lens[i],
+					 .item = job_item, .item_arg = job };
+		int r;
+
+		job->object = i;
+		r = gg_emit(e, &rec, &outcome, &why);
 
 		if (r < 0) {
 			gg_log_warnx("%s: %s: %s", l->input->name, job->origin, why.msg);
@@ -531,16 +591,16 @@ static void webhook_round(struct webhook_listener *l, struct webhook_job **list)
 			job_answer(l, job, 503, gg_http_error_body(503, "spool write failed"), 1);
 			continue;
 		}
-		for (size_t i = 0; i < job->objs.n; i++) {
-			if (job->outcomes[i] == GG_EMIT_STAGED)
+		for (size_t i = 0; i < job->n_items; i++) {
+			if (job->items[i].outcome == GG_EMIT_STAGED)
 				l->counters.records++;
-			else if (job->outcomes[i] == GG_EMIT_DROPPED)
+			else if (job->items[i].outcome == GG_EMIT_DROPPED)
 				l->counters.dropped++;
 			else
 				l->counters.quarantined++;
 		}
 		l->counters.accepted++;
-		job_answer(l, job, 202, accepted_body(l, job), 0);
+		job_answer(l, job, 202, accepted_body(job), 0);
 	}
 }
 
@@ -679,6 +739,7 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 		.max_body_size = (size_t)c->max_body_size,
 		.max_connections = (unsigned)c->max_connections,
 		.timeout_s = (unsigned)((c->timeout_ms + 999) / 1000),
+		.request_timeout_ms = (uint64_t)c->request_timeout_ms,
 		.threads = (unsigned)c->threads,
 		.rate = l->rate,
 		.counters = &l->counters.http,

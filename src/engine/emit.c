@@ -159,6 +159,18 @@ struct emit_tally {
 	int stop; /* the batch cannot go on: this code (out of memory) */
 };
 
+/* Tells the input what became of one item (id), when it asked. 0, or the input's <0. */
+static int tell(struct emit_tally *t, const char *id, enum gg_emit_outcome outcome)
+{
+	int r;
+
+	if (t->rec->item == NULL)
+		return 0;
+	if ((r = t->rec->item(t->rec->item_arg, id, outcome)) < 0)
+		return gg_error_set(t->why, r, "out of memory");
+	return 0;
+}
+
 /* Stages one document of the record, or quarantines bytes with why when r (the build's
  * result) is not 0. 0, or <0 when the batch cannot go on. */
 static int stage(struct emit_tally *t, int r, xmlDocPtr doc, int built, const char *id,
@@ -172,20 +184,20 @@ static int stage(struct emit_tally *t, int r, xmlDocPtr doc, int built, const ch
 		gg_log_debug("%s: %s: %s", t->e->input->name, t->rec->origin, t->why->msg);
 		if ((r = gg_ingest_reject(ing, id, bytes, len, t->why, &err)) != 0)
 			return gg_error_set(t->why, r, "%s", err.msg);
-		return 0;
+		return tell(t, id, GG_EMIT_REFUSED);
 	}
 	if (doc == NULL)
-		return 0;
+		return tell(t, id, GG_EMIT_DROPPED);
 	r = built ? gg_ingest_built(ing, doc, id, t->why) : gg_ingest_document(ing, doc, id, t->why);
 	xmlFreeDoc(doc);
 	if (r == -EINVAL) {
 		t->invalid++;
-		return 0;
+		return tell(t, id, GG_EMIT_INVALID);
 	}
 	if (r < 0)
 		return r;
 	t->staged++;
-	return 0;
+	return tell(t, id, GG_EMIT_STAGED);
 }
 
 /* The generic incident of a result no mapping took: an element of an `each` mapping through
@@ -229,7 +241,8 @@ static int emit_result(void *arg, struct gg_map_result *res)
 		r = stage(t, r, doc, 1, id, bytes, len);
 		break;
 	default: /* ignored or dropped: nothing to stage */
-		return 0;
+		r = tell(t, id, GG_EMIT_DROPPED);
+		break;
 	}
 	if (r < 0)
 		t->stop = r;

@@ -27,6 +27,18 @@ enum gg_record_kind {
 	GG_RECORD_SYSLOG, /* one syslog message as received: parsed, then as a line */
 };
 
+enum gg_emit_outcome {
+	GG_EMIT_STAGED,  /* in the spool after the commit */
+	GG_EMIT_DROPPED, /* not an incident: a rule dropped it, or the unmatched policy did */
+	GG_EMIT_REFUSED, /* never became a document (why says why): quarantined */
+	GG_EMIT_INVALID, /* became a document the schema or the size bound refused: quarantined */
+};
+
+/* Told each item a record became, in order: its id (the record's, or "ID-N" for element N of
+ * an `each` mapping) and what became of it. Returns 0, or <0 (out of memory) to stop: gg_emit
+ * then returns that code and the caller rolls the batch back. */
+typedef int (*gg_emit_item_fn)(void *arg, const char *id, enum gg_emit_outcome outcome);
+
 struct gg_record {
 	enum gg_record_kind kind;
 	const char *origin; /* what the sender called it: a file name, "peer:seq" */
@@ -37,13 +49,10 @@ struct gg_record {
 	/* NULL: the id is derived from the input, origin, position and bytes; else this one (a
 	 * record released from the quarantine keeps the id it was refused under). */
 	const char *id;
-};
-
-enum gg_emit_outcome {
-	GG_EMIT_STAGED,  /* in the spool after the commit */
-	GG_EMIT_DROPPED, /* not an incident: a rule dropped it, or the unmatched policy did */
-	GG_EMIT_REFUSED, /* never became a document (why says why): quarantined */
-	GG_EMIT_INVALID, /* became a document the schema or the size bound refused: quarantined */
+	/* NULL, or told every item of the record (an input that answers with the item ids: a
+	 * record an `each` mapping explodes is several items, each with its own id). */
+	gg_emit_item_fn item;
+	void *item_arg;
 };
 
 struct gg_emitter_opts {
@@ -64,9 +73,11 @@ void gg_emitter_free(struct gg_emitter *e);
  * sender can wait). -ECANCELED when the engine stops meanwhile. An input whose sender cannot
  * wait (UDP) opens without waiting and sheds what the spool has no room for itself. */
 int gg_batch_begin(struct gg_emitter *e, int wait, struct gg_error *err);
-/* Checks one record and stages it (or its quarantine entry) in the open batch. Returns 0
- * with *outcome (and why filled for REFUSED and INVALID), or <0 when the batch cannot go on
- * (out of memory): the caller rolls it back. */
+/* Checks one record and stages it (or its quarantine entry) in the open batch: one item, or
+ * one per element of an `each` mapping, each told to rec->item when set. Returns 0 with
+ * *outcome summing the items up (STAGED when any is, else INVALID, REFUSED, DROPPED in that
+ * order; why filled for REFUSED and INVALID), or <0 when the batch cannot go on (out of
+ * memory, or rec->item's code): the caller rolls it back. */
 int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outcome *outcome,
 	    struct gg_error *why);
 /* Stages for the quarantine a record the input refuses itself, whole (a file too big to read,

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "base/log.h"
+#include "http/http_deadline.h"
 
 /* TLS 1.2 and 1.3 only, GnuTLS's NORMAL ciphers. */
 #define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -28,6 +29,7 @@ struct gg_http_server {
 	struct gg_http_server_conf conf;
 	struct gg_http_handler handler;
 	struct MHD_Daemon *mhd;
+	struct gg_http_deadlines *deadlines;
 	int listen_fd; /* until the daemon takes it */
 	/* The client CA and its CRLs: libmicrohttpd only asks for a certificate, this list is
 	 * what it is verified against. NULL without a client CA. */
@@ -37,6 +39,7 @@ struct gg_http_server {
 struct gg_http_request {
 	struct gg_http_server *server;
 	struct MHD_Connection *conn;
+	struct gg_http_deadline *deadline; /* the connection's, NULL when it has none */
 	const char *method; /* libmicrohttpd's, valid for the request */
 	const char *path;
 	char peer[NI_MAXHOST];
@@ -230,6 +233,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 {
 	struct gg_http_server *s = cls;
 	struct gg_http_request *req = *con_cls;
+	const union MHD_ConnectionInfo *ci;
 
 	if (req == NULL) {
 		if ((req = calloc(1, sizeof(*req))) == NULL)
@@ -239,6 +243,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		req->method = method;
 		req->path = url;
 		*con_cls = req;
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		req->deadline = ci != NULL ? ci->socket_context : NULL;
 		http_peer(req);
 		return http_begin(req);
 	}
@@ -252,6 +258,9 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		req->answered = 0;
 		return http_send(req, req->status, req->answer, req->retry_after);
 	}
+	/* The request is in: from here on only this side is taking time. */
+	if (req->deadline != NULL)
+		gg_http_deadline_disarm(s->deadlines, req->deadline);
 	if (req->too_large)
 		return http_refuse(req, 413, "the body is over max_body_size", 0);
 	if (req->suspended)
@@ -283,14 +292,37 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 		return;
 	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
 		req->server->conf.counters->timeouts++;
-	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK &&
+	    toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN) {
+		req->server->conf.counters->aborted++;
 		gg_log_debug("%s: %s: request ended early (%d)", req->server->conf.name, req->peer,
 			     (int)toe);
+	}
 	if (req->data != NULL && req->server->handler.release != NULL)
 		req->server->handler.release(req->data);
+	/* A kept-alive connection now waits for its next request. */
+	if (req->deadline != NULL)
+		gg_http_deadline_arm(req->server->deadlines, req->deadline);
 	free(req->body);
 	free(req);
 	*con_cls = NULL;
+}
+
+/* Every connection gets a request deadline from its start, and loses it at its close. */
+static void http_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			    enum MHD_ConnectionNotificationCode code)
+{
+	struct gg_http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci != NULL ? gg_http_deadline_add(s->deadlines, ci->connect_fd)
+					     : NULL;
+	} else {
+		gg_http_deadline_remove(s->deadlines, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 /* libmicrohttpd's own messages (TLS handshakes that fail, peers that vanish) are caused by
@@ -387,8 +419,16 @@ int gg_http_server_start(struct gg_http_server *s, struct gg_error *err)
 	};
 	struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
 
+	int r;
+
 	if (c->cert_pem != NULL)
 		flags |= MHD_USE_TLS;
+	/* Zero would cut every connection at once: a listener must choose its deadline. */
+	if (c->request_timeout_ms == 0)
+		return gg_error_set(err, -EINVAL, "%s: no request_timeout", c->name);
+	if ((r = gg_http_deadlines_new(c->request_timeout_ms, &c->counters->cut_off,
+				       &s->deadlines, err)) != 0)
+		return r;
 	s->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, http_access, s,
 		MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
@@ -396,6 +436,7 @@ int gg_http_server_start(struct gg_http_server *s, struct gg_error *err)
 		MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
 		MHD_OPTION_THREAD_POOL_SIZE, c->threads,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, http_connection, s,
 		MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
 		MHD_OPTION_ARRAY, c->cert_pem != NULL ? tls : none,
 		MHD_OPTION_END);
@@ -410,8 +451,10 @@ void gg_http_server_free(struct gg_http_server *s)
 {
 	if (s == NULL)
 		return;
+	/* The daemon closes every connection (each removes its deadline) before it returns. */
 	if (s->mhd != NULL)
 		MHD_stop_daemon(s->mhd);
+	gg_http_deadlines_free(s->deadlines);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	if (s->trust != NULL)

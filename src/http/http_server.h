@@ -29,6 +29,8 @@ struct gg_http_counters {
 	atomic_uint_fast64_t length_required; /* 411 */
 	atomic_uint_fast64_t rate_limited;    /* 429 */
 	atomic_uint_fast64_t timeouts;        /* requests cut at timeout_s: stalled senders */
+	atomic_uint_fast64_t cut_off;         /* connections past request_timeout_ms */
+	atomic_uint_fast64_t aborted;         /* requests that ended unanswered */
 };
 
 struct gg_http_server_conf {
@@ -43,7 +45,10 @@ struct gg_http_server_conf {
 	const char *client_crl_pem;
 	size_t max_body_size;
 	unsigned max_connections;
-	unsigned timeout_s; /* idle connection timeout: slow senders lose their slot */
+	unsigned timeout_s; /* idle connection timeout: silent senders lose their slot */
+	/* From when a connection waits for a request until the request is all in: a sender
+	 * that trickles bytes, never idle, is cut off all the same (http_deadline.h). */
+	uint64_t request_timeout_ms;
 	unsigned threads;
 	struct gg_http_rate *rate; /* NULL: no limit; the caller keeps it alive */
 	struct gg_http_counters *counters;

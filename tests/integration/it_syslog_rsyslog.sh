@@ -60,7 +60,7 @@ stop_rsyslog() {
 		wait "$rs_pid" 2>/dev/null || true
 	fi
 }
-trap 'stop_rsyslog; cleanup' EXIT
+trap 'status=$?; stop_rsyslog; (exit $status); cleanup' EXIT
 rs_listening() { port_bound udp "$in_port"; }
 wait_for 30 rs_listening || fail "rsyslogd does not listen: $(cat "$rs/rsyslogd.out")"
 

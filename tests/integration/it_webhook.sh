@@ -3,8 +3,9 @@
 # answer of issue 10 (202 with ids only after the commit, 400 naming the offset or index with
 # nothing of the request spooled, 401/403, 404, 405, 411, 413 before and while reading, 415,
 # 429 + Retry-After, 503 + Retry-After while the spool is full), bearer, Standard Webhooks and
-# GitHub HMAC, client certificates (good, none, foreign), an idempotent retry, and accepted
-# records on the topic. Runs in about 15 s.
+# GitHub HMAC, client certificates (good, none, foreign), idempotent retries (of an Alertmanager
+# notification too, whose two alerts are two items in the 202), and accepted records on the
+# topic. Runs in about 15 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syslog_lib.sh"
 
@@ -40,6 +41,12 @@ webhook = hooks
 path = /bearer
 auth = bearer
 mappings = suricata-eve
+token_file = $work/token
+[webhook_route:am]
+webhook = hooks
+path = /alertmanager
+auth = bearer
+mappings = alertmanager
 token_file = $work/token
 [webhook_route:hmac]
 webhook = hooks
@@ -108,6 +115,19 @@ post 202 /bearer "${bearer[@]}" -H 'Idempotency-Key: retry-1' --data-binary '{"k
 cmp -s "$work/first" "$work/out" || fail "retry answered other ids: $(cat "$work/first") vs $(cat "$work/out")"
 [ "$(records)" = $((before + 1)) ] || fail "retry stored twice: $before -> $(records)"
 accepted=$((accepted + 1))
+
+# An object an `each` mapping explodes: one item per alert, "ID-0" and "ID-1", all listed;
+# retried, the same ids and nothing stored twice.
+before=$(records)
+am_body=$top/tests/mappings/alertmanager/group-firing-resolved.log
+post 202 /alertmanager "${bearer[@]}" -H 'Idempotency-Key: am-1' --data-binary @"$am_body"
+grep -q '^{"status":202,"items":\[{"index":0,"id":"\([0-9a-f]\{32\}\)-0","outcome":"accepted"},{"index":0,"id":"\1-1","outcome":"accepted"}\]}$' \
+	"$work/out" || fail "exploded 202: $(cat "$work/out")"
+cp "$work/out" "$work/first"
+post 202 /alertmanager "${bearer[@]}" -H 'Idempotency-Key: am-1' --data-binary @"$am_body"
+cmp -s "$work/first" "$work/out" || fail "exploded retry: $(cat "$work/first") vs $(cat "$work/out")"
+[ "$(records)" = $((before + 2)) ] || fail "exploded retry: $before -> $(records) records"
+accepted=$((accepted + 2))
 
 # 400: all or nothing, with the offset or the index.
 before=$(records)

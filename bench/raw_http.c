@@ -1,0 +1,103 @@
+/* raw_http.c: the baseline of bench/webhook: libmicrohttpd over TLS, configured as gridgate's
+ * webhook listener configures it (thread pool, TLS 1.2+, the same certificate), reading every
+ * POST body and answering 202 with a small JSON body, doing nothing else: what HTTPS itself
+ * costs on this machine, with no gridgate code.  raw_http PORT CERT KEY THREADS
+ * Runs until SIGTERM or SIGINT. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+static const char answer[] = "{\"status\":202,\"items\":[]}";
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
+			     const char *method, const char *version, const char *upload_data,
+			     size_t *upload_data_size, void **con_cls)
+{
+	static int first;
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+
+	(void)cls, (void)url, (void)method, (void)version, (void)upload_data;
+	if (*con_cls == NULL) { /* the headers: read the body next */
+		*con_cls = &first;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) { /* a piece of the body, dropped */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	resp = MHD_create_response_from_buffer(sizeof(answer) - 1, (void *)answer,
+					       MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	r = MHD_queue_response(conn, 202, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+/* A PEM file whole, NUL-terminated, or NULL. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	long n;
+
+	if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = calloc(1, (size_t)n + 1)) != NULL &&
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f != NULL)
+		fclose(f);
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct MHD_Daemon *d;
+	char *cert, *key;
+	sigset_t set;
+	int sig;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: raw_http PORT CERT KEY THREADS\n");
+		return 2;
+	}
+	if ((cert = slurp(argv[2])) == NULL || (key = slurp(argv[3])) == NULL) {
+		fprintf(stderr, "raw_http: cannot read %s or %s\n", argv[2], argv[3]);
+		return 1;
+	}
+	sa.sin_port = htons((uint16_t)atoi(argv[1]));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* loopback only */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_TLS,
+			     (uint16_t)atoi(argv[1]), NULL, NULL, serve, NULL,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+			     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+			     MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)atoi(argv[4]),
+			     MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+			     MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "raw_http: libmicrohttpd did not start\n");
+		return 1;
+	}
+	sigwait(&set, &sig);
+	MHD_stop_daemon(d);
+	free(cert);
+	free(key);
+	return 0;
+}
