@@ -136,9 +136,9 @@ static void test_errors_name_file_and_line(void **state)
 		       "must be within 0..366d");
 	expect_message("[nosuch]\nx = 1\n",
 		       "1: [nosuch]: unknown section (sections: [gridgate], [spool], [xmpp], "
-		       "[KIND:NAME] with KIND one of filedrop, syslog, subscribe, webhook, webhook_route, out_grid)");
+		       "[KIND:NAME] with KIND one of filedrop, syslog, subscribe, webhook, webhook_route, out_grid, export)");
 	expect_message("[nosuch:a]\nport = 514\n",
-		       "1: [nosuch:a]: unknown kind 'nosuch' (kinds: filedrop, syslog, subscribe, webhook, webhook_route, out_grid)");
+		       "1: [nosuch:a]: unknown kind 'nosuch' (kinds: filedrop, syslog, subscribe, webhook, webhook_route, out_grid, export)");
 	expect_message(XMPP "garbage\n",
 		       "4: syntax error: a line is [SECTION], KEY = VALUE or a ; comment");
 	expect_message(XMPP "  port = 5\n", "4: [xmpp]: indented line continues password's "
