@@ -195,7 +195,7 @@ static void test_dead_letters_per_output(void **state)
 	for (int i = 1; i < 3; i++) {
 		char id[8];
 
-		snprintf(id, sizeof(id), "d%d", i);
+		snprintf(id, sizeof(id), "d%c", (char)('0' + i));
 		assert_int_equal(gg_spool_put(https, id, "in", "<a/>", 4, &err), 0);
 	}
 	assert_int_equal(fetch(https, rows, 4), 3);
