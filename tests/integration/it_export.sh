@@ -3,7 +3,7 @@
 # public events and one private event on a topic; gridgate's [subscribe:sub] routes them to
 # three [export:NAME] outputs, each an HTTPS sink written here (export_sink.py: TLS on
 # loopback, certificates made here):
-#   a: mutual TLS and a Standard Webhooks signature; it answers 503 + Retry-After first;
+#   a: mutual TLS, a pinned key and a Standard Webhooks signature; it answers 503 + Retry-After first;
 #   b: a bearer token, PUT, slow answers; gridgate is SIGKILLed while b receives, and b is
 #      down (process stopped) while more events are published;
 #   c: allow_restricted; it answers 400 (permanent) until told otherwise, so its dead letters
@@ -23,6 +23,9 @@ make_certs "$work/certs" || fail "certificates"
 umask 077
 printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64)" > "$work/secret"
 head -c 24 /dev/urandom | base64 > "$work/token"
+# a pins the sink's public key (SPKI SHA-256, base64), as an operator would from its certificate.
+pin=$(openssl x509 -in "$work/certs/server.crt" -pubkey -noout | openssl pkey -pubin -outform der |
+	openssl dgst -sha256 -binary | base64)
 declare -A port pid
 for s in a b c; do port[$s]=$(free_port) || fail "no free port"; done
 
@@ -66,6 +69,7 @@ ca_file = $work/certs/ca.crt
 client_cert = $work/certs/client.crt
 client_key = $work/certs/client.key
 secret_file = $work/secret
+pin_sha256 = $pin
 concurrency = 4
 retry_max = 2s
 [export:b]
