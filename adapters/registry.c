@@ -9,6 +9,7 @@
 #include "in_subscribe/in_subscribe.h"
 #include "in_syslog/in_syslog.h"
 #include "in_webhook/in_webhook.h"
+#include "out_export/out_export.h"
 #include "out_grid/out_grid.h"
 
 const struct gg_adapter *const gg_adapters[] = {
@@ -20,6 +21,7 @@ const struct gg_adapter *const gg_adapters[] = {
 	&gg_in_rid,
 	&gg_in_rid_partner,
 	&gg_out_grid,
+	&gg_out_export,
 	NULL,
 };
 

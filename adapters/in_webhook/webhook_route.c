@@ -63,43 +63,6 @@ static int route_check(const void *conf_ptr, const char **key, struct gg_error *
 	return 0;
 }
 
-/* Reads a secret file whole (a secret is short: 4 KiB at most). */
-static int read_secret(const char *path, enum webhook_auth auth, unsigned char **out,
-		       size_t *out_len, struct gg_error *err)
-{
-	char buf[4097];
-	FILE *f = fopen(path, "re");
-	size_t n;
-	int r;
-
-	if (f == NULL)
-		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	if (n == sizeof(buf))
-		return gg_error_set(err, -EINVAL, "%s: longer than 4 KiB", path);
-	if (auth == WEBHOOK_AUTH_BEARER) {
-		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-			n--;
-		if (n == 0 || (*out = malloc(n)) == NULL) {
-			r = n == 0 ? gg_error_set(err, -EINVAL, "%s: empty", path)
-				   : gg_error_set(err, -ENOMEM, "out of memory");
-			memset(buf, 0, sizeof(buf));
-			return r;
-		}
-		memcpy(*out, buf, n);
-		*out_len = n;
-		memset(buf, 0, sizeof(buf));
-		return 0;
-	}
-	r = gg_http_secret_parse(buf, n, out, out_len);
-	memset(buf, 0, sizeof(buf));
-	if (r != 0)
-		return gg_error_set(err, r, "%s: %s", path, r == -ENOMEM ? "out of memory" :
-				    "empty, or whsec_ followed by no valid base64");
-	return 0;
-}
-
 /* The routes, in open order; main thread only (webhook.h). */
 static struct webhook_route **routes;
 static size_t n_routes;
@@ -192,7 +155,9 @@ static int route_open(struct gg_input *in, struct gg_error *err)
 	rt->conf = in->conf;
 	rt->auth = route_auth(rt->conf->auth);
 	file = rt->auth == WEBHOOK_AUTH_BEARER ? rt->conf->token_file : rt->conf->secret_file;
-	if (file != NULL && (r = read_secret(file, rt->auth, &rt->secret, &rt->secret_len, err)) != 0) {
+	if (file != NULL &&
+	    (r = gg_http_secret_read(file, rt->auth == WEBHOOK_AUTH_BEARER, &rt->secret,
+				     &rt->secret_len, err)) != 0) {
 		route_free(rt);
 		return r;
 	}

@@ -27,8 +27,12 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: gridgate [-c FILE] spool stats\n"
-			"       gridgate [-c FILE] spool refused [MAX]   (newest first, default %d)\n"
+			"       gridgate [-c FILE] spool refused [MAX] [--output NAME]   (newest "
+			"first, default %d)\n"
 			"       gridgate [-c FILE] spool requeue SEQ     (a refused record, again)\n"
+			"       gridgate [-c FILE] spool retry OUTPUT [SEQ|all]   (its dead letters, "
+			"again)\n"
+			"       gridgate [-c FILE] spool purge-dead OUTPUT\n"
 			"       gridgate [-c FILE] spool quarantine [list [MAX] | show ID | "
 			"release ID | purge [--older-than AGE]]\n",
 		REFUSED_DEFAULT_MAX);
@@ -455,30 +459,102 @@ out:
 	return code;
 }
 
+/* "SEQ" (>= 1) or "all" (0). */
+static int parse_seq(const char *s, int64_t *seq)
+{
+	char *end;
+	long long v;
+
+	if (strcmp(s, "all") == 0) {
+		*seq = 0;
+		return 0;
+	}
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v < 1)
+		return -1;
+	*seq = v;
+	return 0;
+}
+
+/* refused [MAX] [--output NAME]: into max and output. */
+static int refused_args(int argc, char **argv, int *max, const char **output)
+{
+	char *end;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--output") == 0 && i + 1 < argc) {
+			*output = argv[++i];
+		} else {
+			long v = strtol(argv[i], &end, 10);
+
+			if (*end != '\0' || v < 1 || v > 1000000)
+				return -1;
+			*max = (int)v;
+		}
+	}
+	return 0;
+}
+
+/* retry OUTPUT [SEQ|all] and purge-dead OUTPUT: an output's dead letters, back in its queue
+ * (attempts from zero) or deleted. */
+static int spool_dead(struct gg_spool *spool, int retry, const char *output, int64_t seq,
+		      struct gg_error *err)
+{
+	int64_t n = 0;
+	int r;
+
+	if (!retry) {
+		if (gg_spool_purge_dead(spool, output, &n, err) != 0)
+			return -1;
+		printf("purged %lld dead letter(s) of output %s\n", (long long)n, output);
+		return GG_EXIT_OK;
+	}
+	if ((r = gg_spool_requeue_output(spool, output, seq, err)) < 0)
+		return -1;
+	if (r == 0) {
+		if (seq > 0)
+			fprintf(stderr, "gridgate: spool: record seq %lld is no dead letter of "
+				"output %s\n", (long long)seq, output);
+		else
+			fprintf(stderr, "gridgate: spool: output %s has no dead letters\n", output);
+		return GG_EXIT_INVALID;
+	}
+	printf("%d dead letter(s) of output %s queued again (a running gridgate sends them within "
+	       "a minute, an export output within seconds)\n", r, output);
+	return GG_EXIT_OK;
+}
+
 int gg_cmd_spool(const char *config_path, int argc, char **argv)
 {
 	struct gg_spool_options opts = { 0 };
 	struct gg_config *cfg = NULL;
 	struct gg_spool *spool = NULL;
 	struct gg_error err;
-	int code = GG_EXIT_RUNTIME, max = REFUSED_DEFAULT_MAX, stats, requeue, r;
-	long long seq = 0;
-	char *end;
+	const char *sub = argc >= 2 ? argv[1] : "", *output = NULL;
+	int code = GG_EXIT_RUNTIME, max = REFUSED_DEFAULT_MAX, r;
+	int64_t seq = 0;
 
-	if (argc >= 2 && strcmp(argv[1], "quarantine") == 0)
+	if (strcmp(sub, "quarantine") == 0)
 		return spool_quarantine(config_path, argc - 1, argv + 1);
-	if (argc < 2 || argc > 3)
-		return usage();
-	stats = strcmp(argv[1], "stats") == 0;
-	requeue = strcmp(argv[1], "requeue") == 0;
-	if ((stats && argc != 2) || (requeue && argc != 3) ||
-	    (!stats && !requeue && strcmp(argv[1], "refused") != 0))
-		return usage();
-	if (argc == 3) {
-		seq = strtoll(argv[2], &end, 10);
-		if (*end != '\0' || seq < 1 || (!requeue && seq > 1000000))
+	if (strcmp(sub, "stats") == 0) {
+		if (argc != 2)
 			return usage();
-		max = (int)(requeue ? 0 : seq);
+	} else if (strcmp(sub, "refused") == 0) {
+		if (refused_args(argc, argv, &max, &output) != 0)
+			return usage();
+	} else if (strcmp(sub, "requeue") == 0) {
+		if (argc != 3 || parse_seq(argv[2], &seq) != 0 || seq == 0)
+			return usage();
+	} else if (strcmp(sub, "retry") == 0) {
+		if (argc < 3 || argc > 4 || (argc == 4 && parse_seq(argv[3], &seq) != 0))
+			return usage();
+		output = argv[2];
+	} else if (strcmp(sub, "purge-dead") == 0) {
+		if (argc != 3)
+			return usage();
+		output = argv[2];
+	} else {
+		return usage();
 	}
 	if (gg_config_load(config_path, &cfg, &err) != 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);
@@ -486,22 +562,32 @@ int gg_cmd_spool(const char *config_path, int argc, char **argv)
 	}
 	opts.path = cfg->spool.path;
 	opts.busy_timeout_ms = 10000;
-	if (gg_spool_open(&opts, &spool, &err) != 0 ||
-	    (r = stats ? spool_stats(spool, &err)
-	     : requeue ? gg_spool_requeue(spool, (int64_t)seq, &err)
-		       : gg_spool_list_failed(spool, max, print_refused, NULL, &err)) < 0) {
-		fprintf(stderr, "gridgate: spool %s: %s\n", cfg->spool.path, err.msg);
+	if (gg_spool_open(&opts, &spool, &err) != 0)
+		goto spool_error;
+	if (strcmp(sub, "retry") == 0 || strcmp(sub, "purge-dead") == 0) {
+		if ((code = spool_dead(spool, sub[1] == 'e', output, seq, &err)) < 0)
+			goto spool_error;
 		goto out;
 	}
-	if (requeue && r == 0) {
-		fprintf(stderr, "gridgate: spool: record seq %lld is not refused by any output\n",
-			seq);
-		code = GG_EXIT_INVALID;
-		goto out;
-	}
-	if (requeue)
-		printf("record seq %lld queued again for %d output(s)\n", seq, r);
+	if (strcmp(sub, "stats") == 0)
+		r = spool_stats(spool, &err);
+	else if (strcmp(sub, "refused") == 0)
+		r = gg_spool_list_failed(spool, output, max, print_refused, NULL, &err);
+	else
+		r = gg_spool_requeue(spool, seq, &err);
+	if (r < 0)
+		goto spool_error;
 	code = GG_EXIT_OK;
+	if (strcmp(sub, "requeue") == 0 && r == 0) {
+		fprintf(stderr, "gridgate: spool: record seq %lld is not refused by any output\n",
+			(long long)seq);
+		code = GG_EXIT_INVALID;
+	} else if (strcmp(sub, "requeue") == 0) {
+		printf("record seq %lld queued again for %d output(s)\n", (long long)seq, r);
+	}
+	goto out;
+spool_error:
+	fprintf(stderr, "gridgate: spool %s: %s\n", cfg->spool.path, err.msg);
 out:
 	gg_spool_close(spool);
 	gg_config_free(cfg);

@@ -50,6 +50,7 @@ static const struct gg_cmd_option map_options[] = {
 };
 
 static const struct gg_cmd_option spool_options[] = {
+	{ "--output NAME", "refused: only the dead letters of output NAME" },
 	{ "--older-than AGE", "quarantine purge: only records quarantined more than AGE ago "
 	  "(90s, 30m, 12h, 7d)" },
 	{ NULL, NULL },
@@ -92,14 +93,20 @@ const struct gg_command gg_commands[] = {
 	  "port, DNS, TLS verification, SASL refusal) fails at once with its cause and what to "
 	  "check, exit 3. items fetches the topic's items.",
 	  topics_options },
-	{ "spool", gg_cmd_spool, "stats | refused [MAX] | requeue SEQ | quarantine [list [MAX] | "
-	  "show ID | release ID | purge [--older-than AGE]]",
-	  "inspect the spool and its quarantine",
+	{ "spool", gg_cmd_spool, "stats | refused [MAX] [--output NAME] | requeue SEQ | "
+	  "retry OUTPUT [SEQ|all] | purge-dead OUTPUT | quarantine [list [MAX] | show ID | "
+	  "release ID | purge [--older-than AGE]]",
+	  "inspect the spool, its dead letters and its quarantine",
 	  "stats prints the spool's pending, published, refused and quarantined counts, then per "
 	  "output its depth, the age of its oldest pending record, delivered and dead; refused "
-	  "prints the newest MAX (default 20) records an output refused, with the reason; requeue "
-	  "puts refused record SEQ back in its outputs' queues (a running gridgate sends it "
-	  "within a minute). quarantine list prints the newest MAX (default 20) records an input "
+	  "prints the newest MAX (default 20) dead letters (records an output refused or gave up "
+	  "on), of every output or of output NAME, with the reason; requeue puts refused record "
+	  "SEQ back in its outputs' queues. retry OUTPUT puts that output's dead letters (all, "
+	  "or SEQ alone) back in its queue with their attempts counted from zero, once the "
+	  "endpoint is fixed; purge-dead OUTPUT deletes them (a record no other output still "
+	  "needs goes with them). A running gridgate sends requeued records within a minute (an "
+	  "export output within seconds). quarantine list prints the newest MAX (default 20) "
+	  "records an input "
 	  "refused, one line each: seq, record id, source input, when, payload size, line:column "
 	  "and reason. quarantine show ID prints one whole (ID: its seq, or a record id) and its "
 	  "payload as stored. quarantine release ID runs it again through today's engine as its "

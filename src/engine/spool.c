@@ -192,7 +192,8 @@ static const char *const spool_sql[ST__N] = {
 	[ST_QUARANTINE] = "INSERT INTO quarantine(id, source, reason, line, col, payload, created)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/* next_at: a delivery an output asked to retry later stays out of its scans till then. */
-	[ST_FETCH] = "SELECT d.seq, r.id, r.payload, d.attempts FROM deliveries d"
+	[ST_FETCH] = "SELECT d.seq, r.id, r.payload, d.attempts, r.source, r.created"
+		     " FROM deliveries d"
 		     " JOIN records r ON r.seq = d.seq WHERE d.output = ?1 AND d.state = 0"
 		     " AND d.seq > ?2 AND d.next_at <= ?4 ORDER BY d.seq LIMIT ?3",
 	[ST_DONE] = "UPDATE deliveries SET state = 1, updated = ?1"
@@ -710,7 +711,11 @@ static int spool_row_copy(sqlite3_stmt *st, struct gg_spool_row *row)
 	row->id[id_len] = '\0';
 	row->payload = spool_column_dup(st, 2, &row->payload_len);
 	row->attempts = sqlite3_column_int(st, 3);
-	if (row->payload == NULL) {
+	row->source = spool_column_dup(st, 4, NULL);
+	row->created = sqlite3_column_int64(st, 5);
+	if (row->payload == NULL || row->source == NULL) {
+		free(row->payload);
+		free(row->source);
 		memset(row, 0, sizeof(*row));
 		return -ENOMEM;
 	}
@@ -767,7 +772,9 @@ void gg_spool_rows_free(struct gg_spool_row *rows, int n)
 		return;
 	for (int i = 0; i < n; i++) {
 		free(rows[i].payload);
+		free(rows[i].source);
 		rows[i].payload = NULL;
+		rows[i].source = NULL;
 	}
 }
 
@@ -837,7 +844,8 @@ int gg_spool_requeue(struct gg_spool *sp, int64_t seq, struct gg_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(sp->db, "UPDATE deliveries SET state = 0, next_at = 0,"
-				    " reason = NULL, updated = ?2 WHERE seq = ?1 AND state = 2",
+				    " reason = NULL, attempts = 0, updated = ?2 WHERE seq = ?1"
+				    " AND state = 2",
 				    -1, &st, NULL);
 	int ret;
 
@@ -851,6 +859,72 @@ int gg_spool_requeue(struct gg_spool *sp, int64_t seq, struct gg_error *err)
 	ret = rc == SQLITE_DONE ? sqlite3_changes(sp->db) : spool_fail(sp, err, rc, "requeue");
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int gg_spool_requeue_output(struct gg_spool *sp, const char *output, int64_t seq,
+			    struct gg_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(sp->db, "UPDATE deliveries SET state = 0, next_at = 0,"
+				    " reason = NULL, attempts = 0, updated = ?3 WHERE output = ?1"
+				    " AND state = 2 AND (?2 = 0 OR seq = ?2)", -1, &st, NULL);
+	int ret;
+
+	/* attempts start over: the output's max_attempts would dead-letter it again at once. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	ret = rc == SQLITE_DONE ? sqlite3_changes(sp->db) : spool_fail(sp, err, rc, "requeue");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* A record whose only deliveries left are the purged dead letters goes with them (nothing
+ * would ever prune it); the others lose their dead delivery and are pruned as usual. */
+int gg_spool_purge_dead(struct gg_spool *sp, const char *output, int64_t *removed,
+			struct gg_error *err)
+{
+	static const char *const sql[] = {
+		"SELECT count(*) FROM deliveries WHERE output = ?1 AND state = 2",
+		"DELETE FROM records WHERE seq IN (SELECT seq FROM deliveries WHERE output = ?1"
+		" AND state = 2) AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE"
+		" e.seq = records.seq AND NOT (e.output = ?1 AND e.state = 2))",
+		"DELETE FROM deliveries WHERE output = ?1 AND state = 2",
+	};
+	sqlite3_stmt *st = NULL;
+	int rc = spool_run(sp, ST_BEGIN), ret = 0;
+
+	*removed = 0;
+	if (rc != SQLITE_OK)
+		return spool_fail(sp, err, rc, "purge dead: begin");
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(sql) / sizeof(sql[0]); i++) {
+		rc = sqlite3_prepare_v2(sp->db, sql[i], -1, &st, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*removed = sqlite3_column_int64(st, 0);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		if (rc != SQLITE_OK)
+			ret = spool_fail(sp, err, rc, "purge dead");
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (rc == SQLITE_OK && (rc = spool_run(sp, ST_COMMIT)) != SQLITE_OK)
+		ret = spool_fail(sp, err, rc, "purge dead: commit");
+	if (rc != SQLITE_OK) {
+		gg_spool_rollback(sp);
+		*removed = 0;
+		return ret;
+	}
+	return 0;
 }
 
 int gg_spool_retry_at(struct gg_spool *sp, int64_t seq, int64_t not_before, const char *reason,
@@ -1029,12 +1103,13 @@ int gg_spool_stats(struct gg_spool *sp, struct gg_spool_stats *out, struct gg_er
 	return gg_spool_stats_outputs(sp, out, NULL, NULL, err);
 }
 
-int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, void *arg,
-			 struct gg_error *err)
+int gg_spool_list_failed(struct gg_spool *sp, const char *output, int max,
+			 gg_spool_failed_fn fn, void *arg, struct gg_error *err)
 {
 	static const char sql[] = "SELECT d.seq, r.id, r.source, d.attempts, d.updated, d.reason,"
 				  " d.output FROM deliveries d JOIN records r ON r.seq = d.seq"
-				  " WHERE d.state = 2 ORDER BY d.seq DESC LIMIT ?1";
+				  " WHERE d.state = 2 AND (?2 IS NULL OR d.output = ?2)"
+				  " ORDER BY d.seq DESC LIMIT ?1";
 	sqlite3_stmt *st = NULL;
 	int rc, n = 0;
 
@@ -1042,6 +1117,8 @@ int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, vo
 	rc = sqlite3_prepare_v2(sp->db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 1, max);
+	if (rc == SQLITE_OK && output != NULL)
+		rc = sqlite3_bind_text(st, 2, output, -1, SQLITE_STATIC);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct gg_spool_failed row = {
 			.seq = sqlite3_column_int64(st, 0),

@@ -39,6 +39,8 @@ struct gg_spool_row {
 	char *payload;
 	size_t payload_len;
 	int attempts;
+	char *source;    /* the input it came from ("" when unknown) */
+	int64_t created; /* when the spool took it, UTC seconds */
 };
 
 /* Deliveries summed over the outputs, and the quarantine. */
@@ -95,6 +97,14 @@ int gg_spool_mark_failed(struct gg_spool *sp, int64_t seq, const char *reason,
 /* Puts dead-lettered deliveries of seq back in their outputs' queues (an operator fixed the
  * cause). Returns how many were requeued (0: none was dead), or <0. */
 int gg_spool_requeue(struct gg_spool *sp, int64_t seq, struct gg_error *err);
+/* Puts output's dead letters back in its queue, attempts counted from zero: the one of seq,
+ * or every one when seq is 0. Returns how many, or <0. */
+int gg_spool_requeue_output(struct gg_spool *sp, const char *output, int64_t seq,
+			    struct gg_error *err);
+/* Deletes output's dead letters, and the records no other delivery keeps; *removed gets how
+ * many dead letters went. Its own transaction. */
+int gg_spool_purge_dead(struct gg_spool *sp, const char *output, int64_t *removed,
+			struct gg_error *err);
 /* The far side asked to wait: the delivery stays pending, out of fetches before not_before
  * (UTC seconds), with the reason and one more attempt counted. */
 int gg_spool_retry_at(struct gg_spool *sp, int64_t seq, int64_t not_before, const char *reason,
@@ -122,9 +132,10 @@ struct gg_spool_failed {
 	int64_t updated; /* UTC seconds when it was refused */
 };
 typedef void (*gg_spool_failed_fn)(void *arg, const struct gg_spool_failed *row);
-/* Calls fn for up to max refused rows, newest first. Returns how many, or <0. */
-int gg_spool_list_failed(struct gg_spool *sp, int max, gg_spool_failed_fn fn, void *arg,
-			 struct gg_error *err);
+/* Calls fn for up to max refused rows (of output, or of every output when NULL), newest
+ * first. Returns how many, or <0. */
+int gg_spool_list_failed(struct gg_spool *sp, const char *output, int max,
+			 gg_spool_failed_fn fn, void *arg, struct gg_error *err);
 /* A quarantined record (`gridgate spool quarantine`): what was refused, where and why. The
  * strings live until fn returns; payload is NULL in lists (payload_len is its size). */
 struct gg_spool_quarantined {

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,6 +52,44 @@ int gg_http_secret_parse(const char *text, size_t len, unsigned char **key, size
 	memcpy(k, text, len);
 	*key = k;
 	*key_len = len;
+	return 0;
+}
+
+int gg_http_secret_read(const char *path, int raw, unsigned char **out, size_t *out_len,
+			struct gg_error *err)
+{
+	char buf[4097];
+	FILE *f = fopen(path, "re");
+	size_t n;
+	int r;
+
+	*out = NULL;
+	*out_len = 0;
+	if (f == NULL)
+		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n == sizeof(buf))
+		return gg_error_set(err, -EINVAL, "%s: longer than 4 KiB", path);
+	if (raw) {
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			n--;
+		if (n == 0 || (*out = malloc(n)) == NULL) {
+			r = n == 0 ? gg_error_set(err, -EINVAL, "%s: empty", path)
+				   : gg_error_set(err, -ENOMEM, "out of memory");
+			OPENSSL_cleanse(buf, sizeof(buf));
+			return r;
+		}
+		memcpy(*out, buf, n);
+		*out_len = n;
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return 0;
+	}
+	r = gg_http_secret_parse(buf, n, out, out_len);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (r != 0)
+		return gg_error_set(err, r, "%s: %s", path, r == -ENOMEM ? "out of memory" :
+				    "empty, or whsec_ followed by no valid base64");
 	return 0;
 }
 
@@ -110,14 +149,46 @@ static int parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
+/* Standard Webhooks: BASE64 of HMAC-SHA256 over "id.timestamp.body", into out (45 bytes). */
+static int standard_mac(const unsigned char *key, size_t key_len, const char *id,
+			const char *timestamp, const void *body, size_t len,
+			char out[SHA256_B64_LEN + 1])
+{
+	unsigned char mac[SHA256_LEN];
+	size_t id_len = strlen(id), ts_len = strlen(timestamp);
+	char *head;
+	int r;
+
+	/* "id.timestamp." then the body: one buffer for the head, the body signed in place. */
+	if ((head = malloc(id_len + ts_len + 3)) == NULL)
+		return -ENOMEM;
+	memcpy(head, id, id_len);
+	head[id_len] = '.';
+	memcpy(head + id_len + 1, timestamp, ts_len);
+	head[id_len + 1 + ts_len] = '.';
+	r = hmac256(key, key_len, head, id_len + ts_len + 2, body, len, mac);
+	free(head);
+	if (r == 0)
+		EVP_EncodeBlock((unsigned char *)out, mac, SHA256_LEN);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return r;
+}
+
+int gg_http_sign_standard(const unsigned char *key, size_t key_len, const char *id,
+			  const char *timestamp, const void *body, size_t len,
+			  char out[GG_HTTP_SIG_STANDARD_SIZE])
+{
+	if (strchr(id, '.') != NULL)
+		return -EINVAL;
+	memcpy(out, "v1,", 3);
+	return standard_mac(key, key_len, id, timestamp, body, len, out + 3);
+}
+
 enum gg_http_sig gg_http_sig_standard(const unsigned char *key, size_t key_len, const char *id,
 				      const char *timestamp, const char *signature,
 				      const void *body, size_t len, int64_t now, int64_t window)
 {
-	unsigned char mac[SHA256_LEN];
 	char want[SHA256_B64_LEN + 1];
-	char *head = NULL;
-	size_t id_len, ts_len;
 	int64_t ts;
 	int match = 0;
 
@@ -125,21 +196,8 @@ enum gg_http_sig gg_http_sig_standard(const unsigned char *key, size_t key_len, 
 		return GG_HTTP_SIG_MISSING;
 	if (parse_i64(timestamp, &ts) != 0 || strchr(id, '.') != NULL)
 		return GG_HTTP_SIG_BAD;
-	id_len = strlen(id);
-	ts_len = strlen(timestamp);
-	/* "id.timestamp." then the body: one buffer for the head, the body signed in place. */
-	if ((head = malloc(id_len + ts_len + 3)) == NULL)
+	if (standard_mac(key, key_len, id, timestamp, body, len, want) != 0)
 		return GG_HTTP_SIG_BAD;
-	memcpy(head, id, id_len);
-	head[id_len] = '.';
-	memcpy(head + id_len + 1, timestamp, ts_len);
-	head[id_len + 1 + ts_len] = '.';
-	if (hmac256(key, key_len, head, id_len + ts_len + 2, body, len, mac) != 0) {
-		free(head);
-		return GG_HTTP_SIG_BAD;
-	}
-	free(head);
-	EVP_EncodeBlock((unsigned char *)want, mac, SHA256_LEN);
 	/* Space-separated "v1,SIG" entries; other versions are skipped. */
 	for (const char *p = signature; *p != '\0';) {
 		size_t n;
@@ -151,7 +209,6 @@ enum gg_http_sig gg_http_sig_standard(const unsigned char *key, size_t key_len, 
 			match |= CRYPTO_memcmp(p + 3, want, SHA256_B64_LEN) == 0;
 		p += n;
 	}
-	OPENSSL_cleanse(mac, sizeof(mac));
 	if (!match)
 		return GG_HTTP_SIG_BAD;
 	if (ts < now - window || ts > now + window)

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
+
 enum gg_http_sig {
 	GG_HTTP_SIG_OK,
 	GG_HTTP_SIG_MISSING, /* no signature header (or a part of one missing) */
@@ -20,6 +22,11 @@ enum gg_http_sig {
  * other text is used as its bytes (GitHub); a trailing newline is not part of it. 0, or
  * -EINVAL (empty, bad base64) or -ENOMEM. *key is freed with gg_http_secret_free. */
 int gg_http_secret_parse(const char *text, size_t len, unsigned char **key, size_t *key_len);
+/* Reads a secret file whole (4 KiB at most): raw = 1 takes its bytes without the trailing
+ * newline (a bearer token), raw = 0 parses them as gg_http_secret_parse does. 0 or <0 with
+ * err naming the file; the buffer read is wiped. */
+int gg_http_secret_read(const char *path, int raw, unsigned char **out, size_t *out_len,
+			struct gg_error *err);
 /* Wipes and frees. */
 void gg_http_secret_free(unsigned char *key, size_t key_len);
 
@@ -32,6 +39,13 @@ int gg_http_bearer_ok(const char *authorization, const unsigned char *token, siz
 enum gg_http_sig gg_http_sig_standard(const unsigned char *key, size_t key_len, const char *id,
 				      const char *timestamp, const char *signature,
 				      const void *body, size_t len, int64_t now, int64_t window);
+/* The webhook-signature value a sender puts on a request ("v1," and 44 base64 characters,
+ * NUL-terminated), the same a receiver checks with gg_http_sig_standard. 0, -EINVAL (an id
+ * holding '.') or <0. */
+#define GG_HTTP_SIG_STANDARD_SIZE 48
+int gg_http_sign_standard(const unsigned char *key, size_t key_len, const char *id,
+			  const char *timestamp, const void *body, size_t len,
+			  char out[GG_HTTP_SIG_STANDARD_SIZE]);
 /* GitHub: X-Hub-Signature-256: sha256=HEX. */
 enum gg_http_sig gg_http_sig_github(const unsigned char *key, size_t key_len,
 				    const char *signature, const void *body, size_t len);

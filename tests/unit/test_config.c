@@ -137,10 +137,10 @@ static void test_errors_name_file_and_line(void **state)
 	expect_message("[nosuch]\nx = 1\n",
 		       "1: [nosuch]: unknown section (sections: [gridgate], [spool], [xmpp], "
 		       "[KIND:NAME] with KIND one of filedrop, syslog, subscribe, webhook, "
-		       "webhook_route, rid, rid_partner, out_grid)");
+		       "webhook_route, rid, rid_partner, out_grid, export)");
 	expect_message("[nosuch:a]\nport = 514\n",
 		       "1: [nosuch:a]: unknown kind 'nosuch' (kinds: filedrop, syslog, subscribe, "
-		       "webhook, webhook_route, rid, rid_partner, out_grid)");
+		       "webhook, webhook_route, rid, rid_partner, out_grid, export)");
 	expect_message(XMPP "garbage\n",
 		       "4: syntax error: a line is [SECTION], KEY = VALUE or a ; comment");
 	expect_message(XMPP "  port = 5\n", "4: [xmpp]: indented line continues password's "

@@ -163,6 +163,72 @@ static void test_requeue_dead_letter(void **state)
 	gg_spool_close(https);
 }
 
+static void count_failed(void *arg, const struct gg_spool_failed *row)
+{
+	int *n = arg;
+
+	assert_string_equal(row->output, "https");
+	(*n)++;
+}
+
+/* An output's dead letters, per output: listed, put back with their attempts from zero (one
+ * or all), or purged; a record no other output needs goes with its purged dead letter, one
+ * another output still holds stays. */
+static void test_dead_letters_per_output(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const only_https[] = { "https" };
+	struct gg_spool_options solo_opts = { .path = fx->tmp.path, .output = "https",
+					      .outputs = only_https, .n_outputs = 1,
+					      .busy_timeout_ms = 5000 };
+	struct gg_spool *https = open_as(fx, "https"), *grid = open_as(fx, "grid"), *solo = NULL;
+	struct gg_spool_row rows[4];
+	struct gg_error err = { 0 };
+	int64_t seq[3], removed = -1;
+	int n = 0;
+
+	/* d0 goes to https alone; d1 and d2 to both */
+	if (gg_spool_open(&solo_opts, &solo, &err) != 0)
+		fail_msg("open: %s", err.msg);
+	assert_int_equal(gg_spool_put(solo, "d0", "in", "<a/>", 4, &err), 0);
+	gg_spool_close(solo);
+	for (int i = 1; i < 3; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "d%c", (char)('0' + i));
+		assert_int_equal(gg_spool_put(https, id, "in", "<a/>", 4, &err), 0);
+	}
+	assert_int_equal(fetch(https, rows, 4), 3);
+	assert_string_equal(rows[0].source, "in");
+	assert_true(rows[0].created > time(NULL) - 60 && rows[0].created <= time(NULL));
+	for (int i = 0; i < 3; i++) {
+		seq[i] = rows[i].seq;
+		assert_int_equal(gg_spool_retry_at(https, seq[i], 0, "503", &err), 0);
+		assert_int_equal(gg_spool_mark_failed(https, seq[i], "HTTP 400", &err), 0);
+	}
+	gg_spool_rows_free(rows, 3);
+	/* grid is done with d1, and still owes d2 */
+	assert_int_equal(gg_spool_mark_done(grid, &seq[1], 1, &err), 0);
+	assert_int_equal(gg_spool_list_failed(https, "https", 10, count_failed, &n, &err), 3);
+	assert_int_equal(gg_spool_list_failed(https, "grid", 10, count_failed, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(gg_spool_requeue_output(https, "grid", 0, &err), 0);
+	assert_int_equal(gg_spool_requeue_output(https, "https", seq[1], &err), 1);
+	assert_int_equal(fetch(https, rows, 4), 1);
+	assert_int_equal(rows[0].seq, seq[1]);
+	assert_int_equal(rows[0].attempts, 0);
+	gg_spool_rows_free(rows, 1);
+	assert_int_equal(gg_spool_purge_dead(https, "https", &removed, &err), 0);
+	assert_int_equal(removed, 2);
+	/* d0 is gone whole (nothing else needed it); d2 stays for grid; d1 is pending */
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records WHERE id = 'd0'"), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM records WHERE id = 'd2'"), 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM deliveries WHERE state = 2"), 0);
+	assert_int_equal(gg_spool_requeue_output(https, "https", 0, &err), 0);
+	gg_spool_close(https);
+	gg_spool_close(grid);
+}
+
 static void test_retry_hides_until_due(void **state)
 {
 	struct fixture *fx = *state;
@@ -314,7 +380,7 @@ static void test_schema_1_upgraded(void **state)
 	assert_int_equal(rows[0].seq, 3);
 	assert_string_equal(rows[0].payload, "<p/>");
 	gg_spool_rows_free(rows, 1);
-	assert_int_equal(gg_spool_list_failed(sp, 10, refused, &n, &err), 1);
+	assert_int_equal(gg_spool_list_failed(sp, NULL, 10, refused, &n, &err), 1);
 	assert_int_equal(n, 1);
 	/* the sequence goes on past what schema 1 had handed out */
 	assert_int_equal(gg_spool_put(sp, "new", "drop", "<n/>", 4, &err), 0);
@@ -345,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outputs_drain_independently, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_hides_until_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requeue_dead_letter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_letters_per_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_waits_for_every_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_old_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_1_upgraded, setup, teardown),
