@@ -36,10 +36,29 @@ struct gg_http_server {
 	gnutls_x509_trust_list_t trust;
 };
 
+/* What a connection keeps from one request to the next. */
+struct http_conn {
+	struct gg_http_deadline *deadline; /* NULL when it has none */
+	/* The last verdict on the client's certificate chain. A keep-alive connection presents
+	 * the same chain on every request, and verifying it (signatures, ASN.1) cost as much
+	 * CPU as the rest of a RID request; so it is kept, keyed by the chain's digest (a
+	 * renegotiation may change the chain) and for CERT_VERDICT_NS at most (validity dates
+	 * move on, a certificate expires mid-connection). */
+	int cert_known;
+	unsigned char cert_digest[32];
+	uint64_t cert_at_ns;
+	int cert_result;
+	struct gg_http_cert_identity cert_id;
+	char cert_why[sizeof(((struct gg_error *)0)->msg)];
+};
+
+/* How long a connection's certificate verdict stands. */
+#define CERT_VERDICT_NS 1000000000ull
+
 struct gg_http_request {
 	struct gg_http_server *server;
 	struct MHD_Connection *conn;
-	struct gg_http_deadline *deadline; /* the connection's, NULL when it has none */
+	struct http_conn *hc; /* the connection's, NULL when it has none (out of memory) */
 	const char *method; /* libmicrohttpd's, valid for the request */
 	const char *path;
 	char peer[NI_MAXHOST];
@@ -244,7 +263,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		req->path = url;
 		*con_cls = req;
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		req->deadline = ci != NULL ? ci->socket_context : NULL;
+		req->hc = ci != NULL ? ci->socket_context : NULL;
 		http_peer(req);
 		return http_begin(req);
 	}
@@ -259,8 +278,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		return http_send(req, req->status, req->answer, req->retry_after);
 	}
 	/* The request is in: from here on only this side is taking time. */
-	if (req->deadline != NULL)
-		gg_http_deadline_disarm(s->deadlines, req->deadline);
+	if (req->hc != NULL && req->hc->deadline != NULL)
+		gg_http_deadline_disarm(s->deadlines, req->hc->deadline);
 	if (req->too_large)
 		return http_refuse(req, 413, "the body is over max_body_size", 0);
 	if (req->suspended)
@@ -301,26 +320,30 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	if (req->data != NULL && req->server->handler.release != NULL)
 		req->server->handler.release(req->data);
 	/* A kept-alive connection now waits for its next request. */
-	if (req->deadline != NULL)
-		gg_http_deadline_arm(req->server->deadlines, req->deadline);
+	if (req->hc != NULL && req->hc->deadline != NULL)
+		gg_http_deadline_arm(req->server->deadlines, req->hc->deadline);
 	free(req->body);
 	free(req);
 	*con_cls = NULL;
 }
 
-/* Every connection gets a request deadline from its start, and loses it at its close. */
+/* Every connection gets its state (a request deadline, the certificate verdict) from its
+ * start, and loses it at its close. */
 static void http_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			    enum MHD_ConnectionNotificationCode code)
 {
 	struct gg_http_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
+	struct http_conn *hc;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = ci != NULL ? gg_http_deadline_add(s->deadlines, ci->connect_fd)
-					     : NULL;
-	} else {
-		gg_http_deadline_remove(s->deadlines, *socket_context);
+		if ((hc = calloc(1, sizeof(*hc))) != NULL && ci != NULL)
+			hc->deadline = gg_http_deadline_add(s->deadlines, ci->connect_fd);
+		*socket_context = hc;
+	} else if ((hc = *socket_context) != NULL) {
+		gg_http_deadline_remove(s->deadlines, hc->deadline);
+		free(hc);
 		*socket_context = NULL;
 	}
 }
@@ -500,27 +523,33 @@ out:
 	return r;
 }
 
-int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
-			struct gg_error *why)
+/* SHA-256 over the presented chain, each certificate's DER with its length. */
+static int chain_digest(const gnutls_datum_t *peers, unsigned n, unsigned char out[32])
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	gnutls_session_t session = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
+	gnutls_hash_hd_t h;
+
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (gnutls_hash(h, &peers[i].size, sizeof(peers[i].size)) < 0 ||
+		    gnutls_hash(h, peers[i].data, peers[i].size) < 0) {
+			gnutls_hash_deinit(h, NULL);
+			return -1;
+		}
+	gnutls_hash_deinit(h, out);
+	return 0;
+}
+
+/* Verifies the presented chain against the client CA and its CRLs. */
+static int verify_chain(const struct gg_http_request *req, const gnutls_datum_t *peers,
+			unsigned n, struct gg_http_cert_identity *id, struct gg_error *why)
+{
 	gnutls_x509_trust_list_t trust = req->server->trust;
 	gnutls_x509_crt_t chain[16] = { NULL };
-	const gnutls_datum_t *peers;
 	gnutls_datum_t text = { NULL, 0 };
-	unsigned status = 0, n = 0, got = 0;
+	unsigned status = 0, got = 0;
 	int r;
 
-	memset(id, 0, sizeof(*id));
-	if (session == NULL)
-		return gg_error_set(why, -EPERM, "no TLS session");
-	if (trust == NULL)
-		return gg_error_set(why, -EPERM, "no client CA to verify a certificate with");
-	peers = gnutls_certificate_get_peers(session, &n);
-	if (peers == NULL || n == 0)
-		return gg_error_set(why, -EPERM, "no client certificate");
 	for (; got < n && got < 16; got++) {
 		if (gnutls_x509_crt_init(&chain[got]) < 0 ||
 		    gnutls_x509_crt_import(chain[got], &peers[got], GNUTLS_X509_FMT_DER) < 0) {
@@ -550,5 +579,46 @@ int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_i
 out:
 	for (unsigned i = 0; i < got; i++)
 		gnutls_x509_crt_deinit(chain[i]);
+	return r;
+}
+
+int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
+			struct gg_error *why)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t session = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
+	struct http_conn *hc = req->hc;
+	const gnutls_datum_t *peers;
+	unsigned char digest[32];
+	unsigned n = 0;
+	uint64_t now;
+	int r;
+
+	memset(id, 0, sizeof(*id));
+	if (session == NULL)
+		return gg_error_set(why, -EPERM, "no TLS session");
+	if (req->server->trust == NULL)
+		return gg_error_set(why, -EPERM, "no client CA to verify a certificate with");
+	peers = gnutls_certificate_get_peers(session, &n);
+	if (peers == NULL || n == 0)
+		return gg_error_set(why, -EPERM, "no client certificate");
+	if (hc == NULL || chain_digest(peers, n, digest) != 0)
+		return verify_chain(req, peers, n, id, why);
+	now = now_ns();
+	if (hc->cert_known && now - hc->cert_at_ns < CERT_VERDICT_NS &&
+	    memcmp(hc->cert_digest, digest, sizeof(digest)) == 0) {
+		*id = hc->cert_id;
+		return hc->cert_result == 0 ? 0 : gg_error_set(why, hc->cert_result, "%s",
+								hc->cert_why);
+	}
+	r = verify_chain(req, peers, n, id, why);
+	hc->cert_known = 1;
+	memcpy(hc->cert_digest, digest, sizeof(digest));
+	hc->cert_at_ns = now;
+	hc->cert_result = r;
+	hc->cert_id = *id;
+	snprintf(hc->cert_why, sizeof(hc->cert_why), "%s",
+		 r == 0 || why == NULL ? "" : why->msg);
 	return r;
 }

@@ -110,7 +110,8 @@ struct gg_http_cert_identity {
 /* Verifies the client certificate against the client CA and its CRLs (chain, validity dates,
  * revocation): 0 with id filled, or -EPERM with why (no certificate, untrusted, expired,
  * revoked, no TLS); id's subject and sha256 are filled whenever a certificate was sent, so a
- * refusal can name it. */
+ * refusal can name it. The verdict is kept on the connection for a second, for the requests
+ * that follow on it with the same chain: call it from begin (the connection's thread). */
 int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
 			struct gg_error *why);
 
