@@ -28,9 +28,10 @@
 struct gg_http_server {
 	struct gg_http_server_conf conf;
 	struct gg_http_handler handler;
-	struct MHD_Daemon *mhd;
+	/* n daemons, each on conf.listen_fds[i] (-1 once the daemon owns it) */
+	struct MHD_Daemon *mhd[GG_HTTP_MAX_THREADS];
+	unsigned n;
 	struct gg_http_deadlines *deadlines;
-	int listen_fd; /* until the daemon takes it */
 	/* The client CA and its CRLs: libmicrohttpd only asks for a certificate, this list is
 	 * what it is verified against. NULL without a client CA. */
 	gnutls_x509_trust_list_t trust;
@@ -410,15 +411,25 @@ int gg_http_server_new(const struct gg_http_server_conf *conf,
 		       struct gg_error *err)
 {
 	struct gg_http_server *s = calloc(1, sizeof(*s));
+	unsigned threads = conf->threads < 1 ? 1 : conf->threads > GG_HTTP_MAX_THREADS ?
+			   GG_HTTP_MAX_THREADS : conf->threads;
 
 	*out = NULL;
 	if (s == NULL) {
-		close(conf->listen_fd);
+		for (unsigned i = 0; i < threads; i++)
+			close(conf->listen_fds[i]);
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
 	s->conf = *conf;
 	s->handler = *handler;
-	s->listen_fd = conf->listen_fd;
+	/* A daemon takes at least one connection: no more daemons than max_connections (a
+	 * socket closed leaves the SO_REUSEPORT group, its share goes to the others). */
+	s->n = threads < conf->max_connections ? threads : conf->max_connections;
+	for (unsigned i = s->n; i < GG_HTTP_MAX_THREADS; i++) {
+		if (i < threads)
+			close(s->conf.listen_fds[i]);
+		s->conf.listen_fds[i] = -1;
+	}
 	*out = s;
 	if (conf->client_ca_pem != NULL)
 		return http_trust_new(s, err);
@@ -452,21 +463,25 @@ int gg_http_server_start(struct gg_http_server *s, struct gg_error *err)
 	if ((r = gg_http_deadlines_new(c->request_timeout_ms, &c->counters->cut_off,
 				       &s->deadlines, err)) != 0)
 		return r;
-	s->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, http_access, s,
-		MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
-		MHD_OPTION_THREAD_POOL_SIZE, c->threads,
-		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
-		MHD_OPTION_NOTIFY_CONNECTION, http_connection, s,
-		MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
-		MHD_OPTION_ARRAY, c->cert_pem != NULL ? tls : none,
-		MHD_OPTION_END);
-	if (s->mhd == NULL)
-		return gg_error_set(err, -EIO, "libmicrohttpd refused to start (certificate, key "
-				    "or client CA not usable?)");
-	s->listen_fd = -1; /* the daemon's now: it closes it */
+	for (unsigned i = 0; i < s->n; i++) {
+		/* max_connections shared as libmicrohttpd shares it among a pool's threads. */
+		unsigned limit = c->max_connections / s->n + (i < c->max_connections % s->n);
+
+		s->mhd[i] = MHD_start_daemon(
+			flags, 0, NULL, NULL, http_access, s,
+			MHD_OPTION_LISTEN_SOCKET, c->listen_fds[i],
+			MHD_OPTION_CONNECTION_LIMIT, limit,
+			MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
+			MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+			MHD_OPTION_NOTIFY_CONNECTION, http_connection, s,
+			MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
+			MHD_OPTION_ARRAY, c->cert_pem != NULL ? tls : none,
+			MHD_OPTION_END);
+		if (s->mhd[i] == NULL)
+			return gg_error_set(err, -EIO, "libmicrohttpd refused to start (certificate, "
+					    "key or client CA not usable?)");
+		s->conf.listen_fds[i] = -1; /* the daemon's now: it closes it */
+	}
 	return 0;
 }
 
@@ -474,12 +489,14 @@ void gg_http_server_free(struct gg_http_server *s)
 {
 	if (s == NULL)
 		return;
-	/* The daemon closes every connection (each removes its deadline) before it returns. */
-	if (s->mhd != NULL)
-		MHD_stop_daemon(s->mhd);
+	/* A daemon closes every connection (each removes its deadline) before it returns. */
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->mhd[i] != NULL)
+			MHD_stop_daemon(s->mhd[i]);
+		if (s->conf.listen_fds[i] >= 0)
+			close(s->conf.listen_fds[i]);
+	}
 	gg_http_deadlines_free(s->deadlines);
-	if (s->listen_fd >= 0)
-		close(s->listen_fd);
 	if (s->trust != NULL)
 		gnutls_x509_trust_list_deinit(s->trust, 1);
 	free(s);
