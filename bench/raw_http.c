@@ -1,7 +1,11 @@
-/* raw_http.c: the baseline of bench/webhook: libmicrohttpd over TLS, configured as gridgate's
- * webhook listener configures it (thread pool, TLS 1.2+, the same certificate), reading every
- * POST body and answering 202 with a small JSON body, doing nothing else: what HTTPS itself
- * costs on this machine, with no gridgate code.  raw_http PORT CERT KEY THREADS
+/* raw_http.c: the baseline of bench/webhook and bench/rid: libmicrohttpd over TLS, configured as
+ * gridgate's HTTP listeners configure it (thread pool, TLS 1.2+, the same certificate), reading
+ * every POST body and answering with a fixed body, doing nothing else: what HTTPS itself costs
+ * on this machine, with no gridgate code.
+ *   raw_http PORT CERT KEY THREADS                     202 and a small JSON body (webhook)
+ *   raw_http PORT CERT KEY THREADS CLIENT_CA ANSWER    clients asked for a certificate (mutual
+ *                                                      TLS), 200 and ANSWER's text as text/xml
+ *                                                      (RID: a fixed Acknowledgement)
  * Runs until SIGTERM or SIGINT. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,7 +18,10 @@
 
 #include <microhttpd.h>
 
-static const char answer[] = "{\"status\":202,\"items\":[]}";
+/* The answer every request gets. */
+static const char *answer = "{\"status\":202,\"items\":[]}";
+static const char *answer_type = "application/json";
+static unsigned answer_status = 202;
 
 static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
 			     const char *method, const char *version, const char *upload_data,
@@ -33,12 +40,12 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	resp = MHD_create_response_from_buffer(sizeof(answer) - 1, (void *)answer,
+	resp = MHD_create_response_from_buffer(strlen(answer), (void *)answer,
 					       MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	r = MHD_queue_response(conn, 202, resp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, answer_type);
+	r = MHD_queue_response(conn, answer_status, resp);
 	MHD_destroy_response(resp);
 	return r;
 }
@@ -65,17 +72,29 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct MHD_Daemon *d;
-	char *cert, *key;
+	char *cert, *key, *ca = NULL, *fixed = NULL;
+	/* The client CA, when given: libmicrohttpd then asks for a client certificate. */
+	struct MHD_OptionItem trust[] = { { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL } };
 	sigset_t set;
 	int sig;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: raw_http PORT CERT KEY THREADS\n");
+	if (argc != 5 && argc != 7) {
+		fprintf(stderr, "usage: raw_http PORT CERT KEY THREADS [CLIENT_CA ANSWER]\n");
 		return 2;
 	}
 	if ((cert = slurp(argv[2])) == NULL || (key = slurp(argv[3])) == NULL) {
 		fprintf(stderr, "raw_http: cannot read %s or %s\n", argv[2], argv[3]);
 		return 1;
+	}
+	if (argc == 7) {
+		if ((ca = slurp(argv[5])) == NULL || (fixed = slurp(argv[6])) == NULL) {
+			fprintf(stderr, "raw_http: cannot read %s or %s\n", argv[5], argv[6]);
+			return 1;
+		}
+		trust[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, ca };
+		answer = fixed;
+		answer_type = "text/xml; charset=utf-8";
+		answer_status = 200;
 	}
 	sa.sin_port = htons((uint16_t)atoi(argv[1]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* loopback only */
@@ -90,7 +109,7 @@ int main(int argc, char **argv)
 			     MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)atoi(argv[4]),
 			     MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-			     MHD_OPTION_END);
+			     MHD_OPTION_ARRAY, trust, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "raw_http: libmicrohttpd did not start\n");
 		return 1;
@@ -99,5 +118,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	free(cert);
 	free(key);
+	free(ca);
+	free(fixed);
 	return 0;
 }

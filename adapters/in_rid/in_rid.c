@@ -49,7 +49,7 @@ static const struct gg_option rid_options[] = {
 	  "is never idle: slowloris)", .min = 1000, .max = 3600000 },
 	{ "threads", GG_OPT_INT, "2", RC(threads),
 	  .help = "libmicrohttpd threads that read requests and check certificates (messages are "
-	  "read and spooled by one more)", .min = 1, .max = 64 },
+	  "read and spooled by one more)", .min = 1, .max = GG_HTTP_MAX_THREADS },
 	GG_OPTIONS_END,
 };
 #undef RC
@@ -323,7 +323,7 @@ static int rid_open(struct gg_input *in, struct gg_error *err)
 	const struct rid_conf *c = in->conf;
 	struct gg_http_server_conf hc;
 	struct gg_http_handler h;
-	int fd, r;
+	int fds[GG_HTTP_MAX_THREADS], r;
 
 	if (l == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
@@ -351,11 +351,10 @@ static int rid_open(struct gg_input *in, struct gg_error *err)
 		goto fail;
 	if ((r = open_checker(l, err)) != 0)
 		goto fail;
-	if ((r = gg_http_listen(c->listen, &fd, err)) != 0)
+	if ((r = gg_http_listen(c->listen, (unsigned)c->threads, fds, err)) != 0)
 		goto fail;
 	hc = (struct gg_http_server_conf){
 		.name = in->name,
-		.listen_fd = fd,
 		.cert_pem = l->cert_pem,
 		.key_pem = l->key_pem,
 		.client_ca_pem = l->ca_pem,
@@ -371,6 +370,7 @@ static int rid_open(struct gg_input *in, struct gg_error *err)
 	};
 	h = (struct gg_http_handler){ .ctx = l, .begin = rid_begin, .complete = rid_complete,
 				      .release = rid_release };
+	memcpy(hc.listen_fds, fds, (size_t)c->threads * sizeof(*fds));
 	if ((r = gg_http_server_new(&hc, &h, &l->http, err)) != 0)
 		goto fail;
 	in->state = l;

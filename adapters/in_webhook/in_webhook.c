@@ -93,7 +93,7 @@ static const struct gg_option webhook_options[] = {
 	  "is never idle: slowloris)", .min = 1000, .max = 3600000 },
 	{ "threads", GG_OPT_INT, "2", WO(threads),
 	  .help = "libmicrohttpd threads that read, check and parse requests (the spool is "
-	  "written by one more)", .min = 1, .max = 64 },
+	  "written by one more)", .min = 1, .max = GG_HTTP_MAX_THREADS },
 	GG_OPTIONS_END,
 };
 #undef WO
@@ -690,7 +690,7 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 	const struct webhook_conf *c = in->conf;
 	struct gg_http_server_conf hc;
 	struct gg_http_handler h;
-	int fd, r;
+	int fds[GG_HTTP_MAX_THREADS], r;
 
 	if (l == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
@@ -728,11 +728,10 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 			goto fail;
 		}
 	}
-	if ((r = gg_http_listen(c->listen, &fd, err)) != 0)
+	if ((r = gg_http_listen(c->listen, (unsigned)c->threads, fds, err)) != 0)
 		goto fail;
 	hc = (struct gg_http_server_conf){
 		.name = in->name,
-		.listen_fd = fd,
 		.cert_pem = l->cert_pem,
 		.key_pem = l->key_pem,
 		.client_ca_pem = l->ca_pem,
@@ -746,6 +745,7 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 	};
 	h = (struct gg_http_handler){ .ctx = l, .begin = webhook_begin,
 				      .complete = webhook_complete };
+	memcpy(hc.listen_fds, fds, (size_t)c->threads * sizeof(*fds));
 	if ((r = gg_http_server_new(&hc, &h, &l->http, err)) != 0)
 		goto fail;
 	in->state = l;

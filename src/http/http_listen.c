@@ -1,4 +1,4 @@
-/* http_listen.c: what an HTTP input opens before privileges are dropped: its listening socket
+/* http_listen.c: what an HTTP input opens before privileges are dropped: its listening sockets
  * (a port below 1024) and its PEM files, handed to libmicrohttpd. */
 #include "http/http_server.h"
 
@@ -65,35 +65,67 @@ int gg_http_listen_check(const char *addr, int *loopback, struct gg_error *err)
 	return gg_error_set(err, -EINVAL, "%s is not a numeric IPv4 or IPv6 address", host);
 }
 
-int gg_http_listen(const char *addr, int *fd, struct gg_error *err)
+/* One socket bound to ai and listening; SO_REUSEPORT with share, so that several can. */
+static int listen_one(const struct addrinfo *ai, int share, int *fd)
+{
+	int one = 1;
+
+	*fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	if (*fd < 0)
+		return -errno;
+	setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if ((share && setsockopt(*fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
+	    bind(*fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(*fd, 128) != 0) {
+		int saved = errno;
+
+		close(*fd);
+		*fd = -1;
+		return -saved;
+	}
+	return 0;
+}
+
+int gg_http_listen(const char *addr, unsigned n, int *fds, struct gg_error *err)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST,
 				  .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res = NULL, *ai;
+	struct sockaddr_storage bound;
+	socklen_t bound_len = sizeof(bound);
 	char host[NI_MAXHOST], port[NI_MAXSERV];
-	int one = 1, r, saved = 0;
+	int r, saved = EINVAL;
 
-	*fd = -1;
+	for (unsigned i = 0; i < n; i++)
+		fds[i] = -1;
 	if (split_listen(addr, host, sizeof(host), port, sizeof(port)) != 0)
 		return gg_error_set(err, -EINVAL, "listen %s: not ADDRESS:PORT", addr);
 	r = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
 	if (r != 0)
 		return gg_error_set(err, -EINVAL, "listen %s: %s", addr, gai_strerror(r));
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		*fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (*fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(*fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(*fd, 128) == 0)
-			break;
+	for (ai = res; ai != NULL && fds[0] < 0; ai = ai->ai_next)
+		saved = -listen_one(ai, n > 1, &fds[0]);
+	/* The others on the address the first got (its port, when port 0 chose one). */
+	if (fds[0] >= 0 && n > 1 &&
+	    getsockname(fds[0], (struct sockaddr *)&bound, &bound_len) != 0) {
 		saved = errno;
-		close(*fd);
-		*fd = -1;
+		close(fds[0]);
+		fds[0] = -1;
+	}
+	for (unsigned i = 1; fds[0] >= 0 && i < n; i++) {
+		struct addrinfo same = { .ai_family = bound.ss_family, .ai_socktype = SOCK_STREAM,
+					 .ai_addr = (struct sockaddr *)&bound,
+					 .ai_addrlen = bound_len };
+
+		if ((r = listen_one(&same, 1, &fds[i])) != 0) {
+			saved = -r;
+			for (unsigned j = 0; j < i; j++) {
+				close(fds[j]);
+				fds[j] = -1;
+			}
+		}
 	}
 	freeaddrinfo(res);
-	if (*fd < 0)
+	if (fds[0] < 0)
 		return gg_error_set(err, -saved, "listen %s: %s", addr, strerror(saved));
 	return 0;
 }

@@ -28,18 +28,38 @@
 struct gg_http_server {
 	struct gg_http_server_conf conf;
 	struct gg_http_handler handler;
-	struct MHD_Daemon *mhd;
+	/* n daemons, each on conf.listen_fds[i] (-1 once the daemon owns it) */
+	struct MHD_Daemon *mhd[GG_HTTP_MAX_THREADS];
+	unsigned n;
 	struct gg_http_deadlines *deadlines;
-	int listen_fd; /* until the daemon takes it */
 	/* The client CA and its CRLs: libmicrohttpd only asks for a certificate, this list is
 	 * what it is verified against. NULL without a client CA. */
 	gnutls_x509_trust_list_t trust;
 };
 
+/* What a connection keeps from one request to the next. */
+struct http_conn {
+	struct gg_http_deadline *deadline; /* NULL when it has none */
+	/* The last verdict on the client's certificate chain. A keep-alive connection presents
+	 * the same chain on every request, and verifying it (signatures, ASN.1) cost as much
+	 * CPU as the rest of a RID request; so it is kept, keyed by the chain's digest (a
+	 * renegotiation may change the chain) and for CERT_VERDICT_NS at most (validity dates
+	 * move on, a certificate expires mid-connection). */
+	int cert_known;
+	unsigned char cert_digest[32];
+	uint64_t cert_at_ns;
+	int cert_result;
+	struct gg_http_cert_identity cert_id;
+	char cert_why[sizeof(((struct gg_error *)0)->msg)];
+};
+
+/* How long a connection's certificate verdict stands. */
+#define CERT_VERDICT_NS 1000000000ull
+
 struct gg_http_request {
 	struct gg_http_server *server;
 	struct MHD_Connection *conn;
-	struct gg_http_deadline *deadline; /* the connection's, NULL when it has none */
+	struct http_conn *hc; /* the connection's, NULL when it has none (out of memory) */
 	const char *method; /* libmicrohttpd's, valid for the request */
 	const char *path;
 	char peer[NI_MAXHOST];
@@ -244,7 +264,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		req->path = url;
 		*con_cls = req;
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		req->deadline = ci != NULL ? ci->socket_context : NULL;
+		req->hc = ci != NULL ? ci->socket_context : NULL;
 		http_peer(req);
 		return http_begin(req);
 	}
@@ -259,8 +279,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		return http_send(req, req->status, req->answer, req->retry_after);
 	}
 	/* The request is in: from here on only this side is taking time. */
-	if (req->deadline != NULL)
-		gg_http_deadline_disarm(s->deadlines, req->deadline);
+	if (req->hc != NULL && req->hc->deadline != NULL)
+		gg_http_deadline_disarm(s->deadlines, req->hc->deadline);
 	if (req->too_large)
 		return http_refuse(req, 413, "the body is over max_body_size", 0);
 	if (req->suspended)
@@ -301,26 +321,30 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	if (req->data != NULL && req->server->handler.release != NULL)
 		req->server->handler.release(req->data);
 	/* A kept-alive connection now waits for its next request. */
-	if (req->deadline != NULL)
-		gg_http_deadline_arm(req->server->deadlines, req->deadline);
+	if (req->hc != NULL && req->hc->deadline != NULL)
+		gg_http_deadline_arm(req->server->deadlines, req->hc->deadline);
 	free(req->body);
 	free(req);
 	*con_cls = NULL;
 }
 
-/* Every connection gets a request deadline from its start, and loses it at its close. */
+/* Every connection gets its state (a request deadline, the certificate verdict) from its
+ * start, and loses it at its close. */
 static void http_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			    enum MHD_ConnectionNotificationCode code)
 {
 	struct gg_http_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
+	struct http_conn *hc;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = ci != NULL ? gg_http_deadline_add(s->deadlines, ci->connect_fd)
-					     : NULL;
-	} else {
-		gg_http_deadline_remove(s->deadlines, *socket_context);
+		if ((hc = calloc(1, sizeof(*hc))) != NULL && ci != NULL)
+			hc->deadline = gg_http_deadline_add(s->deadlines, ci->connect_fd);
+		*socket_context = hc;
+	} else if ((hc = *socket_context) != NULL) {
+		gg_http_deadline_remove(s->deadlines, hc->deadline);
+		free(hc);
 		*socket_context = NULL;
 	}
 }
@@ -387,15 +411,25 @@ int gg_http_server_new(const struct gg_http_server_conf *conf,
 		       struct gg_error *err)
 {
 	struct gg_http_server *s = calloc(1, sizeof(*s));
+	unsigned threads = conf->threads < 1 ? 1 : conf->threads > GG_HTTP_MAX_THREADS ?
+			   GG_HTTP_MAX_THREADS : conf->threads;
 
 	*out = NULL;
 	if (s == NULL) {
-		close(conf->listen_fd);
+		for (unsigned i = 0; i < threads; i++)
+			close(conf->listen_fds[i]);
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
 	s->conf = *conf;
 	s->handler = *handler;
-	s->listen_fd = conf->listen_fd;
+	/* A daemon takes at least one connection: no more daemons than max_connections (a
+	 * socket closed leaves the SO_REUSEPORT group, its share goes to the others). */
+	s->n = threads < conf->max_connections ? threads : conf->max_connections;
+	for (unsigned i = s->n; i < GG_HTTP_MAX_THREADS; i++) {
+		if (i < threads)
+			close(s->conf.listen_fds[i]);
+		s->conf.listen_fds[i] = -1;
+	}
 	*out = s;
 	if (conf->client_ca_pem != NULL)
 		return http_trust_new(s, err);
@@ -429,21 +463,25 @@ int gg_http_server_start(struct gg_http_server *s, struct gg_error *err)
 	if ((r = gg_http_deadlines_new(c->request_timeout_ms, &c->counters->cut_off,
 				       &s->deadlines, err)) != 0)
 		return r;
-	s->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, http_access, s,
-		MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
-		MHD_OPTION_THREAD_POOL_SIZE, c->threads,
-		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
-		MHD_OPTION_NOTIFY_CONNECTION, http_connection, s,
-		MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
-		MHD_OPTION_ARRAY, c->cert_pem != NULL ? tls : none,
-		MHD_OPTION_END);
-	if (s->mhd == NULL)
-		return gg_error_set(err, -EIO, "libmicrohttpd refused to start (certificate, key "
-				    "or client CA not usable?)");
-	s->listen_fd = -1; /* the daemon's now: it closes it */
+	for (unsigned i = 0; i < s->n; i++) {
+		/* max_connections shared as libmicrohttpd shares it among a pool's threads. */
+		unsigned limit = c->max_connections / s->n + (i < c->max_connections % s->n);
+
+		s->mhd[i] = MHD_start_daemon(
+			flags, 0, NULL, NULL, http_access, s,
+			MHD_OPTION_LISTEN_SOCKET, c->listen_fds[i],
+			MHD_OPTION_CONNECTION_LIMIT, limit,
+			MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
+			MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+			MHD_OPTION_NOTIFY_CONNECTION, http_connection, s,
+			MHD_OPTION_EXTERNAL_LOGGER, http_log, s,
+			MHD_OPTION_ARRAY, c->cert_pem != NULL ? tls : none,
+			MHD_OPTION_END);
+		if (s->mhd[i] == NULL)
+			return gg_error_set(err, -EIO, "libmicrohttpd refused to start (certificate, "
+					    "key or client CA not usable?)");
+		s->conf.listen_fds[i] = -1; /* the daemon's now: it closes it */
+	}
 	return 0;
 }
 
@@ -451,12 +489,14 @@ void gg_http_server_free(struct gg_http_server *s)
 {
 	if (s == NULL)
 		return;
-	/* The daemon closes every connection (each removes its deadline) before it returns. */
-	if (s->mhd != NULL)
-		MHD_stop_daemon(s->mhd);
+	/* A daemon closes every connection (each removes its deadline) before it returns. */
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->mhd[i] != NULL)
+			MHD_stop_daemon(s->mhd[i]);
+		if (s->conf.listen_fds[i] >= 0)
+			close(s->conf.listen_fds[i]);
+	}
 	gg_http_deadlines_free(s->deadlines);
-	if (s->listen_fd >= 0)
-		close(s->listen_fd);
 	if (s->trust != NULL)
 		gnutls_x509_trust_list_deinit(s->trust, 1);
 	free(s);
@@ -500,27 +540,33 @@ out:
 	return r;
 }
 
-int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
-			struct gg_error *why)
+/* SHA-256 over the presented chain, each certificate's DER with its length. */
+static int chain_digest(const gnutls_datum_t *peers, unsigned n, unsigned char out[32])
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	gnutls_session_t session = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
+	gnutls_hash_hd_t h;
+
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (gnutls_hash(h, &peers[i].size, sizeof(peers[i].size)) < 0 ||
+		    gnutls_hash(h, peers[i].data, peers[i].size) < 0) {
+			gnutls_hash_deinit(h, NULL);
+			return -1;
+		}
+	gnutls_hash_deinit(h, out);
+	return 0;
+}
+
+/* Verifies the presented chain against the client CA and its CRLs. */
+static int verify_chain(const struct gg_http_request *req, const gnutls_datum_t *peers,
+			unsigned n, struct gg_http_cert_identity *id, struct gg_error *why)
+{
 	gnutls_x509_trust_list_t trust = req->server->trust;
 	gnutls_x509_crt_t chain[16] = { NULL };
-	const gnutls_datum_t *peers;
 	gnutls_datum_t text = { NULL, 0 };
-	unsigned status = 0, n = 0, got = 0;
+	unsigned status = 0, got = 0;
 	int r;
 
-	memset(id, 0, sizeof(*id));
-	if (session == NULL)
-		return gg_error_set(why, -EPERM, "no TLS session");
-	if (trust == NULL)
-		return gg_error_set(why, -EPERM, "no client CA to verify a certificate with");
-	peers = gnutls_certificate_get_peers(session, &n);
-	if (peers == NULL || n == 0)
-		return gg_error_set(why, -EPERM, "no client certificate");
 	for (; got < n && got < 16; got++) {
 		if (gnutls_x509_crt_init(&chain[got]) < 0 ||
 		    gnutls_x509_crt_import(chain[got], &peers[got], GNUTLS_X509_FMT_DER) < 0) {
@@ -550,5 +596,46 @@ int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_i
 out:
 	for (unsigned i = 0; i < got; i++)
 		gnutls_x509_crt_deinit(chain[i]);
+	return r;
+}
+
+int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
+			struct gg_error *why)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t session = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
+	struct http_conn *hc = req->hc;
+	const gnutls_datum_t *peers;
+	unsigned char digest[32];
+	unsigned n = 0;
+	uint64_t now;
+	int r;
+
+	memset(id, 0, sizeof(*id));
+	if (session == NULL)
+		return gg_error_set(why, -EPERM, "no TLS session");
+	if (req->server->trust == NULL)
+		return gg_error_set(why, -EPERM, "no client CA to verify a certificate with");
+	peers = gnutls_certificate_get_peers(session, &n);
+	if (peers == NULL || n == 0)
+		return gg_error_set(why, -EPERM, "no client certificate");
+	if (hc == NULL || chain_digest(peers, n, digest) != 0)
+		return verify_chain(req, peers, n, id, why);
+	now = now_ns();
+	if (hc->cert_known && now - hc->cert_at_ns < CERT_VERDICT_NS &&
+	    memcmp(hc->cert_digest, digest, sizeof(digest)) == 0) {
+		*id = hc->cert_id;
+		return hc->cert_result == 0 ? 0 : gg_error_set(why, hc->cert_result, "%s",
+								hc->cert_why);
+	}
+	r = verify_chain(req, peers, n, id, why);
+	hc->cert_known = 1;
+	memcpy(hc->cert_digest, digest, sizeof(digest));
+	hc->cert_at_ns = now;
+	hc->cert_result = r;
+	hc->cert_id = *id;
+	snprintf(hc->cert_why, sizeof(hc->cert_why), "%s",
+		 r == 0 || why == NULL ? "" : why->msg);
 	return r;
 }

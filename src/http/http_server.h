@@ -33,9 +33,13 @@ struct gg_http_counters {
 	atomic_uint_fast64_t aborted;         /* requests that ended unanswered */
 };
 
+/* Most threads (libmicrohttpd daemons) a server runs. */
+#define GG_HTTP_MAX_THREADS 64
+
 struct gg_http_server_conf {
 	const char *name; /* for the log */
-	int listen_fd;    /* from gg_http_listen; the server owns it from gg_http_server_new on */
+	/* threads sockets from gg_http_listen; the server owns them from gg_http_server_new on */
+	int listen_fds[GG_HTTP_MAX_THREADS];
 	/* TLS: PEM text of the certificate (chain after it) and key; NULL cert: plain HTTP. The
 	 * client CA makes the server ask for a certificate, which gg_http_client_cert checks. */
 	const char *cert_pem;
@@ -49,6 +53,10 @@ struct gg_http_server_conf {
 	/* From when a connection waits for a request until the request is all in: a sender
 	 * that trickles bytes, never idle, is cut off all the same (http_deadline.h). */
 	uint64_t request_timeout_ms;
+	/* One libmicrohttpd daemon with one thread each, on its own socket: a thread pool over
+	 * one socket (MHD_OPTION_THREAD_POOL_SIZE) with suspend/resume allowed left every
+	 * keep-alive connection on one of its threads, while SO_REUSEPORT sockets get the
+	 * kernel's even share. 1..GG_HTTP_MAX_THREADS. */
 	unsigned threads;
 	struct gg_http_rate *rate; /* NULL: no limit; the caller keeps it alive */
 	struct gg_http_counters *counters;
@@ -73,7 +81,7 @@ struct gg_http_handler {
 	void (*release)(void *data);
 };
 
-/* Creates the server on listen_fd (closed by it even on failure); it serves after
+/* Creates the server on listen_fds (closed by it even on failure); it serves after
  * gg_http_server_start. */
 int gg_http_server_new(const struct gg_http_server_conf *conf,
 		       const struct gg_http_handler *handler, struct gg_http_server **out,
@@ -83,8 +91,9 @@ int gg_http_server_start(struct gg_http_server *s, struct gg_error *err);
  * been answered before. Takes NULL. */
 void gg_http_server_free(struct gg_http_server *s);
 
-/* A bound, listening socket for "ADDRESS:PORT" or "[IPV6]:PORT" (numeric). */
-int gg_http_listen(const char *addr, int *fd, struct gg_error *err);
+/* n bound, listening sockets for "ADDRESS:PORT" or "[IPV6]:PORT" (numeric), with SO_REUSEPORT
+ * when n > 1: the kernel shares new connections among them. */
+int gg_http_listen(const char *addr, unsigned n, int *fds, struct gg_error *err);
 /* Checks the form of a listen address; *loopback says whether it is 127.0.0.0/8 or ::1. */
 int gg_http_listen_check(const char *addr, int *loopback, struct gg_error *err);
 /* A PEM file whole, as libmicrohttpd takes it (text with its NUL), 1 MiB at most; *len (may
@@ -110,7 +119,8 @@ struct gg_http_cert_identity {
 /* Verifies the client certificate against the client CA and its CRLs (chain, validity dates,
  * revocation): 0 with id filled, or -EPERM with why (no certificate, untrusted, expired,
  * revoked, no TLS); id's subject and sha256 are filled whenever a certificate was sent, so a
- * refusal can name it. */
+ * refusal can name it. The verdict is kept on the connection for a second, for the requests
+ * that follow on it with the same chain: call it from begin (the connection's thread). */
 int gg_http_client_cert(const struct gg_http_request *req, struct gg_http_cert_identity *id,
 			struct gg_error *why);
 
