@@ -261,6 +261,10 @@ static int sub_flush(struct sub *s)
 				.len = it->len, .id = id,
 			};
 
+			/* Also twice in this batch (a live event and the fetch of a catch-up): the
+			 * seen ids are written only after the commit. */
+			for (size_t j = 0; seen != 1 && j < n_seen; j++)
+				seen = strcmp(ids[j], it->id) == 0 && strcmp(topics[j], it->topic) == 0;
 			if (seen == 1) {
 				atomic_fetch_add(&s->counters.seen_again, 1);
 				continue;
