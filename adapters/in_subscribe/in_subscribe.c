@@ -101,8 +101,8 @@ struct sub_counters {
 #define SC(field) offsetof(struct sub_counters, field)
 static const struct gg_counter sub_counter_rows[] = {
 	{ "received", "items that arrived as live event notifications", SC(received) },
-	{ "caught_up", "items published while no session was up, fetched after connecting",
-	  SC(caught_up) },
+	{ "caught_up", "items published while no session was up or before a subscription took, "
+	  "fetched after connecting or subscribing", SC(caught_up) },
 	{ "missed", "items a topic holds that never arrived live while the session was up "
 	  "(loss detection), fetched", SC(missed) },
 	{ "seen_again", "items that arrived again and were not spooled twice", SC(seen_again) },
@@ -137,6 +137,7 @@ struct sub {
 	char *service;
 	struct gg_grid_strv topics;
 	int ready;
+	int unsubscribed; /* topics not subscribed (refused, pending) or none found yet */
 	uint64_t ready_epoch;
 	int64_t next_check_ms;
 	struct sub_item *q;
@@ -260,6 +261,10 @@ static int sub_flush(struct sub *s)
 				.len = it->len, .id = id,
 			};
 
+			/* Also twice in this batch (a live event and the fetch of a catch-up): the
+			 * seen ids are written only after the commit. */
+			for (size_t j = 0; seen != 1 && j < n_seen; j++)
+				seen = strcmp(ids[j], it->id) == 0 && strcmp(topics[j], it->topic) == 0;
 			if (seen == 1) {
 				atomic_fetch_add(&s->counters.seen_again, 1);
 				continue;
@@ -377,6 +382,7 @@ static int sub_prepare(struct sub *s)
 		free(s->topics.v[i]);
 		s->topics.v[i] = s->topics.v[--s->topics.n];
 	}
+	s->unsubscribed = s->topics.n == 0;
 	if (s->topics.n == 0)
 		gg_log_warnx("%s: no topic of type %s on %s yet (looked again every "
 			     "check_interval)", s->in->name, s->conf->type, s->service);
@@ -385,10 +391,13 @@ static int sub_prepare(struct sub *s)
 
 		if ((r = gg_grid_subscribe(s->session, s->service, s->topics.v[i], s->bare_jid,
 					   s->conf->iq_timeout_ms, &state, &err)) != 0) {
-			gg_log_warnx("%s: topic %s: %s", s->in->name, s->topics.v[i], err.msg);
+			gg_log_warnx("%s: topic %s: %s (asked again every check_interval)",
+				     s->in->name, s->topics.v[i], err.msg);
+			s->unsubscribed++;
 			continue;
 		}
 		if (state == GG_GRID_PENDING) {
+			s->unsubscribed++;
 			atomic_fetch_add(&s->counters.pending, 1);
 			gg_log_warnx("%s: topic %s: subscription pending: the topic's owner must "
 				     "approve %s (authorize access model); asked again every "
@@ -439,10 +448,17 @@ static void *sub_main(void *arg)
 			s->ready = 1;
 			s->next_check_ms = gg_now_ms() + s->conf->check_interval_ms;
 		} else if (gg_now_ms() >= s->next_check_ms) {
-			/* Loss detection: what the topic holds and never came live. A topic
-			 * created or a subscription approved since is picked up by preparing
-			 * again, which also catches up. */
+			/* A topic not there yet (a subscriber started before the publisher
+			 * created it), a subscription refused or pending: preparing again
+			 * subscribes (idempotent for the others) and catches up. Otherwise loss
+			 * detection: what the topic holds and never came live. */
 			s->next_check_ms = gg_now_ms() + s->conf->check_interval_ms;
+			if (s->unsubscribed > 0) {
+				if (sub_prepare(s) != 0)
+					gg_grid_session_drop(s->session, GG_DROP_SELF,
+							     "subscriptions not ready");
+				continue;
+			}
 			for (size_t i = 0; i < s->topics.n; i++)
 				sub_sync(s, s->topics.v[i], &s->counters.missed);
 		}

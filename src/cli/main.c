@@ -25,8 +25,16 @@ static const struct gg_cmd_option topics_options[] = {
 	{ "--jid JID", "log in as JID instead of the configuration's [xmpp] jid (with "
 	  "--password-file)" },
 	{ "--password-file FILE", "the password of --jid: the first line of FILE" },
-	{ "--out DIR", "items: write each item's payload to DIR/ITEM-ID.xml" },
-	{ "--list", "items: print each item's id" },
+	{ "--since ID|TIME", "items: only the items published after item ID, or (an RFC 3339 "
+	  "date-time) those whose document is later than TIME: the latest ReportTime or "
+	  "GenerationTime of its Incidents (Prosody tells no client when an item was published)" },
+	{ "--max N", "items: at most N: the first N after --since (page on with --since the last "
+	  "id printed), else the N most recent" },
+	{ "--format iodef|json", "items: iodef (default) writes files with --out; json prints one "
+	  "{\"topic\",\"id\",\"payload\"} object per line (the payload document as a string) and "
+	  "the count on standard error" },
+	{ "--out DIR", "items, iodef: write each item's payload to DIR/ITEM-ID.xml" },
+	{ "--list", "items, iodef: print each item's id" },
 	{ NULL, NULL },
 };
 
@@ -86,12 +94,17 @@ const struct gg_command gg_commands[] = {
 	  "Validates each FILE against IODEF 2.0 (RFC 7970); an IODEF 1.0 document is upgraded "
 	  "first. Exit 1 when a document is invalid, 3 when one cannot be read. Reads no "
 	  "configuration.", validate_options },
-	{ "topics", gg_cmd_topics, "check|items [--jid JID --password-file FILE] [--out DIR] [--list]",
+	{ "topics", gg_cmd_topics, "check|items [--jid JID --password-file FILE] [--since ID|TIME] "
+	  "[--max N] [--format iodef|json] [--out DIR] [--list]",
 	  "inspect the topic on the controller",
 	  "check logs in to the controller of the configuration's [xmpp] section, finds the pubsub "
 	  "service and says whether the topic exists; a connection that cannot succeed (refused "
 	  "port, DNS, TLS verification, SASL refusal) fails at once with its cause and what to "
-	  "check, exit 3. items fetches the topic's items.",
+	  "check, exit 3. items is the directed or bulk historic query of RFC 8600: it fetches "
+	  "the topic's items (XEP-0060 item retrieval) in the order the controller keeps them "
+	  "(Prosody: publish order), each payload as the controller sent it, read from the "
+	  "stream's bytes (namespaced attributes kept); exit 1 when the --since ID is not on "
+	  "the topic.",
 	  topics_options },
 	{ "spool", gg_cmd_spool, "stats | refused [MAX] [--output NAME] | requeue SEQ | "
 	  "retry OUTPUT [SEQ|all] | purge-dead OUTPUT | quarantine [list [MAX] | show ID | "

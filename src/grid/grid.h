@@ -1,10 +1,10 @@
 /* grid.h: XMPP-Grid (RFC 8600) on top of a session: finding the pubsub service and the topic
- * (disco#items, disco#info), creating it with the RFC 8600 configuration, reading items, and
- * telling retryable publish errors from permanent ones; plus the publisher thread. */
+ * (disco#items, disco#info), creating it with the RFC 8600 configuration, and telling
+ * retryable publish errors from permanent ones; plus the publisher thread. Reading items back:
+ * grid_reader.h. */
 #ifndef GG_GRID_H
 #define GG_GRID_H
 
-#include <stdio.h>
 #include <strophe.h>
 
 #include "grid/grid_conf.h"
@@ -35,10 +35,6 @@ enum gg_grid_verdict { GG_GRID_RETRY, GG_GRID_REFUSED, GG_GRID_TOPIC_GONE };
  * topic gone (item-not-found: the node was deleted) when it must be prepared again before the
  * record is retried. */
 enum gg_grid_verdict gg_grid_classify_error(xmpp_stanza_t *iq_error, char *why, size_t why_len);
-
-/* Writes every item of the topic to out_dir/ITEMID.xml (when out_dir) and returns the count. */
-int gg_grid_fetch_items(struct gg_grid_session *s, const char *service, const char *topic,
-			const char *out_dir, FILE *listing, struct gg_error *err);
 
 /* XML attribute-value escaping into a malloc'd string. */
 char *gg_xml_attr_escape(const char *s);

@@ -8,7 +8,9 @@ the document the test keeps in --out to compare with what comes out.
 
 usage: grid_pub.py --jid J --password-file F --host H --port P --ca CA --service S --node N
                    [--create] [--count N] [--prefix P] [--restriction R] [--out DIR]
-                   [--window W] [--start I]
+                   [--window W] [--start I] [--time T]
+
+--time: the documents' GenerationTime (default 2015-07-18T09:00:00-05:00).
 """
 import argparse
 import asyncio
@@ -22,14 +24,14 @@ from slixmpp.xmlstream.matcher import MatchXPath
 IODEF_NS = "urn:ietf:params:xml:ns:iodef-2.0"
 
 
-def document(name, restriction):
+def document(name, restriction, time):
     return (
         '<IODEF-Document xmlns="urn:ietf:params:xml:ns:iodef-2.0" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="2.00" xml:lang="en" '
         'xsi:schemaLocation="urn:ietf:params:xml:ns:iodef-2.0 iodef-2.0.xsd">'
         f'<Incident purpose="reporting" restriction="{restriction}">'
         f'<IncidentID name="csirt.example.com">{name}</IncidentID>'
-        "<GenerationTime>2015-07-18T09:00:00-05:00</GenerationTime>"
+        f"<GenerationTime>{time}</GenerationTime>"
         f'<Description xml:lang="de">Vorfall {name} &amp; &lt;mehr&gt;</Description>'
         '<Contact type="organization" role="creator">'
         "<Email><EmailTo>contact@csirt.example.com</EmailTo></Email></Contact>"
@@ -73,7 +75,7 @@ class Publisher(slixmpp.ClientXMPP):
         while self.todo and len(self.in_flight) < self.args.window:
             i = self.todo.pop(0)
             name = f"{self.args.prefix}-{i}"
-            doc = document(name, self.args.restriction)
+            doc = document(name, self.args.restriction, self.args.time)
             if self.args.out:
                 with open(os.path.join(self.args.out, name + ".xml"), "w") as f:
                     f.write(doc)
@@ -107,6 +109,7 @@ async def main():
     p.add_argument("--restriction", default="public")
     p.add_argument("--out")
     p.add_argument("--window", type=int, default=32)
+    p.add_argument("--time", default="2015-07-18T09:00:00-05:00")
     args = p.parse_args()
     with open(args.password_file) as f:
         password = f.readline().rstrip("\n")
