@@ -17,7 +17,7 @@
 static void fill(struct gg_topic_items *l, int n)
 {
 	for (int i = 0; i < n; i++) {
-		char id[8];
+		char id[16]; /* "i" and any int: the -O1 ASan build checks the whole range */
 
 		snprintf(id, sizeof(id), "i%d", i);
 		/* Item i's document is from second i; item 2 has no time. */
