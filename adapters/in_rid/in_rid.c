@@ -464,13 +464,6 @@ static const void *rid_counters_of(const struct gg_input *in)
 	return &l->counters;
 }
 
-/* The listener's group is its own name, which its partners give as theirs. */
-static const char *rid_group(const void *conf, const char *name)
-{
-	(void)conf;
-	return name;
-}
-
 const struct gg_adapter gg_in_rid = {
 	.name = "rid",
 	.desc = "RID over HTTPS (RFC 6545 messages, RFC 6546 transport): partners POST RID "
@@ -484,5 +477,6 @@ const struct gg_adapter gg_in_rid = {
 	.free = rid_free,
 	.counters = rid_counter_rows,
 	.counters_of = rid_counters_of,
-	.group = rid_group,
+	/* Its partners give its name as their group. */
+	.group = gg_plugin_group_self,
 };

@@ -841,13 +841,6 @@ static const void *webhook_counters_of(const struct gg_input *in)
 	return &l->counters;
 }
 
-/* The listener's group is its own name, which its routes give as theirs. */
-static const char *webhook_group(const void *conf, const char *name)
-{
-	(void)conf;
-	return name;
-}
-
 const struct gg_adapter gg_in_webhook = {
 	.name = "webhook",
 	.desc = "HTTPS listener for JSON webhooks (one object, an array of objects, or NDJSON); "
@@ -861,5 +854,6 @@ const struct gg_adapter gg_in_webhook = {
 	.free = webhook_release,
 	.counters = webhook_counter_rows,
 	.counters_of = webhook_counters_of,
-	.group = webhook_group,
+	/* Its routes give its name as their group. */
+	.group = gg_plugin_group_self,
 };

@@ -70,6 +70,9 @@ struct gg_adapter {
 	int (*reload)(struct gg_input *in, const void *conf, struct gg_error *err);
 };
 
+/* A `group` for the instance the others of its group name (an HTTP listener): its own name. */
+const char *gg_plugin_group_self(const void *conf, const char *name);
+
 /* The plugin of that kind and name, or NULL. */
 const struct gg_adapter *gg_adapter_find(enum gg_plugin_kind kind, const char *name);
 /* The NULL-terminated registration table. */

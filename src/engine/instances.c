@@ -129,6 +129,12 @@ static int instance_open(struct gg_instances *set, struct generation *gen,
 	return 0;
 }
 
+const char *gg_plugin_group_self(const void *conf, const char *name)
+{
+	(void)conf;
+	return name;
+}
+
 static int set_add(struct gg_instances *set, struct instance *it, struct gg_error *err)
 {
 	struct instance **grown = realloc(set->items, (set->n + 1) * sizeof(*grown));
