@@ -325,6 +325,7 @@ int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outc
 		snprintf(id, sizeof(id), "%s", rec->id);
 	else
 		gg_record_id(e->input->name, rec->origin, rec->position, rec->bytes, rec->len, id);
+	gg_ingest_set_meta(e->ingest, rec->meta);
 	if (rec->kind == GG_RECORD_SYSLOG && e->msg == NULL)
 		r = stage(&t, gg_error_set(why, -EINVAL, "a syslog message, and the input reads "
 					   "none"), NULL, 1, id, rec->bytes, rec->len);
@@ -340,6 +341,7 @@ int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outc
 		r = emit_document(e, rec, id, t.now, &doc, &built, why);
 		r = stage(&t, r, doc, built, id, rec->bytes, rec->len);
 	}
+	gg_ingest_set_meta(e->ingest, NULL);
 	if (r < 0)
 		return r;
 	/* A record an `each` mapping splits is staged when any of its documents is. */

@@ -53,6 +53,9 @@ struct gg_record {
 	 * record an `each` mapping explodes is several items, each with its own id). */
 	gg_emit_item_fn item;
 	void *item_arg;
+	/* NULL, or what the input knows of the record beyond its bytes, a JSON object's text
+	 * the outputs read back (a grid event's topic, item id and publish time). */
+	const char *meta;
 };
 
 struct gg_emitter_opts {

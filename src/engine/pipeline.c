@@ -19,6 +19,7 @@ struct staged {
 	int quarantine;
 	char *payload;
 	size_t len;
+	char *meta; /* the record's, for the outputs; NULL when its input said nothing more */
 	char *reason;
 	int line, column;
 };
@@ -35,6 +36,7 @@ struct gg_ingest {
 	/* A quarantine row the next commit deletes in its transaction (0: none): the record it
 	 * held was released and is in this batch. */
 	int64_t release_seq;
+	const char *meta; /* the meta of the record being emitted (gg_ingest_set_meta) */
 };
 
 static void ingest_clear(struct gg_ingest *ing)
@@ -42,6 +44,7 @@ static void ingest_clear(struct gg_ingest *ing)
 	for (size_t i = 0; i < ing->n_staged; i++) {
 		free(ing->staged[i].payload);
 		free(ing->staged[i].reason);
+		free(ing->staged[i].meta);
 	}
 	ing->n_staged = 0;
 	ing->release_seq = 0;
@@ -238,6 +241,11 @@ void gg_ingest_free(struct gg_ingest *ing)
 	free(ing);
 }
 
+void gg_ingest_set_meta(struct gg_ingest *ing, const char *meta)
+{
+	ing->meta = meta;
+}
+
 void gg_ingest_set_stream_ids(struct gg_ingest *ing)
 {
 	gg_spool_set_stream_ids(ing->spool);
@@ -311,6 +319,10 @@ static int ingest_stage(struct gg_ingest *ing, const char *id, char *payload, si
 	snprintf(st->id, sizeof(st->id), "%s", id);
 	st->payload = payload;
 	st->len = len;
+	if (why == NULL && ing->meta != NULL && (st->meta = strdup(ing->meta)) == NULL) {
+		free(payload);
+		return -ENOMEM;
+	}
 	if (why != NULL) {
 		st->quarantine = 1;
 		st->line = why->line;
@@ -345,8 +357,8 @@ int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
 						st->len, err);
 			quarantined += r == 0;
 		} else {
-			r = gg_spool_put(ing->spool, st->id, ing->input_name, st->payload, st->len,
-					 err);
+			r = gg_spool_put_meta(ing->spool, st->id, ing->input_name, st->meta,
+					      st->payload, st->len, err);
 			added += r == 0;
 			duplicates += r == 1;
 		}
@@ -520,8 +532,8 @@ static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const
 			/* rows borrow the entries' strings; they outlive the put below. */
 			rows[n_rows++] = (struct gg_spool_stage_row){ s->id, s->payload, s->len };
 		} else {
-			r = gg_spool_put(ing->spool, s->id, ing->input_name, s->payload, s->len,
-					 err);
+			r = gg_spool_put_meta(ing->spool, s->id, ing->input_name, s->meta, s->payload,
+					      s->len, err);
 			counts[0] += r == 0;
 			counts[1] += r == 1;
 		}

@@ -87,6 +87,9 @@ struct gg_ingest;
 int gg_ingest_new(struct gg_pipeline *p, const char *input_name, const char *const *routes,
 		  size_t n_routes, struct gg_ingest **out, struct gg_error *err);
 void gg_ingest_free(struct gg_ingest *ing);
+/* What the input knows of the record it stages next beyond its bytes (a JSON object's text,
+ * copied into each document staged until the next call; NULL: nothing). */
+void gg_ingest_set_meta(struct gg_ingest *ing, const char *meta);
 /* The input never reads a record twice (gg_spool_set_stream_ids). */
 void gg_ingest_set_stream_ids(struct gg_ingest *ing);
 /* Blocks while the spool is full (backpressure). Returns -ECANCELED when stopping. */

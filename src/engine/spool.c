@@ -17,7 +17,7 @@
 
 /* Bump with every schema change and teach spool_schema() the upgrade. A file written by a newer
  * gridgate is refused: guessing at a layout we do not know could lose records. */
-#define SPOOL_SCHEMA_VERSION 3
+#define SPOOL_SCHEMA_VERSION 4
 /* A zero timeout would make every lock collision between two writers a hard error. */
 #define SPOOL_BUSY_TIMEOUT_MS 5000
 #define SPOOL_ID_MAX ((int)sizeof(((struct gg_spool_row *)0)->id) - 1)
@@ -155,10 +155,21 @@ static const char spool_upgrade_2_3[] =
 	"ALTER TABLE records_3 RENAME TO records;"
 	SPOOL_DDL_RECORDS_TAIL;
 
-/* The steps from each older schema: spool_upgrade[v] takes schema v to v + 1. */
+/* Schema 4: what an input knows of a record beyond its bytes (meta: a JSON object, e.g. the
+ * topic, item id and publish time of a grid event), for the outputs; and delivery counts kept
+ * by the statement that inserts a batch's delivery rows (one UPSERT per output and batch)
+ * instead of a trigger run for every row. */
+static const char spool_upgrade_3_4[] =
+	"ALTER TABLE records ADD COLUMN meta TEXT;"
+	"DROP TRIGGER IF EXISTS deliveries_ins;";
+
+/* The steps from each older schema: spool_upgrade[v] takes schema v to v + 1. A new file is
+ * made as schema 3 (spool_ddl) and takes the same steps from there. */
+#define SPOOL_DDL_SCHEMA 3
 static const char *const spool_upgrade[] = {
 	[1] = spool_upgrade_1_2,
 	[2] = spool_upgrade_2_3,
+	[3] = spool_upgrade_3_4,
 };
 
 enum spool_stmt {
@@ -167,6 +178,7 @@ enum spool_stmt {
 	ST_ROLLBACK,
 	ST_PUT,
 	ST_DELIVER,
+	ST_DELIVER_COUNT,
 	ST_QUARANTINE,
 	ST_FETCH,
 	ST_DONE,
@@ -186,14 +198,16 @@ static const char *const spool_sql[ST__N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_PUT] = "INSERT OR IGNORE INTO records(id, source, payload, created, unique_id)"
-		   " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_PUT] = "INSERT OR IGNORE INTO records(id, source, payload, created, unique_id, meta)"
+		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_DELIVER] = "INSERT OR IGNORE INTO deliveries(output, seq, updated)"
 		       " SELECT ?1, seq, ?3 FROM records WHERE seq > ?2",
+	[ST_DELIVER_COUNT] = "INSERT INTO delivery_counts(output, state, n) VALUES (?1, 0, ?2)"
+			     " ON CONFLICT(output, state) DO UPDATE SET n = n + excluded.n",
 	[ST_QUARANTINE] = "INSERT INTO quarantine(id, source, reason, line, col, payload, created)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/* next_at: a delivery an output asked to retry later stays out of its scans till then. */
-	[ST_FETCH] = "SELECT d.seq, r.id, r.payload, d.attempts, r.source, r.created"
+	[ST_FETCH] = "SELECT d.seq, r.id, r.payload, d.attempts, r.source, r.created, r.meta"
 		     " FROM deliveries d"
 		     " JOIN records r ON r.seq = d.seq WHERE d.output = ?1 AND d.state = 0"
 		     " AND d.seq > ?2 AND d.next_at <= ?4 ORDER BY d.seq LIMIT ?3",
@@ -371,7 +385,8 @@ static int spool_schema(struct gg_spool *sp, int timeout_ms, struct gg_error *er
 		int from = version;
 
 		rc = version == 0 ? sqlite3_exec(sp->db, spool_ddl, NULL, NULL, NULL) : SQLITE_OK;
-		for (int v = version; v > 0 && v < SPOOL_SCHEMA_VERSION && rc == SQLITE_OK; v++)
+		for (int v = version == 0 ? SPOOL_DDL_SCHEMA : version;
+		     v < SPOOL_SCHEMA_VERSION && rc == SQLITE_OK; v++)
 			rc = sqlite3_exec(sp->db, spool_upgrade[v], NULL, NULL, NULL);
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SPOOL_SCHEMA_VERSION);
 		if (rc == SQLITE_OK)
@@ -553,6 +568,8 @@ static int spool_deliver_rows(struct gg_spool *sp, int64_t before)
 	sqlite3_int64 now = (sqlite3_int64)time(NULL);
 	int rc = SQLITE_OK;
 
+	sqlite3_stmt *count = sp->st[ST_DELIVER_COUNT];
+
 	for (size_t i = 0; i < sp->n_outputs && rc == SQLITE_OK; i++) {
 		rc = sqlite3_bind_text(st, 1, sp->outputs[i], -1, SQLITE_STATIC);
 		if (rc == SQLITE_OK)
@@ -562,8 +579,18 @@ static int spool_deliver_rows(struct gg_spool *sp, int64_t before)
 		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
 			rc = SQLITE_OK;
 		sqlite3_reset(st);
+		/* The rows this statement inserted (OR IGNORE skips those already there). */
+		if (rc == SQLITE_OK && sqlite3_changes(sp->db) > 0) {
+			rc = sqlite3_bind_text(count, 1, sp->outputs[i], -1, SQLITE_STATIC);
+			if (rc == SQLITE_OK)
+				rc = sqlite3_bind_int64(count, 2, sqlite3_changes(sp->db));
+			if (rc == SQLITE_OK && (rc = sqlite3_step(count)) == SQLITE_DONE)
+				rc = SQLITE_OK;
+			sqlite3_reset(count);
+		}
 	}
 	sqlite3_clear_bindings(st);
+	sqlite3_clear_bindings(count);
 	return rc;
 }
 
@@ -628,9 +655,15 @@ static int spool_check_id(const char *id, const char *what, struct gg_error *err
 	return 0;
 }
 
-/* A delivery row for each output the record goes to, in the caller's transaction. */
 int gg_spool_put(struct gg_spool *sp, const char *id, const char *source, const char *payload,
 		 size_t len, struct gg_error *err)
+{
+	return gg_spool_put_meta(sp, id, source, NULL, payload, len, err);
+}
+
+/* A delivery row for each output the record goes to, in the caller's transaction. */
+int gg_spool_put_meta(struct gg_spool *sp, const char *id, const char *source, const char *meta,
+		      const char *payload, size_t len, struct gg_error *err)
 {
 	sqlite3_stmt *st = sp->st[ST_PUT];
 	sqlite3_int64 now = (sqlite3_int64)time(NULL);
@@ -650,6 +683,9 @@ int gg_spool_put(struct gg_spool *sp, const char *id, const char *source, const 
 		rc = sqlite3_bind_int64(st, 4, now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 5, !sp->stream_ids);
+	if (rc == SQLITE_OK)
+		rc = meta != NULL ? sqlite3_bind_text(st, 6, meta, -1, SQLITE_STATIC)
+				  : sqlite3_bind_null(st, 6);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
@@ -728,6 +764,7 @@ static int spool_row_copy(sqlite3_stmt *st, struct gg_spool_row *row)
 {
 	const unsigned char *id;
 	size_t id_len;
+	int has_meta;
 
 	memset(row, 0, sizeof(*row));
 	row->seq = sqlite3_column_int64(st, 0);
@@ -743,9 +780,14 @@ static int spool_row_copy(sqlite3_stmt *st, struct gg_spool_row *row)
 	row->attempts = sqlite3_column_int(st, 3);
 	row->source = spool_column_dup(st, 4, NULL);
 	row->created = sqlite3_column_int64(st, 5);
-	if (row->payload == NULL || row->source == NULL) {
+	/* NULL for a record its input said nothing more of. */
+	has_meta = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	if (has_meta)
+		row->meta = spool_column_dup(st, 6, NULL);
+	if (row->payload == NULL || row->source == NULL || (has_meta && row->meta == NULL)) {
 		free(row->payload);
 		free(row->source);
+		free(row->meta);
 		memset(row, 0, sizeof(*row));
 		return -ENOMEM;
 	}
@@ -803,8 +845,10 @@ void gg_spool_rows_free(struct gg_spool_row *rows, int n)
 	for (int i = 0; i < n; i++) {
 		free(rows[i].payload);
 		free(rows[i].source);
+		free(rows[i].meta);
 		rows[i].payload = NULL;
 		rows[i].source = NULL;
+		rows[i].meta = NULL;
 	}
 }
 

@@ -41,6 +41,7 @@ struct gg_spool_row {
 	int attempts;
 	char *source;    /* the input it came from ("" when unknown) */
 	int64_t created; /* when the spool took it, UTC seconds */
+	char *meta;      /* what the input knew of it beyond its bytes (a JSON object), or NULL */
 };
 
 /* Deliveries summed over the outputs, and the quarantine. */
@@ -76,6 +77,10 @@ void gg_spool_rollback(struct gg_spool *sp);
  * harmless), negative on error. */
 int gg_spool_put(struct gg_spool *sp, const char *id, const char *source, const char *payload,
 		 size_t len, struct gg_error *err);
+/* The same with what the input knows of the record beyond its bytes (meta: a JSON object's
+ * text, or NULL), which the outputs read back in gg_spool_row.meta. */
+int gg_spool_put_meta(struct gg_spool *sp, const char *id, const char *source, const char *meta,
+		      const char *payload, size_t len, struct gg_error *err);
 /* Records a document that failed validation, with the reason and its position. */
 int gg_spool_quarantine(struct gg_spool *sp, const char *id, const char *source,
 			const char *reason, int line, int column, const char *payload, size_t len,
