@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/input_thread.h"
 #include "base/log.h"
 #include "base/record_id.h"
@@ -119,6 +121,7 @@ static const struct gg_counter sub_counter_rows[] = {
 /* An item read from the stream, waiting for the loop to spool it. */
 struct sub_item {
 	char *topic, *id, *text;
+	char *meta; /* the record's meta for the outputs: {"topic", "item"[, "published"]} */
 	size_t len;
 	int live;
 };
@@ -151,6 +154,7 @@ static void sub_queue_clear(struct sub *s)
 		free(s->q[i].topic);
 		free(s->q[i].id);
 		free(s->q[i].text);
+		free(s->q[i].meta);
 	}
 	s->nq = 0;
 }
@@ -191,6 +195,21 @@ static int sub_is_topic(const struct sub *s, const char *node)
 	return 0;
 }
 
+/* What an export says of the event besides its payload: its topic and item id, and when it
+ * was published if the controller said (a XEP-0203 delay stamp on an offline delivery; an
+ * XMPP-Grid item carries no time of its own). Compact JSON, or NULL when out of memory. */
+static char *sub_meta(const struct gg_grid_item *item)
+{
+	json_t *o = json_pack("{s:s, s:s}", "topic", item->node, "item", item->id);
+	char *text = NULL;
+
+	if (o != NULL && (item->stamp == NULL ||
+			  json_object_set_new(o, "published", json_string(item->stamp)) == 0))
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return text;
+}
+
 /* From the stream reader, inside libstrophe's read: copy what is ours, spool it later. */
 static void sub_on_item(void *arg, const struct gg_grid_item *item)
 {
@@ -212,9 +231,10 @@ static void sub_on_item(void *arg, const struct gg_grid_item *item)
 	memset(it, 0, sizeof(*it));
 	it->live = item->iq_id == NULL;
 	if ((it->topic = strdup(item->node)) == NULL || (it->id = strdup(item->id)) == NULL ||
-	    gg_grid_item_text(item, &it->text, &it->len) != 0) {
+	    (it->meta = sub_meta(item)) == NULL || gg_grid_item_text(item, &it->text, &it->len) != 0) {
 		free(it->topic);
 		free(it->id);
+		free(it->meta);
 		goto oom;
 	}
 	s->nq++;
@@ -258,7 +278,7 @@ static int sub_flush(struct sub *s)
 			int seen = sub_seen_has(s->seen, it->topic, it->id);
 			struct gg_record rec = {
 				.kind = GG_RECORD_XML, .origin = it->topic, .bytes = it->text,
-				.len = it->len, .id = id,
+				.len = it->len, .id = id, .meta = it->meta,
 			};
 
 			/* Also twice in this batch (a live event and the fetch of a catch-up): the

@@ -29,6 +29,7 @@ struct export_conf {
 	char *severity;
 	char *purpose;
 	char *category;
+	char *topics;
 	int allow_restricted;
 	int allow_http;
 	int64_t max_attempts;

@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* {"id":..,"source":..,"received":"YYYY-MM-DDTHH:MM:SSZ","payload":".."} into *out (free()).
- * 0, -EINVAL (the payload is not UTF-8: JSON cannot carry it) or -ENOMEM. */
-int export_envelope(const char *id, const char *source, int64_t received, const char *payload,
-		    size_t len, char **out, size_t *out_len);
+/* {"id":..,"source":..,"received":"YYYY-MM-DDTHH:MM:SSZ"[,"topic":..,"item":..,
+ * "published":..],"payload":".."} into *out (free()); topic, item and published come from
+ * meta (the record's, gg_spool_row.meta; NULL: none) when it has them. 0, -EINVAL (the
+ * payload is not UTF-8: JSON cannot carry it) or -ENOMEM. */
+int export_envelope(const char *id, const char *source, int64_t received, const char *meta,
+		    const char *payload, size_t len, char **out, size_t *out_len);
 
 #endif

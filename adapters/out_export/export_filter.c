@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "iodef/iodef.h"
 #include "iodef/xmlsafe.h"
 
@@ -21,6 +23,8 @@ struct export_filter {
 	size_t n_purposes;
 	const char *categories[FILTER_MAX_WORDS];
 	size_t n_categories;
+	const char *topics[FILTER_MAX_WORDS];
+	size_t n_topics;
 	int allow_restricted;
 };
 
@@ -56,15 +60,17 @@ static int split_words(char *buf, const char **words, size_t *n, const char *key
 }
 
 int export_filter_new(const char *severity, const char *purposes, const char *categories,
-		      int allow_restricted, struct export_filter **out, struct gg_error *err)
+		      const char *topics, int allow_restricted, struct export_filter **out,
+		      struct gg_error *err)
 {
 	struct export_filter *f = calloc(1, sizeof(*f));
 	size_t plen = purposes != NULL ? strlen(purposes) : 0;
 	size_t clen = categories != NULL ? strlen(categories) : 0;
+	size_t tlen = topics != NULL ? strlen(topics) : 0;
 	int r;
 
 	*out = NULL;
-	if (f == NULL || (f->words = malloc(plen + clen + 2)) == NULL) {
+	if (f == NULL || (f->words = malloc(plen + clen + tlen + 3)) == NULL) {
 		free(f);
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -76,8 +82,11 @@ int export_filter_new(const char *severity, const char *purposes, const char *ca
 	}
 	memcpy(f->words, purposes != NULL ? purposes : "", plen + 1);
 	memcpy(f->words + plen + 1, categories != NULL ? categories : "", clen + 1);
+	memcpy(f->words + plen + clen + 2, topics != NULL ? topics : "", tlen + 1);
 	if ((r = split_words(f->words, f->purposes, &f->n_purposes, "purpose", err)) != 0 ||
 	    (r = split_words(f->words + plen + 1, f->categories, &f->n_categories, "category",
+			     err)) != 0 ||
+	    (r = split_words(f->words + plen + clen + 2, f->topics, &f->n_topics, "topics",
 			     err)) != 0)
 		goto fail;
 	for (size_t i = 0; i < f->n_purposes; i++) {
@@ -110,7 +119,28 @@ void export_filter_free(struct export_filter *f)
 int export_filter_is_open(const struct export_filter *f)
 {
 	return f->allow_restricted && f->min_severity == 0 && f->n_purposes == 0 &&
-	       f->n_categories == 0;
+	       f->n_categories == 0 && f->n_topics == 0;
+}
+
+int export_filter_topic(const struct export_filter *f, const char *meta, char *why,
+			size_t why_len)
+{
+	json_t *o;
+	const char *topic;
+	int pass = 0;
+
+	if (f->n_topics == 0)
+		return 1;
+	o = meta != NULL ? json_loads(meta, 0, NULL) : NULL;
+	topic = json_string_value(json_object_get(o, "topic"));
+	for (size_t i = 0; topic != NULL && i < f->n_topics && !pass; i++)
+		pass = strcmp(f->topics[i], topic) == 0;
+	if (!pass && why != NULL && topic != NULL)
+		snprintf(why, why_len, "topic %s is not one of the endpoint's", topic);
+	else if (!pass && why != NULL)
+		snprintf(why, why_len, "not a grid event: it has no topic");
+	json_decref(o);
+	return pass;
 }
 
 static int is_iodef(xmlNodePtr n, const char *name)

@@ -259,7 +259,7 @@ static int slot_start(struct exporter *x, struct export_slot *s, struct gg_spool
 	s->retry_after[0] = '\0';
 	s->errbuf[0] = '\0';
 	if (x->json) {
-		r = export_envelope(row->id, row->source, row->created, row->payload,
+		r = export_envelope(row->id, row->source, row->created, row->meta, row->payload,
 				    row->payload_len, &s->body, &s->body_len);
 		if (r == -EINVAL)
 			snprintf(why, why_len, "the payload is not UTF-8: no JSON string holds it");
@@ -418,6 +418,13 @@ static int offer(struct loop *L, struct gg_spool_row *row)
 
 	if (c->max_age_ms > 0 && row->created * 1000 + c->max_age_ms < wall_ms()) {
 		dead_letter(L, row->seq, "not delivered within max_age");
+		return 0;
+	}
+	if (!export_filter_topic(x->filter, row->meta, why, sizeof(why))) {
+		gg_log_debug("%s: record seq %" PRId64 " not for this endpoint: %s", x->name,
+			     row->seq, why);
+		x->done[L->n_done++] = row->seq;
+		atomic_fetch_add(&x->counters.filtered, 1);
 		return 0;
 	}
 	switch (export_filter_check(x->filter, row->payload, row->payload_len, why, sizeof(why))) {

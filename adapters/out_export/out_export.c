@@ -47,7 +47,9 @@ static const struct gg_option export_options[] = {
 	  "connections)", .min = 1, .max = 256 },
 	{ "format", GG_OPT_STRING, "iodef", XO(format),
 	  .help = "iodef: the document as published (application/xml); json: an envelope "
-	  "{id, source, received, payload} (application/json)", .words = format_words },
+	  "{id, source, received, topic, item, published, payload} (application/json; topic, "
+	  "item and published when the record is a grid event, published when the controller "
+	  "said)", .words = format_words },
 	{ "severity", GG_OPT_STRING, NULL, XO(severity),
 	  .help = "send only Incidents whose Assessment has an impact of this severity or more",
 	  .words = severity_words },
@@ -57,6 +59,9 @@ static const struct gg_option export_options[] = {
 	{ "category", GG_OPT_STRING, NULL, XO(category),
 	  .help = "send only Incidents with one of these categories (Assessment's "
 	  "IncidentCategory, or SystemImpact@type)" },
+	{ "topics", GG_OPT_STRING, NULL, XO(topics),
+	  .help = "send only grid events read from one of these topics by a [subscribe] input; "
+	  "a record with no topic (from another input) is not sent" },
 	{ "allow_restricted", GG_OPT_BOOL, "no", XO(allow_restricted),
 	  .help = "the endpoint may receive Incidents whose restriction is need-to-know, private "
 	  "(the RFC 7970 default) or red" },
@@ -139,9 +144,9 @@ static int export_check(const void *conf, const char **key, struct gg_error *err
 	*key = "retry_max";
 	if (c->retry_max_ms < c->retry_min_ms)
 		return gg_error_set(err, -EINVAL, "shorter than retry_min");
-	*key = c->purpose != NULL ? "purpose" : "category";
-	if ((r = export_filter_new(c->severity, c->purpose, c->category, c->allow_restricted, &f,
-				   err)) != 0)
+	*key = c->purpose != NULL ? "purpose" : c->category != NULL ? "category" : "topics";
+	if ((r = export_filter_new(c->severity, c->purpose, c->category, c->topics,
+				   c->allow_restricted, &f, err)) != 0)
 		return r;
 	export_filter_free(f);
 	*key = NULL;
@@ -228,8 +233,8 @@ static int export_open(struct gg_input *out, struct gg_error *err)
 		r = gg_error_set(err, -EIO, "libcurl: %s", curl_easy_strerror(curl_init_rc));
 		goto fail;
 	}
-	if ((r = export_filter_new(c->severity, c->purpose, c->category, c->allow_restricted,
-				   &x->filter, err)) != 0)
+	if ((r = export_filter_new(c->severity, c->purpose, c->category, c->topics,
+				   c->allow_restricted, &x->filter, err)) != 0)
 		goto fail;
 	if (c->secret_file != NULL &&
 	    (r = gg_http_secret_read(c->secret_file, 0, &x->secret, &x->secret_len, err)) != 0)

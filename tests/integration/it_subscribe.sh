@@ -63,6 +63,10 @@ while read -r id; do
 		fail "record $id differs from what was published"
 	echo "$name"
 done < "$work/ids" | sort -u | wc -l | grep -qx 60 || fail "not 60 distinct items"
+# Each record keeps its event's topic and item id for the outputs (the JSON envelope, topics =).
+items=$(sqlite3 "$work/state/spool.db" "SELECT count(DISTINCT json_extract(meta, '\$.item'))
+	FROM records WHERE source = 'sub' AND json_extract(meta, '\$.topic') = '$topic-in'")
+[ "$items" = 60 ] || fail "$items records say their topic and a distinct item id, not 60"
 
 # A topic created after the start: the subscription is refused (item-not-found), asked again at
 # the next check, and what was published before it took is caught up.

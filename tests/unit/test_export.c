@@ -50,7 +50,7 @@ static enum export_pass check(const char *severity, const char *purposes, const 
 	char why[128];
 	enum export_pass p;
 
-	if (export_filter_new(severity, purposes, categories, allow_restricted, &f, &err) != 0)
+	if (export_filter_new(severity, purposes, categories, NULL, allow_restricted, &f, &err) != 0)
 		fail_msg("filter: %s", err.msg);
 	p = export_filter_check(f, document, strlen(document), why, sizeof(why));
 	export_filter_free(f);
@@ -127,10 +127,35 @@ static void test_purpose_category(void **state)
 	/* SystemImpact@type's default is unknown */
 	assert_int_equal(check(NULL, NULL, "unknown", 0, plain), EXPORT_PASS);
 	assert_int_equal(check("low", "mitigation", "phishing", 0, d), EXPORT_FILTERED);
-	assert_int_equal(export_filter_new(NULL, "reporting, spam", NULL, 0, &f, &err), -EINVAL);
+	assert_int_equal(export_filter_new(NULL, "reporting, spam", NULL, NULL, 0, &f, &err),
+			 -EINVAL);
 	assert_non_null(strstr(err.msg, "spam"));
-	assert_int_equal(export_filter_new("urgent", NULL, NULL, 0, &f, &err), -EINVAL);
+	assert_int_equal(export_filter_new("urgent", NULL, NULL, NULL, 0, &f, &err), -EINVAL);
 	free(d), free(plain);
+}
+
+/* topics = ...: a grid event passes by the topic its meta names; a record with no topic (not
+ * from a [subscribe] input) does not. */
+static void test_topics(void **state)
+{
+	struct export_filter *f = NULL;
+	struct gg_error err;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(export_filter_new(NULL, NULL, NULL, "alerts, soc-b", 1, &f, &err), 0);
+	assert_false(export_filter_is_open(f));
+	assert_true(export_filter_topic(f, "{\"topic\":\"soc-b\",\"item\":\"1\"}", why,
+					sizeof(why)));
+	assert_false(export_filter_topic(f, "{\"topic\":\"soc\"}", why, sizeof(why)));
+	assert_non_null(strstr(why, "soc"));
+	assert_false(export_filter_topic(f, NULL, why, sizeof(why)));
+	assert_non_null(strstr(why, "no topic"));
+	assert_false(export_filter_topic(f, "not json", why, sizeof(why)));
+	export_filter_free(f);
+	assert_int_equal(export_filter_new(NULL, NULL, NULL, NULL, 1, &f, &err), 0);
+	assert_true(export_filter_topic(f, NULL, why, sizeof(why)));
+	export_filter_free(f);
 }
 
 static void test_unreadable(void **state)
@@ -220,8 +245,8 @@ static void test_envelope(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_int_equal(export_envelope("abc", "sub", 1700000000, payload, sizeof(payload) - 1,
-					 &out, &len), 0);
+	assert_int_equal(export_envelope("abc", "sub", 1700000000, NULL, payload,
+					 sizeof(payload) - 1, &out, &len), 0);
 	assert_int_equal(strlen(out), len);
 	assert_non_null(strstr(out, "{\"id\":\"abc\",\"source\":\"sub\",\"received\":"
 				    "\"2023-11-14T22:13:20Z\",\"payload\":"));
@@ -230,8 +255,18 @@ static void test_envelope(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "payload")), payload);
 	json_decref(o);
 	free(out);
-	assert_int_equal(export_envelope("abc", "sub", 0, "\xff\xfe", 2, &out, &len), -EINVAL);
+	assert_int_equal(export_envelope("abc", "sub", 0, NULL, "\xff\xfe", 2, &out, &len),
+			 -EINVAL);
 	assert_null(out);
+	/* a grid event's topic, item and publish time, and nothing else of its meta */
+	assert_int_equal(export_envelope("abc", "sub", 1700000000,
+					 "{\"topic\":\"t\",\"item\":\"i-1\",\"published\":"
+					 "\"2023-11-14T22:13:19Z\",\"other\":\"x\"}", "<a/>", 4,
+					 &out, &len), 0);
+	assert_string_equal(out, "{\"id\":\"abc\",\"source\":\"sub\",\"received\":"
+			    "\"2023-11-14T22:13:20Z\",\"topic\":\"t\",\"item\":\"i-1\","
+			    "\"published\":\"2023-11-14T22:13:19Z\",\"payload\":\"<a/>\"}");
+	free(out);
 }
 
 /* What the exporter sends, the webhook input accepts: the same function checks it. */
@@ -260,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_restriction_any_incident),
 		cmocka_unit_test(test_severity),
 		cmocka_unit_test(test_purpose_category),
+		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_retry_after),
