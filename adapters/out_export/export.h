@@ -69,9 +69,10 @@ struct export_slot {
 	struct curl_slist *headers;
 	char retry_after[64]; /* the answer's Retry-After, "" when none */
 	/* format = rid-report: the answer's body, read as RID (an Acknowledgement is a few
-	 * hundred bytes; a longer body is cut and then not read as one). */
+	 * hundred bytes; a longer one is not read as RID). */
 	char answer[16384];
 	size_t answer_len;
+	int answer_cut; /* the body was longer than answer */
 	char errbuf[CURL_ERROR_SIZE];
 };
 

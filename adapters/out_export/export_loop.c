@@ -94,10 +94,9 @@ static size_t on_body(char *b, size_t size, size_t n, void *arg)
 	size_t len = size * n, room = sizeof(s->answer) - s->answer_len;
 
 	memcpy(s->answer + s->answer_len, b, len < room ? len : room);
-	/* Past the buffer the length keeps counting, so a cut body is not read as whole. */
-	s->answer_len = len < room ? s->answer_len + len : sizeof(s->answer) + 1;
-	if (s->answer_len > sizeof(s->answer))
-		s->answer_len = sizeof(s->answer);
+	s->answer_len += len < room ? len : room;
+	if (len >= room)
+		s->answer_cut = 1;
 	return len;
 }
 
@@ -273,6 +272,7 @@ static int slot_start(struct exporter *x, struct export_slot *s, struct gg_spool
 	s->retry_after[0] = '\0';
 	s->errbuf[0] = '\0';
 	s->answer_len = 0;
+	s->answer_cut = 0;
 	if (x->rid != NULL) {
 		r = export_rid_body(x->rid, row->payload, row->payload_len, &s->body, &s->body_len,
 				    why, why_len);
@@ -385,7 +385,9 @@ static void on_answer(struct loop *L, struct export_slot *s, CURLcode rc)
 	if (rc != CURLE_OK)
 		v = EXPORT_RETRY;
 	else if (x->rid != NULL)
-		v = export_rid_answer(x->rid, status, s->answer, s->answer_len, why, sizeof(why));
+		/* A cut body is no RID message: the status decides. */
+		v = export_rid_answer(x->rid, status, s->answer, s->answer_cut ? 0 : s->answer_len,
+				      why, sizeof(why));
 	else
 		v = export_classify(status);
 	switch (v) {

@@ -105,9 +105,10 @@ static const struct gg_option export_options[] = {
 #define XC(field) offsetof(struct export_counters, field)
 static const struct gg_counter export_counter_rows[] = {
 	{ "sent", "requests made", XC(sent) },
-	{ "delivered", "records the endpoint accepted (2xx)", XC(delivered) },
-	{ "retried", "requests answered 408, 425, 429, 5xx or not at all: tried again later",
-	  XC(retried) },
+	{ "delivered", "records the endpoint accepted (2xx; rid-report: not Denied)",
+	  XC(delivered) },
+	{ "retried", "requests answered 408, 425, 429, 5xx or not at all (rid-report: or Denied "
+	  "for a reason other than the message): tried again later", XC(retried) },
 	{ "dead", "records set aside as dead letters (refused, or given up)", XC(dead) },
 	{ "filtered", "records the endpoint's filters or the restriction kept from it",
 	  XC(filtered) },
