@@ -4,7 +4,6 @@
  * pairs partners with listeners, and the partner's reload on SIGHUP. */
 #include "in_rid/in_rid.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/http_auth.h"
 #include "in_rid/rid.h"
 
 #define RO(field) offsetof(struct rid_partner_conf, field)
@@ -83,22 +83,6 @@ int rid_types_parse(const char *list, unsigned *out, struct gg_error *err)
 	return 0;
 }
 
-/* A fingerprint as written (hex, colons or not, any case) -> 64 lowercase hex digits. */
-static int fingerprint_parse(const char *s, char out[65])
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++) {
-		if (*s == ':')
-			continue;
-		if (!isxdigit((unsigned char)*s) || n == 64)
-			return -EINVAL;
-		out[n++] = (char)tolower((unsigned char)*s);
-	}
-	out[n] = '\0';
-	return n == 64 ? 0 : -EINVAL;
-}
-
 static int partner_check(const void *conf_ptr, const char **key, struct gg_error *err)
 {
 	const struct rid_partner_conf *c = conf_ptr;
@@ -106,10 +90,10 @@ static int partner_check(const void *conf_ptr, const char **key, struct gg_error
 	unsigned types;
 
 	*key = "cert_sha256";
-	if (c->cert_sha256 != NULL && fingerprint_parse(c->cert_sha256, fp) != 0)
+	if (c->cert_sha256 != NULL && gg_http_fingerprint_parse(c->cert_sha256, fp) != 0)
 		return gg_error_set(err, -EINVAL, "must be 64 hex digits (colons allowed)");
 	*key = "spki_sha256";
-	if (c->spki_sha256 != NULL && fingerprint_parse(c->spki_sha256, fp) != 0)
+	if (c->spki_sha256 != NULL && gg_http_fingerprint_parse(c->spki_sha256, fp) != 0)
 		return gg_error_set(err, -EINVAL, "must be 64 hex digits (colons allowed)");
 	*key = c->subject != NULL ? "issuer" : "subject";
 	if ((c->subject == NULL) != (c->issuer == NULL))
@@ -152,8 +136,8 @@ int rid_rules_new(const struct rid_partner_conf *c, struct rid_rules **out, stru
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	r->enabled = c->enabled;
 	r->require_signature = c->require_signature;
-	if ((c->cert_sha256 != NULL && fingerprint_parse(c->cert_sha256, r->cert_sha256) != 0) ||
-	    (c->spki_sha256 != NULL && fingerprint_parse(c->spki_sha256, r->spki_sha256) != 0)) {
+	if ((c->cert_sha256 != NULL && gg_http_fingerprint_parse(c->cert_sha256, r->cert_sha256) != 0) ||
+	    (c->spki_sha256 != NULL && gg_http_fingerprint_parse(c->spki_sha256, r->spki_sha256) != 0)) {
 		rc = gg_error_set(err, -EINVAL, "a fingerprint is not 64 hex digits");
 		goto fail;
 	}

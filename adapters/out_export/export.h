@@ -13,6 +13,7 @@
 #include "engine/pipeline.h"
 #include "engine/spool.h"
 #include "out_export/export_filter.h"
+#include "out_export/export_rid.h"
 
 struct export_conf {
 	char *url;
@@ -36,6 +37,14 @@ struct export_conf {
 	int64_t max_age_ms;
 	int64_t retry_min_ms;
 	int64_t retry_max_ms;
+	char *rid_node;
+	char *rid_destination;
+	char *rid_policy_region;
+	char *rid_traffic_type;
+	char *partner_cert_sha256;
+	char *partner_spki_sha256;
+	char *partner_subject;
+	char *partner_issuer;
 };
 
 struct export_counters {
@@ -60,6 +69,11 @@ struct export_slot {
 	size_t body_len;
 	struct curl_slist *headers;
 	char retry_after[64]; /* the answer's Retry-After, "" when none */
+	/* format = rid-report: the answer's body, read as RID (an Acknowledgement is a few
+	 * hundred bytes; a longer one is not read as RID). */
+	char answer[16384];
+	size_t answer_len;
+	int answer_cut; /* the body was longer than answer */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -71,6 +85,8 @@ struct exporter {
 	struct gg_spool *spool;
 	struct export_filter *filter;
 	int json;
+	struct export_rid *rid;         /* format = rid-report, else NULL */
+	struct export_partner *partner; /* the endpoint's expected certificate, or NULL */
 	unsigned char *secret; /* Standard Webhooks key, NULL without secret_file */
 	size_t secret_len;
 	char *bearer; /* "Authorization: Bearer TOKEN", NULL without token_file */

@@ -86,12 +86,18 @@ static size_t on_header(char *b, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* The answer's body says nothing the status does not. */
+/* The answer's body: kept (up to the slot's buffer) for rid-report, whose answer is a RID
+ * message; for the other formats it says nothing the status does not. */
 static size_t on_body(char *b, size_t size, size_t n, void *arg)
 {
-	(void)b;
-	(void)arg;
-	return size * n;
+	struct export_slot *s = arg;
+	size_t len = size * n, room = sizeof(s->answer) - s->answer_len;
+
+	memcpy(s->answer + s->answer_len, b, len < room ? len : room);
+	s->answer_len += len < room ? len : room;
+	if (len >= room)
+		s->answer_cut = 1;
+	return len;
 }
 
 static int slot_init(struct exporter *x, struct export_slot *s, struct gg_error *err)
@@ -123,6 +129,7 @@ static int slot_init(struct exporter *x, struct export_slot *s, struct gg_error 
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, (void *)s);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, (void *)s);
 	SET(CURLOPT_POST, 1L);
 	if (strcmp(c->method, "POST") != 0)
 		SET(CURLOPT_CUSTOMREQUEST, c->method);
@@ -134,6 +141,10 @@ static int slot_init(struct exporter *x, struct export_slot *s, struct gg_error 
 	}
 	if (x->pin != NULL)
 		SET(CURLOPT_PINNEDPUBLICKEY, x->pin);
+	if (x->partner != NULL) {
+		SET(CURLOPT_SSL_CTX_FUNCTION, export_partner_ssl_ctx);
+		SET(CURLOPT_SSL_CTX_DATA, (void *)x->partner);
+	}
 #undef SET
 	if (rc != CURLE_OK)
 		return gg_error_set(err, -EINVAL, "libcurl: %s", curl_easy_strerror(rc));
@@ -202,8 +213,10 @@ static int slot_headers(const struct exporter *x, struct export_slot *s)
 	char line[128], ts[24], sig[GG_HTTP_SIG_STANDARD_SIZE];
 	int r;
 
-	r = add_header(&s->headers, x->json ? "Content-Type: application/json"
-					      : "Content-Type: application/xml");
+	/* RFC 6546 carries RID messages as text/xml, which the RID input checks. */
+	r = add_header(&s->headers, x->json  ? "Content-Type: application/json"
+				    : x->rid != NULL ? "Content-Type: text/xml; charset=utf-8"
+						     : "Content-Type: application/xml");
 	/* libcurl would wait for a 100 Continue before a large body: a round trip lost. */
 	if (r == 0)
 		r = add_header(&s->headers, "Expect:");
@@ -258,7 +271,14 @@ static int slot_start(struct exporter *x, struct export_slot *s, struct gg_spool
 	s->created = row->created;
 	s->retry_after[0] = '\0';
 	s->errbuf[0] = '\0';
-	if (x->json) {
+	s->answer_len = 0;
+	s->answer_cut = 0;
+	if (x->rid != NULL) {
+		r = export_rid_body(x->rid, row->payload, row->payload_len, &s->body, &s->body_len,
+				    why, why_len);
+		if (r != 0)
+			return r;
+	} else if (x->json) {
 		r = export_envelope(row->id, row->source, row->created, row->meta, row->payload,
 				    row->payload_len, &s->body, &s->body_len);
 		if (r == -EINVAL)
@@ -357,9 +377,20 @@ static void on_answer(struct loop *L, struct export_slot *s, CURLcode rc)
 	long status = 0;
 	char why[CURL_ERROR_SIZE + 64];
 
+	enum export_verdict v;
+
+	why[0] = '\0';
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-	switch (rc == CURLE_OK ? export_classify(status) : EXPORT_RETRY) {
+	if (rc != CURLE_OK)
+		v = EXPORT_RETRY;
+	else if (x->rid != NULL)
+		/* A cut body is no RID message: the status decides. */
+		v = export_rid_answer(x->rid, status, s->answer, s->answer_cut ? 0 : s->answer_len,
+				      why, sizeof(why));
+	else
+		v = export_classify(status);
+	switch (v) {
 	case EXPORT_DONE:
 		x->done[L->n_done++] = s->seq;
 		atomic_fetch_add(&x->counters.delivered, 1);
@@ -368,15 +399,25 @@ static void on_answer(struct loop *L, struct export_slot *s, CURLcode rc)
 		L->failing = 0;
 		break;
 	case EXPORT_DEAD:
+		if (x->rid != NULL) {
+			char reason[sizeof(why) + 512];
+
+			snprintf(reason, sizeof(reason), "%s; from %s", why, x->conf->url);
+			dead_letter(L, s->seq, reason);
+			break;
+		}
 		snprintf(why, sizeof(why), "HTTP %ld from %s: refused for good", status,
 			 x->conf->url);
 		dead_letter(L, s->seq, why);
 		break;
 	case EXPORT_RETRY:
-		if (rc != CURLE_OK)
+		if (rc == CURLE_PEER_FAILED_VERIFICATION && x->partner != NULL &&
+		    x->partner->why[0] != '\0')
+			snprintf(why, sizeof(why), "%s", x->partner->why);
+		else if (rc != CURLE_OK)
 			snprintf(why, sizeof(why), "%s", s->errbuf[0] != '\0' ? s->errbuf
 									   : curl_easy_strerror(rc));
-		else
+		else if (why[0] == '\0')
 			snprintf(why, sizeof(why), "HTTP %ld", status);
 		retry_later(L, s, why, rc == CURLE_OK && s->retry_after[0] != '\0' ? s->retry_after
 										  : NULL);

@@ -16,7 +16,8 @@
 #include "out_export/export.h"
 
 static const char *const method_words[] = { "POST", "PUT", NULL };
-static const char *const format_words[] = { "iodef", "json", NULL };
+static const char *const format_words[] = { "iodef", "json", "rid-report", NULL };
+static const char *const destination_words[] = { "RIDSystem", "SourceOfIncident", NULL };
 static const char *const severity_words[] = { "low", "medium", "high", NULL };
 
 #define XO(field) offsetof(struct export_conf, field)
@@ -49,7 +50,8 @@ static const struct gg_option export_options[] = {
 	  .help = "iodef: the document as published (application/xml); json: an envelope "
 	  "{id, source, received, topic, item, published, payload} (application/json; topic, "
 	  "item and published when the record is a grid event, published when the controller "
-	  "said)", .words = format_words },
+	  "said); rid-report: a RID Report (RFC 6545) to a RID partner over RFC 6546 (text/xml, "
+	  "mutual TLS, POST; needs client_cert and a partner_* identity)", .words = format_words },
 	{ "severity", GG_OPT_STRING, NULL, XO(severity),
 	  .help = "send only Incidents whose Assessment has an impact of this severity or more",
 	  .words = severity_words },
@@ -78,6 +80,28 @@ static const struct gg_option export_options[] = {
 	  .max = 3600000 },
 	{ "retry_max", GG_OPT_DURATION, "5m", XO(retry_max_ms),
 	  .help = "longest retry delay, Retry-After included", .min = 1000, .max = 86400000 },
+	{ "partner_cert_sha256", GG_OPT_STRING, NULL, XO(partner_cert_sha256),
+	  .help = "the endpoint's certificate must have this SHA-256 fingerprint (hex, colons "
+	  "allowed: openssl x509 -noout -fingerprint -sha256), as [rid_partner] cert_sha256" },
+	{ "partner_spki_sha256", GG_OPT_STRING, NULL, XO(partner_spki_sha256),
+	  .help = "the endpoint's public key must have this SHA-256 (SubjectPublicKeyInfo, hex), "
+	  "as [rid_partner] spki_sha256" },
+	{ "partner_subject", GG_OPT_STRING, NULL, XO(partner_subject),
+	  .help = "the endpoint's certificate subject (openssl x509 -noout -subject -nameopt "
+	  "RFC2253), with partner_issuer" },
+	{ "partner_issuer", GG_OPT_STRING, NULL, XO(partner_issuer),
+	  .help = "the issuing CA's subject, same form: goes with partner_subject" },
+	{ "rid_node", GG_OPT_STRING, NULL, XO(rid_node),
+	  .help = "rid-report: RIDPolicy's Node, the name of this RID system (default: the host "
+	  "name)" },
+	{ "rid_destination", GG_OPT_STRING, "RIDSystem", XO(rid_destination),
+	  .help = "rid-report: RIDPolicy@MsgDestination", .words = destination_words },
+	{ "rid_policy_region", GG_OPT_STRING, "PeerToPeer", XO(rid_policy_region),
+	  .help = "rid-report: PolicyRegion(s): ClientToSP, SPToClient, IntraConsortium, "
+	  "PeerToPeer, BetweenConsortiums" },
+	{ "rid_traffic_type", GG_OPT_STRING, "Other", XO(rid_traffic_type),
+	  .help = "rid-report: TrafficType(s): Attack, Network, Content, "
+	  "DataWithHandlingRequirements, AudienceRestriction, Other" },
 	GG_OPTIONS_END,
 };
 #undef XO
@@ -85,9 +109,10 @@ static const struct gg_option export_options[] = {
 #define XC(field) offsetof(struct export_counters, field)
 static const struct gg_counter export_counter_rows[] = {
 	{ "sent", "requests made", XC(sent) },
-	{ "delivered", "records the endpoint accepted (2xx)", XC(delivered) },
-	{ "retried", "requests answered 408, 425, 429, 5xx or not at all: tried again later",
-	  XC(retried) },
+	{ "delivered", "records the endpoint accepted (2xx; rid-report: not Denied)",
+	  XC(delivered) },
+	{ "retried", "requests answered 408, 425, 429, 5xx or not at all (rid-report: or Denied "
+	  "for a reason other than the message): tried again later", XC(retried) },
 	{ "dead", "records set aside as dead letters (refused, or given up)", XC(dead) },
 	{ "filtered", "records the endpoint's filters or the restriction kept from it",
 	  XC(filtered) },
@@ -141,6 +166,8 @@ static int export_check(const void *conf, const char **key, struct gg_error *err
 	*key = c->client_cert != NULL ? "client_cert" : "client_key";
 	if ((c->client_cert == NULL) != (c->client_key == NULL))
 		return gg_error_set(err, -EINVAL, "client_cert and client_key go together");
+	if ((r = export_rid_conf_check(c, key, err)) != 0)
+		return r;
 	*key = "retry_max";
 	if (c->retry_max_ms < c->retry_min_ms)
 		return gg_error_set(err, -EINVAL, "shorter than retry_min");
@@ -195,6 +222,8 @@ static void exporter_free(struct exporter *x)
 	gg_spool_close(x->spool);
 	gg_pipeline_wake_fd_free(x->pipeline, x->wake_fd);
 	export_filter_free(x->filter);
+	export_rid_free(x->rid);
+	export_partner_free(x->partner);
 	gg_http_secret_free(x->secret, x->secret_len);
 	if (x->bearer != NULL) {
 		OPENSSL_cleanse(x->bearer, strlen(x->bearer));
@@ -254,6 +283,12 @@ static int export_open(struct gg_input *out, struct gg_error *err)
 			goto fail;
 		}
 	}
+	if ((r = export_partner_new(c, &x->partner, err)) != 0)
+		goto fail;
+	if (strcmp(c->format, "rid-report") == 0 &&
+	    (r = export_rid_new(c, out->pipeline->cfg->global.schema_dir, out->pipeline->schema,
+				&x->rid, err)) != 0)
+		goto fail;
 	if (c->pin_sha256 != NULL && (x->pin = pin_string(c->pin_sha256)) == NULL) {
 		r = gg_error_set(err, -ENOMEM, "out of memory");
 		goto fail;
@@ -312,8 +347,9 @@ static const void *export_counters_of(const struct gg_input *out)
 const struct gg_adapter gg_out_export = {
 	.name = "export",
 	.kind = GG_PLUGIN_OUTPUT,
-	.desc = "HTTPS exporter: spool records -> POST/PUT to an endpoint (IODEF or a JSON "
-		"envelope), signed or with a bearer token, retried, dead letters per endpoint",
+	.desc = "HTTPS exporter: spool records -> POST/PUT to an endpoint (IODEF, a JSON "
+		"envelope, or a RID Report to a RID partner), signed or with a bearer token, "
+		"retried, dead letters per endpoint",
 	.options = export_options,
 	.conf_size = sizeof(struct export_conf),
 	.check = export_check,

@@ -239,3 +239,18 @@ enum gg_http_sig gg_http_sig_github(const unsigned char *key, size_t key_len,
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return CRYPTO_memcmp(given, want, sizeof(want)) == 0 ? GG_HTTP_SIG_OK : GG_HTTP_SIG_BAD;
 }
+
+int gg_http_fingerprint_parse(const char *s, char out[65])
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ':')
+			continue;
+		if (!isxdigit((unsigned char)*s) || n == 64)
+			return -EINVAL;
+		out[n++] = (char)tolower((unsigned char)*s);
+	}
+	out[n] = '\0';
+	return n == 64 ? 0 : -EINVAL;
+}

@@ -30,6 +30,11 @@ int gg_http_secret_read(const char *path, int raw, unsigned char **out, size_t *
 /* Wipes and frees. */
 void gg_http_secret_free(unsigned char *key, size_t key_len);
 
+/* A SHA-256 fingerprint as an operator writes it (hex, any case, colons allowed, as `openssl
+ * x509 -noout -fingerprint -sha256` prints it) -> 64 lowercase hex digits in out. 0 or
+ * -EINVAL. RID partners are known by these on both sides: [rid_partner] and [export]. */
+int gg_http_fingerprint_parse(const char *s, char out[65]);
+
 /* 1 when the Authorization header value is "Bearer TOKEN" with exactly this token. */
 int gg_http_bearer_ok(const char *authorization, const unsigned char *token, size_t token_len);
 

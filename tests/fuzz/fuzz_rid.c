@@ -1,6 +1,8 @@
 /* fuzz_rid.c: libFuzzer target for the RID envelope parser: bytes -> hardened parse -> RID
  * schema -> policy -> embedded IODEF upgraded and tagged, and the Acknowledgement built for
- * whatever was accepted, with the promises of rid_envelope.h and rid_reply.h checked. */
+ * whatever was accepted, with the promises of rid_envelope.h and rid_reply.h checked. The same
+ * bytes go through the exporter's reader of a partner's answer, and each accepted document
+ * through the Report the exporter sends (rid_report.h), which must read back as one. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include "rid/rid_envelope.h"
 #include "rid/rid_internal.h"
 #include "rid/rid_reply.h"
+#include "rid/rid_report.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -97,12 +100,66 @@ static void check_ack(const struct gg_rid_message *m)
 	xmlFreeDoc(reply);
 }
 
+/* A Report built from a handed-out document is valid RID that gg_rid_parse reads back as a
+ * Report about the document's first incident, and the same bytes every time. */
+static void check_report(xmlDocPtr doc)
+{
+	static const char *const regions[] = { "PeerToPeer" };
+	static const char *const traffic[] = { "Other" };
+	static const struct gg_rid_report_policy policy = { "RIDSystem", regions, 1, traffic, 1,
+							    "fuzz" };
+	/* The envelope adds four levels to the document's depth. */
+	static const struct gg_xml_limits reader = { 16 * 1024 * 1024, 256 };
+	struct gg_error err = { 0 };
+	struct gg_rid_message *back = NULL;
+	xmlDocPtr a = NULL, b = NULL;
+	char *ta = NULL, *tb = NULL;
+	size_t la = 0, lb = 0;
+	int rc = gg_rid_report_build(&policy, doc, &a, &err);
+
+	if (rc == -EINVAL)
+		return; /* an IncidentID without text or name: no Report names it */
+	if (rc != 0)
+		finding("no Report for a handed-out document", &err);
+	if (gg_rid_report_build(&policy, doc, &b, &err) != 0 || gg_xml_serialize(a, &ta, &la) != 0 ||
+	    gg_xml_serialize(b, &tb, &lb) != 0)
+		finding("a Report does not build twice or serialize", &err);
+	if (la != lb || memcmp(ta, tb, la) != 0)
+		finding("two Reports of one document differ", NULL);
+	if (gg_rid_parse(checker, ta, la, &reader, "fuzz", &back, &err) != 0)
+		finding("a built Report does not read back", &err);
+	if (back->type != GG_RID_REPORT || back->incident_id == NULL || back->n_documents != 1)
+		finding("a built Report reads back as something else", NULL);
+	gg_rid_message_free(back);
+	xmlFreeDoc(a);
+	xmlFreeDoc(b);
+	free(ta);
+	free(tb);
+}
+
+/* The exporter's reader of an answer: 0 or a documented refusal with a reason. */
+static void check_answer(const uint8_t *data, size_t size)
+{
+	struct gg_error err = { 0 };
+	struct gg_rid_answer a;
+	int rc = gg_rid_answer_read(checker, (const char *)data, size, &a, &err);
+
+	if (rc == 0)
+		return;
+	if (rc != -EINVAL && rc != -EFBIG && rc != -ENOMEM)
+		finding("an answer refused with a code rid_report.h does not list", &err);
+	if (err.msg[0] == '\0')
+		finding("an answer refused without a reason", NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gg_error err = { 0 };
 	struct gg_rid_message *m = NULL;
-	int rc = gg_rid_parse(checker, (const char *)data, size, NULL, "fuzz", &m, &err);
+	int rc;
 
+	check_answer(data, size);
+	rc = gg_rid_parse(checker, (const char *)data, size, NULL, "fuzz", &m, &err);
 	if (rc != 0) {
 		if (m != NULL)
 			finding("a refused message returned a result", &err);
@@ -115,8 +172,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m == NULL || m->doc == NULL || m->destination == NULL || m->n_regions == 0 ||
 	    m->n_traffic_types == 0 || strlen(m->digest) != 64)
 		finding("an accepted message lacks a field rid_envelope.h promises", NULL);
-	for (size_t i = 0; i < m->n_documents; i++)
+	for (size_t i = 0; i < m->n_documents; i++) {
 		check_document(m->documents[i]);
+		check_report(m->documents[i]);
+	}
 	check_ack(m);
 	gg_rid_message_free(m);
 	return 0;

@@ -19,6 +19,7 @@
 #include "out_export/export_body.h"
 #include "out_export/export_filter.h"
 #include "out_export/export_retry.h"
+#include "out_export/export_rid.h"
 
 /* An IODEF 2.0 document with one Incident; assessment is the inside of its Assessment (""
  * leaves Assessment out), restriction NULL leaves the attribute out. */
@@ -288,10 +289,56 @@ static void test_sign(void **state)
 	assert_int_equal(gg_http_sign_standard(key, 16, "a.b", "1", body, 1, sig), -EINVAL);
 }
 
+/* format = rid-report: the partner's RID answer decides before the status; without one the
+ * status rules stand. */
+static struct gg_rid_answer answer(const char *status, const char *justification)
+{
+	struct gg_rid_answer a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.msg_type, sizeof(a.msg_type), "Acknowledgement");
+	snprintf(a.status, sizeof(a.status), "%s", status);
+	snprintf(a.justification, sizeof(a.justification), "%s", justification);
+	return a;
+}
+
+static void test_rid_verdict(void **state)
+{
+	struct gg_rid_answer ok = answer("Approved", ""), pending = answer("Pending", "");
+	struct gg_rid_answer cannot = answer("Denied", "CannotProcess");
+	struct gg_rid_answer format = answer("Denied", "UnrecognizedFormat");
+	struct gg_rid_answer other = answer("Denied", "Other");
+	struct gg_rid_answer busy = answer("Denied", "SystemResource");
+	struct gg_rid_answer auth = answer("Denied", "Authentication");
+	char why[256];
+
+	(void)state;
+	assert_int_equal(export_rid_verdict(200, &ok, why, sizeof(why)), EXPORT_DONE);
+	assert_int_equal(export_rid_verdict(200, &pending, why, sizeof(why)), EXPORT_DONE);
+	assert_int_equal(export_rid_verdict(202, NULL, why, sizeof(why)), EXPORT_DONE);
+	assert_int_equal(export_rid_verdict(200, NULL, why, sizeof(why)), EXPORT_DONE);
+	/* gridgate's RID input: 200 and Denied, CannotProcess, for a quarantined document. */
+	assert_int_equal(export_rid_verdict(200, &cannot, why, sizeof(why)), EXPORT_DEAD);
+	assert_non_null(strstr(why, "CannotProcess"));
+	assert_int_equal(export_rid_verdict(400, &format, why, sizeof(why)), EXPORT_DEAD);
+	assert_non_null(strstr(why, "UnrecognizedFormat, HTTP 400"));
+	/* Not (yet) a partner, disabled, a signature required, the partner busy: again later. */
+	assert_int_equal(export_rid_verdict(403, &other, why, sizeof(why)), EXPORT_RETRY);
+	assert_non_null(strstr(why, "denied the Report (Other, HTTP 403)"));
+	assert_int_equal(export_rid_verdict(403, &auth, why, sizeof(why)), EXPORT_RETRY);
+	assert_int_equal(export_rid_verdict(503, &busy, why, sizeof(why)), EXPORT_RETRY);
+	/* No RID body: the HTTP rules. */
+	assert_int_equal(export_rid_verdict(503, NULL, why, sizeof(why)), EXPORT_RETRY);
+	assert_int_equal(export_rid_verdict(0, NULL, why, sizeof(why)), EXPORT_RETRY);
+	assert_int_equal(export_rid_verdict(404, NULL, why, sizeof(why)), EXPORT_DEAD);
+	assert_int_equal(export_rid_verdict(403, &ok, why, sizeof(why)), EXPORT_DEAD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restriction),
+		cmocka_unit_test(test_rid_verdict),
 		cmocka_unit_test(test_restriction_any_incident),
 		cmocka_unit_test(test_severity),
 		cmocka_unit_test(test_purpose_category),
