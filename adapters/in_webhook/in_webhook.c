@@ -1,20 +1,18 @@
 /* in_webhook.c: [webhook:NAME], an HTTPS listener for JSON webhooks (Alertmanager, SIEMs...).
  * libmicrohttpd's threads parse and check a request, split its body into objects and hand
- * them to this input's one worker thread (queue + eventfd), leaving the request suspended;
- * the worker emits the records of one or more requests, commits them in one transaction per
- * route, and only then answers each request: 202 with its item ids, or 503 when the spool is
- * full (nothing accepted is dropped: the sender retries). */
+ * the request to its route's emit pool as one unit, leaving it suspended; the pool's workers
+ * map and check the records of one or more requests, its spool writer commits them in one
+ * transaction, and only then is each request answered: 202 with its item ids, or 503 when
+ * the spool or the pool's queue is full (nothing accepted is dropped: the sender retries). */
 #include "in_webhook/in_webhook.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,9 +21,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "base/input_thread.h"
 #include "base/log.h"
 #include "engine/emit.h"
+#include "engine/emit_pool.h"
 #include "engine/pipeline.h"
 #include "http/http_auth.h"
 #include "http/http_body.h"
@@ -48,6 +46,7 @@ struct webhook_conf {
 	int64_t timeout_ms;
 	int64_t request_timeout_ms;
 	int64_t threads;
+	int64_t workers;
 };
 
 #define WO(field) offsetof(struct webhook_conf, field)
@@ -94,6 +93,10 @@ static const struct gg_option webhook_options[] = {
 	{ "threads", GG_OPT_INT, "2", WO(threads),
 	  .help = "libmicrohttpd threads that read, check and parse requests (the spool is "
 	  "written by one more)", .min = 1, .max = GG_HTTP_MAX_THREADS },
+	{ "workers", GG_OPT_INT, "2", WO(workers),
+	  .help = "threads per route that map and check the requests' records while one more "
+	  "commits them: the requests that come meanwhile share the next commit",
+	  .min = 1, .max = GG_EMIT_POOL_MAX_WORKERS },
 	GG_OPTIONS_END,
 };
 #undef WO
@@ -148,9 +151,10 @@ struct webhook_item {
 	size_t id_at;
 };
 
-/* One request handed to the worker. */
+/* One request handed to its route's pool, as a unit. */
 struct webhook_job {
-	struct webhook_job *next;
+	struct gg_emit_unit unit; /* first: the pool hands it back */
+	struct webhook_listener *l;
 	struct gg_http_request *req;
 	size_t route;
 	struct gg_http_objects objs;
@@ -171,12 +175,9 @@ struct webhook_listener {
 	struct gg_http_rate *rate;
 	struct gg_http_server *http;
 	struct webhook_route **routes; /* bound at start */
-	struct gg_emitter **emitters;  /* one per route, used by the worker only */
+	struct gg_emit_pool **pools;   /* one per route */
 	size_t n_routes;
-	struct gg_input_thread thread;
-	int queue_fd; /* eventfd: jobs waiting */
-	pthread_mutex_t lock;
-	struct webhook_job *head, **tail;
+	pthread_mutex_t lock; /* closed, and the pools while requests are handed to them */
 	int closed; /* no more jobs: stopping */
 	int running;
 	struct webhook_counters counters;
@@ -384,58 +385,6 @@ static void answer_400(struct webhook_listener *l, struct gg_http_request *req,
 	gg_http_answer(req, 400, s, 0);
 }
 
-/* The body is in (the request suspended): signature, split, then to the worker. */
-static void webhook_complete(void *ctx, struct gg_http_request *req)
-{
-	struct webhook_listener *l = ctx;
-	size_t index = (size_t)gg_http_request_data(req) - 1;
-	const struct webhook_route *rt = l->routes[index];
-	struct gg_http_body_limits limits = { .max_depth = (size_t)l->conf->max_depth,
-					      .max_objects = (size_t)l->conf->max_objects };
-	enum gg_http_body_format format = GG_HTTP_BODY_JSON;
-	struct gg_http_body_error e;
-	struct webhook_job *job;
-	uint64_t one = 1;
-	unsigned status;
-	size_t len;
-	const char *body = gg_http_body(req, &len);
-	int r;
-
-	if (rt->auth == WEBHOOK_AUTH_HMAC && (status = check_signature(l, req, rt, body, len)) != 0) {
-		gg_http_answer(req, status, gg_http_error_body(status, status == 401 ?
-				"a signature is required" : "signature refused"), 0);
-		return;
-	}
-	if ((job = calloc(1, sizeof(*job))) == NULL) {
-		gg_http_answer(req, 503, gg_http_error_body(503, "out of memory"), 1);
-		return;
-	}
-	job->req = req;
-	job->route = index;
-	body_format(gg_http_header(req, "Content-Type"), &format);
-	r = gg_http_body_split(body, len, format, &limits, &job->objs, &e);
-	if (r == -EINVAL) {
-		job_free(job);
-		answer_400(l, req, &e);
-		return;
-	}
-	if (r != 0) {
-		job_answer(l, job, 503, gg_http_error_body(503, "out of memory"), 1);
-		return;
-	}
-	job_origin(job, req, body, len);
-	pthread_mutex_lock(&l->lock);
-	if (l->closed) {
-		pthread_mutex_unlock(&l->lock);
-		job_answer(l, job, 503, gg_http_error_body(503, "stopping"), 5);
-		return;
-	}
-	*l->tail = job;
-	l->tail = &job->next;
-	pthread_mutex_unlock(&l->lock);
-	(void)!write(l->queue_fd, &one, sizeof(one));
-}
-
 static const char *outcome_word(enum gg_emit_outcome o)
 {
 	switch (o) {
@@ -503,10 +452,12 @@ static int job_item(void *arg, const char *id, enum gg_emit_outcome outcome)
 	return 0;
 }
 
-/* Stages a job's records in its route's open batch. Returns <0 when that batch cannot go on. */
-static int job_emit(struct webhook_listener *l, struct webhook_job *job)
+/* gg_emit_unit.emit: stages a job's records in the worker's open batch. Returns <0 when that
+ * batch cannot go on. */
+static int job_unit_emit(struct gg_emit_unit *u, struct gg_emitter *e)
 {
-	struct gg_emitter *e = l->emitters[job->route];
+	struct webhook_job *job = (struct webhook_job *)u;
+	struct webhook_listener *l = job->l;
 	/* With mappings, an object is a line for them (JSON pointers); without, the engine's
 	 * built-in flat JSON mapping makes it an incident. */
 	enum gg_record_kind kind = l->routes[job->route]->input->mapper != NULL ? GG_RECORD_LINE
@@ -532,114 +483,82 @@ static int job_emit(struct webhook_listener *l, struct webhook_job *job)
 	return 0;
 }
 
-/* One group commit: takes jobs from the list until a route's batch is full; emits them,
- * commits each route's batch, answers every job taken. */
-static void webhook_round(struct webhook_listener *l, struct webhook_job **list)
+/* gg_emit_unit.done, on the pool's spool writer: answers the request. */
+static void job_unit_done(struct gg_emit_unit *u, enum gg_emit_unit_status status)
 {
-	size_t n = l->n_routes;
-	int open[n], failed[n];
-	int64_t room[n], staged[n];
-	struct webhook_job *taken = NULL, **tail = &taken, *job;
-	struct gg_error err;
+	struct webhook_job *job = (struct webhook_job *)u;
+	struct webhook_listener *l = job->l;
 
-	memset(open, 0, sizeof(open));
-	memset(failed, 0, sizeof(failed));
-	memset(staged, 0, sizeof(staged));
-	while ((job = *list) != NULL) {
-		size_t r = job->route;
-
-		if (open[r] && gg_batch_full(l->emitters[r]))
-			break;
-		*list = job->next;
-		job->next = NULL;
-		if (!open[r]) {
-			/* Without waiting: a sender told 503 retries, a suspended one ties a slot. */
-			if (gg_batch_begin(l->emitters[r], 0, &err) != 0) {
-				gg_log_warnx("%s: spool: %s", l->input->name, err.msg);
-				job_answer(l, job, 503, gg_http_error_body(503, "spool unavailable"), 5);
-				continue;
-			}
-			open[r] = 1;
-			room[r] = gg_batch_room(l->emitters[r]);
-		}
-		/* A request is taken whole while there is room at all: max_pending may be passed
-		 * by one request, never by a request cut in two. */
-		if (room[r] <= staged[r]) {
-			job_answer(l, job, 503, gg_http_error_body(503, "the spool is full"), 1);
-			continue;
-		}
-		if (!failed[r] && job_emit(l, job) != 0)
-			failed[r] = 1;
-		staged[r] += (int64_t)job->objs.n;
-		*tail = job;
-		tail = &job->next;
+	if (status == GG_EMIT_UNIT_FULL) {
+		job_answer(l, job, 503, gg_http_error_body(503, "the spool is full"), 1);
+		return;
 	}
-	for (size_t r = 0; r < n; r++) {
-		if (!open[r])
-			continue;
-		if (failed[r]) {
-			gg_batch_rollback(l->emitters[r]);
-		} else if (gg_batch_commit(l->emitters[r], &err) != 0) {
-			gg_log_warnx("%s: spool commit: %s", l->input->name, err.msg);
-			gg_batch_rollback(l->emitters[r]);
-			failed[r] = 1;
-		}
+	if (status != GG_EMIT_UNIT_COMMITTED) {
+		job_answer(l, job, 503, gg_http_error_body(503, "spool write failed"), 1);
+		return;
 	}
-	while ((job = taken) != NULL) {
-		taken = job->next;
-		if (failed[job->route]) {
-			job_answer(l, job, 503, gg_http_error_body(503, "spool write failed"), 1);
-			continue;
-		}
-		for (size_t i = 0; i < job->n_items; i++) {
-			if (job->items[i].outcome == GG_EMIT_STAGED)
-				l->counters.records++;
-			else if (job->items[i].outcome == GG_EMIT_DROPPED)
-				l->counters.dropped++;
-			else
-				l->counters.quarantined++;
-		}
-		l->counters.accepted++;
-		job_answer(l, job, 202, accepted_body(job), 0);
+	for (size_t i = 0; i < job->n_items; i++) {
+		if (job->items[i].outcome == GG_EMIT_STAGED)
+			l->counters.records++;
+		else if (job->items[i].outcome == GG_EMIT_DROPPED)
+			l->counters.dropped++;
+		else
+			l->counters.quarantined++;
 	}
+	l->counters.accepted++;
+	job_answer(l, job, 202, accepted_body(job), 0);
 }
 
-static struct webhook_job *take_jobs(struct webhook_listener *l)
+/* The body is in (the request suspended): signature, split, then to its route's pool. */
+static void webhook_complete(void *ctx, struct gg_http_request *req)
 {
-	struct webhook_job *jobs;
-	uint64_t v;
+	struct webhook_listener *l = ctx;
+	size_t index = (size_t)gg_http_request_data(req) - 1;
+	const struct webhook_route *rt = l->routes[index];
+	struct gg_http_body_limits limits = { .max_depth = (size_t)l->conf->max_depth,
+					      .max_objects = (size_t)l->conf->max_objects };
+	enum gg_http_body_format format = GG_HTTP_BODY_JSON;
+	struct gg_http_body_error e;
+	struct webhook_job *job;
+	unsigned status;
+	size_t len;
+	const char *body = gg_http_body(req, &len);
+	int r;
 
-	(void)!read(l->queue_fd, &v, sizeof(v));
+	if (rt->auth == WEBHOOK_AUTH_HMAC && (status = check_signature(l, req, rt, body, len)) != 0) {
+		gg_http_answer(req, status, gg_http_error_body(status, status == 401 ?
+				"a signature is required" : "signature refused"), 0);
+		return;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		gg_http_answer(req, 503, gg_http_error_body(503, "out of memory"), 1);
+		return;
+	}
+	job->req = req;
+	job->route = index;
+	body_format(gg_http_header(req, "Content-Type"), &format);
+	r = gg_http_body_split(body, len, format, &limits, &job->objs, &e);
+	if (r == -EINVAL) {
+		job_free(job);
+		answer_400(l, req, &e);
+		return;
+	}
+	if (r != 0) {
+		job_answer(l, job, 503, gg_http_error_body(503, "out of memory"), 1);
+		return;
+	}
+	job_origin(job, req, body, len);
+	job->l = l;
+	job->unit = (struct gg_emit_unit){ .emit = job_unit_emit, .done = job_unit_done,
+					   .records = job->objs.n, .bytes = len };
 	pthread_mutex_lock(&l->lock);
-	jobs = l->head;
-	l->head = NULL;
-	l->tail = &l->head;
+	r = l->closed ? -ECANCELED : gg_emit_pool_submit(l->pools[index], &job->unit);
 	pthread_mutex_unlock(&l->lock);
-	return jobs;
-}
-
-static void *webhook_main(void *arg)
-{
-	struct webhook_listener *l = arg;
-	struct webhook_job *jobs = NULL, *job;
-
-	for (;;) {
-		int r = gg_input_thread_wait(&l->thread, l->queue_fd, -1);
-
-		if (r < 0)
-			break;
-		jobs = take_jobs(l);
-		while (jobs != NULL)
-			webhook_round(l, &jobs);
-	}
-	/* Stopping: closed is set, no job comes any more; what waits is answered 503 (the
-	 * sender retries), so every suspended request is resumed before the server stops. */
-	jobs = take_jobs(l);
-	while ((job = jobs) != NULL) {
-		jobs = job->next;
+	if (r == -ECANCELED)
 		job_answer(l, job, 503, gg_http_error_body(503, "stopping"), 5);
-	}
-	return NULL;
+	else if (r != 0)
+		job_answer(l, job, 503, gg_http_error_body(503, "busy: the requests before it are "
+							   "still being spooled"), 1);
 }
 
 void webhook_listener_shutdown(struct webhook_listener *l)
@@ -650,14 +569,16 @@ void webhook_listener_shutdown(struct webhook_listener *l)
 	pthread_mutex_lock(&l->lock);
 	l->closed = 1;
 	pthread_mutex_unlock(&l->lock);
-	gg_input_thread_stop(&l->thread);
+	/* What the pools hold is committed and answered while the server still runs to send
+	 * the answers; requests that come meanwhile are answered 503. */
+	for (size_t i = 0; i < l->n_routes; i++) {
+		gg_emit_pool_free(l->pools[i]);
+		l->pools[i] = NULL;
+	}
 	gg_http_server_free(l->http);
 	l->http = NULL;
-	for (size_t i = 0; i < l->n_routes; i++) {
-		gg_emitter_free(l->emitters[i]);
-		l->emitters[i] = NULL;
+	for (size_t i = 0; i < l->n_routes; i++)
 		l->routes[i]->bound = NULL;
-	}
 }
 
 static void listener_free(struct webhook_listener *l)
@@ -666,15 +587,12 @@ static void listener_free(struct webhook_listener *l)
 		return;
 	webhook_listener_shutdown(l);
 	webhook_listener_unregister(l);
-	gg_input_thread_close(&l->thread);
 	gg_http_server_free(l->http);
-	for (size_t i = 0; i < l->n_routes; i++)
-		gg_emitter_free(l->emitters[i]);
-	free(l->emitters);
+	for (size_t i = 0; i < l->n_routes && l->pools != NULL; i++)
+		gg_emit_pool_free(l->pools[i]);
+	free(l->pools);
 	free(l->routes);
 	gg_http_rate_free(l->rate);
-	if (l->queue_fd >= 0)
-		close(l->queue_fd);
 	free(l->cert_pem);
 	if (l->key_pem != NULL)
 		OPENSSL_cleanse(l->key_pem, l->key_pem_len);
@@ -695,20 +613,12 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 	if (l == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_init(&l->lock, NULL);
-	l->tail = &l->head;
-	l->queue_fd = -1;
 	l->input = in;
 	l->conf = c;
 	webhook_listener_register(l, in->name);
-	if ((r = gg_input_thread_init(&l->thread, err)) != 0)
-		goto fail;
 	if (in->mapper != NULL) {
 		r = gg_error_set(err, -EINVAL, "mappings belong in the [webhook_route:NAME] "
 				 "sections of this listener");
-		goto fail;
-	}
-	if ((l->queue_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-		r = gg_error_set(err, -errno, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
 	if (c->tls && ((r = gg_http_read_pem(c->tls_cert, &l->cert_pem, NULL, err)) != 0 ||
@@ -755,8 +665,8 @@ fail:
 	return r;
 }
 
-/* Binds the routes that name this listener (every instance is open by now), gives each an
- * emitter, then starts the worker and the server. */
+/* Binds the routes that name this listener (every instance is open by now) and gives each
+ * an emit pool (its workers and spool writer start here). */
 static int webhook_bind(struct webhook_listener *l, struct gg_error *err)
 {
 	const char *name = l->input->name;
@@ -766,8 +676,8 @@ static int webhook_bind(struct webhook_listener *l, struct gg_error *err)
 		return gg_error_set(err, -EINVAL, "no [webhook_route:NAME] section says webhook = %s",
 				    name);
 	l->routes = calloc(n, sizeof(*l->routes));
-	l->emitters = calloc(n, sizeof(*l->emitters));
-	if (l->routes == NULL || l->emitters == NULL)
+	l->pools = calloc(n, sizeof(*l->pools));
+	if (l->routes == NULL || l->pools == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	l->n_routes = webhook_routes_of(name, l->routes, n);
 	for (size_t i = 0; i < n; i++) {
@@ -783,8 +693,9 @@ static int webhook_bind(struct webhook_listener *l, struct gg_error *err)
 		if (rt->auth == WEBHOOK_AUTH_CLIENT_CERT && l->ca_pem == NULL)
 			return gg_error_set(err, -EINVAL, "[webhook_route:%s] auth = client_cert "
 					    "needs tls_client_ca here", rt->input->name);
-		if ((r = gg_emitter_new(rt->input, &(struct gg_emitter_opts){ 0 }, &l->emitters[i],
-					err)) != 0)
+		if ((r = gg_emit_pool_new(rt->input, &(struct gg_emit_pool_opts){
+						  .workers = (unsigned)l->conf->workers },
+					  &l->pools[i], err)) != 0)
 			return r;
 	}
 	return 0;
@@ -797,8 +708,6 @@ static int webhook_start(struct gg_input *in, struct gg_error *err)
 	int r;
 
 	if ((r = webhook_bind(l, err)) != 0)
-		return r;
-	if ((r = gg_input_thread_start(&l->thread, webhook_main, l, err)) != 0)
 		return r;
 	l->running = 1;
 	for (size_t i = 0; i < l->n_routes; i++)

@@ -1,8 +1,8 @@
 /* webhook.h: what the webhook listener and its routes share inside this plugin. A route is an
  * input of its own (so the engine gives it its mappings, its unmatched policy, its record ids
- * and its mapping counters); the listener it names serves it and emits its records on the
- * listener's one worker thread. Both are opened, started, stopped and freed by the main
- * thread only, so the table that pairs them needs no lock. */
+ * and its mapping counters); the listener it names serves it and emits its records through
+ * an emit pool per route. Both are opened, started, stopped and freed by the main thread
+ * only, so the table that pairs them needs no lock. */
 #ifndef GG_WEBHOOK_H
 #define GG_WEBHOOK_H
 
@@ -40,7 +40,7 @@ size_t webhook_routes_of(const char *name, struct webhook_route **out, size_t ma
 struct webhook_listener *webhook_listener_find(const char *name);
 void webhook_listener_register(struct webhook_listener *l, const char *name);
 void webhook_listener_unregister(struct webhook_listener *l);
-/* Stops the listener (idempotent): every request it took is answered, its worker joined,
+/* Stops the listener (idempotent): every request it took is answered, its pools joined,
  * and its routes unbound. A route calls it before it goes, so the listener never serves a
  * route the engine has freed, whatever order the instances stop in. */
 void webhook_listener_shutdown(struct webhook_listener *l);

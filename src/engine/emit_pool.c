@@ -15,11 +15,13 @@
 #include "engine/adapter.h"
 #include "engine/pipeline.h"
 
-/* One queued record: the record's strings live in data, in one allocation. */
+/* One queued record (its strings live in data, in one allocation), or a unit. */
 struct item {
 	struct item *next;
+	struct gg_emit_unit *unit; /* NULL: rec */
 	struct gg_record rec;
-	size_t size; /* what it counts against max_queued_bytes */
+	size_t records; /* what it counts against the batch and max_queued: 1 for a record */
+	size_t size;    /* what it counts against max_queued_bytes */
 	char data[];
 };
 
@@ -28,6 +30,7 @@ struct item {
  * and the writer under the pool's lock and is never used by both at once. */
 struct slot {
 	struct gg_emitter *emitter;
+	struct gg_emit_unit *units, **units_tail; /* its units, for the writer to tell */
 	size_t n;        /* records taken into it */
 	uint64_t ticket; /* its place in the commit order */
 	int state;       /* SLOT_FREE, SLOT_MAPPING, SLOT_READY (handed to the writer) */
@@ -79,26 +82,55 @@ static int stopping(const struct gg_emit_pool *p)
 	return atomic_load(&p->input->pipeline->stopping);
 }
 
+/* A unit into slot s's open batch (r: the batch's state so far; room: what the spool takes,
+ * staged: what the batch holds). Returns the batch's state after it. */
+static int worker_unit(struct slot *s, struct gg_emit_unit *u, int r, int64_t room,
+		       int64_t *staged)
+{
+	u->next = NULL;
+	u->status = GG_EMIT_UNIT_COMMITTED; /* unless the batch fails: the writer decides */
+	if (r == 0 && room <= *staged) {
+		/* Taken whole while there is room at all: max_pending may be passed by one
+		 * unit, never by a unit cut in two. */
+		u->status = GG_EMIT_UNIT_FULL;
+	} else if (r == 0 && (r = u->emit(u, s->emitter)) < 0) {
+		gg_batch_rollback(s->emitter);
+	}
+	*staged += (int64_t)u->records;
+	*s->units_tail = u;
+	s->units_tail = &u->next;
+	return r;
+}
+
 /* Emits n records into slot s. Syslog-like inputs have no acknowledgement to withhold, so
- * what cannot be staged is logged as lost, as the input's own batch did before the pool. */
+ * what cannot be staged is logged as lost, as the input's own batch did before the pool. A
+ * batch of units (a pool gets one kind) never waits for room: the writer tells each. */
 static void worker_map(struct gg_emit_pool *p, struct slot *s, struct item *items)
 {
 	struct gg_emitter *e = s->emitter;
 	const char *name = p->input->name;
+	int units = items != NULL && items->unit != NULL;
+	int64_t room = 0, staged = 0;
 	struct gg_error err;
 	int r;
 
 	/* Waits while the spool is full: the queue fills and the input stops reading. When
 	 * the engine stops, what was read is still kept. */
-	r = gg_batch_begin(e, 1, &err);
+	r = gg_batch_begin(e, !units, &err);
 	if (r == -ECANCELED)
 		r = gg_batch_begin(e, 0, &err);
-	if (r != 0)
+	if (r != 0 && units)
+		gg_log_warnx("%s: spool: %s", name, err.msg);
+	else if (r != 0)
 		gg_log_warnx("%s: spool: %s; %zu messages lost", name, err.msg, s->n);
+	if (r == 0 && units)
+		room = gg_batch_room(e);
 	while (items != NULL) {
 		struct item *it = items;
 
-		if (r == 0) {
+		if (it->unit != NULL) {
+			r = worker_unit(s, it->unit, r, room, &staged);
+		} else if (r == 0) {
 			enum gg_emit_outcome outcome;
 
 			r = gg_emit(e, &it->rec, &outcome, &err);
@@ -123,9 +155,9 @@ static struct item *take(struct gg_emit_pool *p, size_t *n_out)
 	size_t n = 0, bytes = 0;
 
 	for (;;) {
-		n++;
+		n += last->records;
 		bytes += last->size;
-		if (n == p->batch || last->next == NULL)
+		if (n >= p->batch || last->next == NULL)
 			break;
 		last = last->next;
 	}
@@ -220,10 +252,22 @@ static void *writer_main(void *arg)
 		if (s == NULL)
 			break;
 		if (s->ok && gg_batch_commit(s->emitter, &err) != 0) {
-			gg_log_warnx("%s: spool commit: %s; %zu messages lost", name, err.msg,
-				     gg_batch_staged(s->emitter));
+			if (s->units != NULL)
+				gg_log_warnx("%s: spool commit: %s", name, err.msg);
+			else
+				gg_log_warnx("%s: spool commit: %s; %zu messages lost", name,
+					     err.msg, gg_batch_staged(s->emitter));
 			gg_batch_rollback(s->emitter);
+			s->ok = 0;
 		}
+		while (s->units != NULL) {
+			struct gg_emit_unit *u = s->units;
+
+			s->units = u->next;
+			u->done(u, u->status == GG_EMIT_UNIT_FULL ? GG_EMIT_UNIT_FULL
+				   : s->ok ? GG_EMIT_UNIT_COMMITTED : GG_EMIT_UNIT_FAILED);
+		}
+		s->units_tail = &s->units;
 		pthread_mutex_lock(&p->lock);
 		p->turn_ticket++;
 		p->held -= s->n;
@@ -264,10 +308,13 @@ int gg_emit_pool_new(struct gg_input *in, const struct gg_emit_pool_opts *opts,
 	for (unsigned i = 0; i < n; i++) {
 		p->workers[i].pool = p;
 		p->n_workers++;
-		for (unsigned k = 0; k < 2; k++)
-			if ((r = gg_emitter_new(in, &opts->emitter, &p->workers[i].slots[k].emitter,
-						err)) != 0)
+		for (unsigned k = 0; k < 2; k++) {
+			struct slot *s = &p->workers[i].slots[k];
+
+			s->units_tail = &s->units;
+			if ((r = gg_emitter_new(in, &opts->emitter, &s->emitter, err)) != 0)
 				goto fail;
+		}
 	}
 	if ((r = pthread_create(&p->writer, NULL, writer_main, p)) != 0) {
 		r = gg_error_set(err, -r, "cannot start the spool writer: %s", strerror(r));
@@ -319,6 +366,8 @@ int gg_emit_pool_put(struct gg_emit_pool *p, const struct gg_record *rec, struct
 	if (it == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	it->next = NULL;
+	it->unit = NULL;
+	it->records = 1;
 	it->size = size;
 	it->rec = *rec;
 	d = it->data;
@@ -346,6 +395,39 @@ int gg_emit_pool_put(struct gg_emit_pool *p, const struct gg_record *rec, struct
 	/* Only whole batches wake a worker mid-pass; the pass's end (flush) wakes one for the
 	 * rest. */
 	if (p->idle > 0 && p->queued == p->batch)
+		pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+int gg_emit_pool_submit(struct gg_emit_pool *p, struct gg_emit_unit *u)
+{
+	struct item *it = malloc(sizeof(*it));
+
+	if (it == NULL)
+		return -EAGAIN;
+	memset(it, 0, sizeof(*it));
+	it->unit = u;
+	/* A unit of no record still takes a turn: its sender waits for the answer. */
+	it->records = u->records > 0 ? u->records : 1;
+	it->size = sizeof(*it) + u->bytes;
+	pthread_mutex_lock(&p->lock);
+	if (p->closing || over_bound(p)) {
+		pthread_mutex_unlock(&p->lock);
+		free(it);
+		return -EAGAIN;
+	}
+	if (p->tail != NULL)
+		p->tail->next = it;
+	else
+		p->head = it;
+	p->tail = it;
+	p->queued += it->records;
+	p->queued_bytes += it->size;
+	/* A sender waits for its answer: an idle worker takes what is queued now; while the
+	 * workers are busy, units gather into larger commits. */
+	p->flush = 1;
+	if (p->idle > 0)
 		pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
@@ -410,11 +492,13 @@ void gg_emit_pool_free(struct gg_emit_pool *p)
 	pthread_mutex_unlock(&p->lock);
 	if (p->writer_started)
 		pthread_join(p->writer, NULL);
-	/* Left only when no worker ran (a failed start). */
+	/* Left only when no worker ran (a failed start): a unit's sender is answered. */
 	while (p->head != NULL) {
 		struct item *it = p->head;
 
 		p->head = it->next;
+		if (it->unit != NULL)
+			it->unit->done(it->unit, GG_EMIT_UNIT_FAILED);
 		free(it);
 	}
 	for (unsigned i = 0; i < p->n_workers; i++)

@@ -7,6 +7,12 @@
  * read, the spool write overlaps mapping even with one worker, and the input's connections
  * never wait on each other's SQLite write lock.
  *
+ * An input that answers its sender after the commit (an HTTP request: 202 or 503) submits
+ * units instead of records: a unit is emitted whole into one batch by its own emit function
+ * and told on the writer's thread whether that batch was committed. A unit the spool has no
+ * room for is told so at once (GG_EMIT_UNIT_FULL) rather than waited for: a sender told 503
+ * retries, a request held open ties a connection.
+ *
  * Backpressure: while the queue is over its bound the input stops reading
  * (gg_emit_pool_full, gg_emit_pool_wait); while the spool is full the workers wait for room
  * (gg_batch_begin with wait), so the queue fills and the input stops. max_pending may be
@@ -39,6 +45,27 @@ struct gg_emit_pool_opts {
 
 struct gg_emit_pool;
 
+enum gg_emit_unit_status {
+	GG_EMIT_UNIT_COMMITTED, /* every record it staged is in the spool */
+	GG_EMIT_UNIT_FULL,      /* not staged: the spool was full (max_pending) */
+	GG_EMIT_UNIT_FAILED,    /* not committed: its batch failed (emit, spool) */
+};
+
+/* A group of records committed together or not at all, owned by the input; the pool holds
+ * it from gg_emit_pool_submit until done. */
+struct gg_emit_unit {
+	/* Stages the unit's records in e's open batch (gg_emit), on a worker's thread. 0, or
+	 * <0 when the batch cannot go on: it is rolled back, every unit in it FAILED. */
+	int (*emit)(struct gg_emit_unit *u, struct gg_emitter *e);
+	/* Called once, on the spool writer's thread, in commit order: the unit is the input's
+	 * again from here on. */
+	void (*done)(struct gg_emit_unit *u, enum gg_emit_unit_status status);
+	size_t records; /* how many it stages at most: counted against the batch and the room */
+	size_t bytes;   /* counted against max_queued_bytes */
+	struct gg_emit_unit *next; /* the pool's */
+	enum gg_emit_unit_status status; /* the pool's */
+};
+
 /* Creates the workers' emitters (their spool connections, validators, mapping contexts) and
  * starts the workers. */
 int gg_emit_pool_new(struct gg_input *in, const struct gg_emit_pool_opts *opts,
@@ -50,6 +77,9 @@ int gg_emit_pool_wait(struct gg_emit_pool *p);
  * asks gg_emit_pool_full after each read and waits before the next. Returns 0 or -ENOMEM. */
 int gg_emit_pool_put(struct gg_emit_pool *p, const struct gg_record *rec,
 		     struct gg_error *err);
+/* Queues a unit and wakes a worker; never blocks. Returns 0, or -EAGAIN when the queue is at
+ * or over its bound (nothing was queued: answer the sender 503 and let it retry). */
+int gg_emit_pool_submit(struct gg_emit_pool *p, struct gg_emit_unit *u);
 /* Non-zero when the queue is at or over its bound: read no more before gg_emit_pool_wait. */
 int gg_emit_pool_full(struct gg_emit_pool *p);
 /* The input's pass ended: idle workers take what is queued now instead of waiting for a
