@@ -37,6 +37,13 @@ struct export_conf {
 	int64_t retry_max_ms;
 };
 
+/* What a request carries (the format option). */
+enum export_format {
+	EXPORT_IODEF,      /* the document as published, application/xml */
+	EXPORT_ENVELOPE,   /* {id, source, received, payload}, application/json */
+	EXPORT_IODEF_JSON, /* the document as RFC 8727 JSON, application/json */
+};
+
 struct export_counters {
 	atomic_uint_fast64_t sent;      /* requests started */
 	atomic_uint_fast64_t delivered; /* answered 2xx */
@@ -69,7 +76,7 @@ struct exporter {
 	int wake_fd;
 	struct gg_spool *spool;
 	struct export_filter *filter;
-	int json;
+	enum export_format format;
 	unsigned char *secret; /* Standard Webhooks key, NULL without secret_file */
 	size_t secret_len;
 	char *bearer; /* "Authorization: Bearer TOKEN", NULL without token_file */

@@ -16,7 +16,7 @@
 #include "out_export/export.h"
 
 static const char *const method_words[] = { "POST", "PUT", NULL };
-static const char *const format_words[] = { "iodef", "json", NULL };
+static const char *const format_words[] = { "iodef", "json", "iodef-json", NULL };
 static const char *const severity_words[] = { "low", "medium", "high", NULL };
 
 #define XO(field) offsetof(struct export_conf, field)
@@ -47,7 +47,8 @@ static const struct gg_option export_options[] = {
 	  "connections)", .min = 1, .max = 256 },
 	{ "format", GG_OPT_STRING, "iodef", XO(format),
 	  .help = "iodef: the document as published (application/xml); json: an envelope "
-	  "{id, source, received, payload} (application/json)", .words = format_words },
+	  "{id, source, received, payload} (application/json); iodef-json: the document in "
+	  "RFC 8727's JSON binding (application/json)", .words = format_words },
 	{ "severity", GG_OPT_STRING, NULL, XO(severity),
 	  .help = "send only Incidents whose Assessment has an impact of this severity or more",
 	  .words = severity_words },
@@ -222,7 +223,9 @@ static int export_open(struct gg_input *out, struct gg_error *err)
 	x->pipeline = out->pipeline;
 	x->conf = c;
 	x->wake_fd = -1;
-	x->json = strcmp(c->format, "json") == 0;
+	x->format = strcmp(c->format, "json") == 0	    ? EXPORT_ENVELOPE
+		    : strcmp(c->format, "iodef-json") == 0 ? EXPORT_IODEF_JSON
+							   : EXPORT_IODEF;
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK) {
 		r = gg_error_set(err, -EIO, "libcurl: %s", curl_easy_strerror(curl_init_rc));
@@ -307,8 +310,8 @@ static const void *export_counters_of(const struct gg_input *out)
 const struct gg_adapter gg_out_export = {
 	.name = "export",
 	.kind = GG_PLUGIN_OUTPUT,
-	.desc = "HTTPS exporter: spool records -> POST/PUT to an endpoint (IODEF or a JSON "
-		"envelope), signed or with a bearer token, retried, dead letters per endpoint",
+	.desc = "HTTPS exporter: spool records -> POST/PUT to an endpoint (IODEF, IODEF-JSON or "
+		"a JSON envelope), signed or with a bearer token, retried, dead letters per endpoint",
 	.options = export_options,
 	.conf_size = sizeof(struct export_conf),
 	.check = export_check,
