@@ -47,6 +47,14 @@ struct export_conf {
 	char *partner_issuer;
 };
 
+/* What a request carries (the format option). */
+enum export_format {
+	EXPORT_IODEF,      /* the document as published, application/xml */
+	EXPORT_ENVELOPE,   /* {id, source, received[, topic, item, published], payload}, JSON */
+	EXPORT_IODEF_JSON, /* the document as RFC 8727 JSON, application/json */
+	EXPORT_RID_REPORT, /* a RID Report to a RID partner (RFC 6545, 6546), text/xml */
+};
+
 struct export_counters {
 	atomic_uint_fast64_t sent;      /* requests started */
 	atomic_uint_fast64_t delivered; /* answered 2xx */
@@ -84,7 +92,7 @@ struct exporter {
 	int wake_fd;
 	struct gg_spool *spool;
 	struct export_filter *filter;
-	int json;
+	enum export_format format;
 	struct export_rid *rid;         /* format = rid-report, else NULL */
 	struct export_partner *partner; /* the endpoint's expected certificate, or NULL */
 	unsigned char *secret; /* Standard Webhooks key, NULL without secret_file */

@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "http/http_auth.h"
+#include "iodef/iodef_to_json.h"
 #include "out_export/export_body.h"
 #include "out_export/export_retry.h"
 
@@ -213,10 +214,12 @@ static int slot_headers(const struct exporter *x, struct export_slot *s)
 	char line[128], ts[24], sig[GG_HTTP_SIG_STANDARD_SIZE];
 	int r;
 
-	/* RFC 6546 carries RID messages as text/xml, which the RID input checks. */
-	r = add_header(&s->headers, x->json  ? "Content-Type: application/json"
-				    : x->rid != NULL ? "Content-Type: text/xml; charset=utf-8"
-						     : "Content-Type: application/xml");
+	/* RFC 6546 carries RID messages as text/xml, which the RID input checks; RFC 8727
+	 * registers no media type of its own (no IANA actions): IODEF-JSON is JSON. */
+	r = add_header(&s->headers, x->format == EXPORT_IODEF ? "Content-Type: application/xml"
+				    : x->format == EXPORT_RID_REPORT
+					    ? "Content-Type: text/xml; charset=utf-8"
+					    : "Content-Type: application/json");
 	/* libcurl would wait for a 100 Continue before a large body: a round trip lost. */
 	if (r == 0)
 		r = add_header(&s->headers, "Expect:");
@@ -273,16 +276,29 @@ static int slot_start(struct exporter *x, struct export_slot *s, struct gg_spool
 	s->errbuf[0] = '\0';
 	s->answer_len = 0;
 	s->answer_cut = 0;
-	if (x->rid != NULL) {
+	if (x->format == EXPORT_RID_REPORT) {
 		r = export_rid_body(x->rid, row->payload, row->payload_len, &s->body, &s->body_len,
 				    why, why_len);
 		if (r != 0)
 			return r;
-	} else if (x->json) {
+	} else if (x->format == EXPORT_ENVELOPE) {
 		r = export_envelope(row->id, row->source, row->created, row->meta, row->payload,
 				    row->payload_len, &s->body, &s->body_len);
 		if (r == -EINVAL)
 			snprintf(why, why_len, "the payload is not UTF-8: no JSON string holds it");
+		if (r != 0)
+			return r;
+	} else if (x->format == EXPORT_IODEF_JSON) {
+		struct gg_error err = { 0 };
+
+		/* The topic reader's limits: what a controller relayed is parsed as it was. */
+		r = gg_iodef_to_json_text(row->payload, row->payload_len,
+					  &(struct gg_xml_limits){ row->payload_len + 1, 256 },
+					  &s->body, &s->body_len, &err);
+		if (r == -EINVAL || r == -EFBIG) {
+			snprintf(why, why_len, "no IODEF-JSON (RFC 8727) of it: %.200s", err.msg);
+			return -EINVAL;
+		}
 		if (r != 0)
 			return r;
 	} else {

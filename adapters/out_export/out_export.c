@@ -16,7 +16,8 @@
 #include "out_export/export.h"
 
 static const char *const method_words[] = { "POST", "PUT", NULL };
-static const char *const format_words[] = { "iodef", "json", "rid-report", NULL };
+static const char *const format_words[] = { "iodef", "json", "iodef-json", "rid-report",
+					    NULL };
 static const char *const destination_words[] = { "RIDSystem", "SourceOfIncident", NULL };
 static const char *const severity_words[] = { "low", "medium", "high", NULL };
 
@@ -50,8 +51,9 @@ static const struct gg_option export_options[] = {
 	  .help = "iodef: the document as published (application/xml); json: an envelope "
 	  "{id, source, received, topic, item, published, payload} (application/json; topic, "
 	  "item and published when the record is a grid event, published when the controller "
-	  "said); rid-report: a RID Report (RFC 6545) to a RID partner over RFC 6546 (text/xml, "
-	  "mutual TLS, POST; needs client_cert and a partner_* identity)", .words = format_words },
+	  "said); iodef-json: the document in RFC 8727's JSON binding (application/json); "
+	  "rid-report: a RID Report (RFC 6545) to a RID partner over RFC 6546 (text/xml, mutual "
+	  "TLS, POST; needs client_cert and a partner_* identity)", .words = format_words },
 	{ "severity", GG_OPT_STRING, NULL, XO(severity),
 	  .help = "send only Incidents whose Assessment has an impact of this severity or more",
 	  .words = severity_words },
@@ -256,7 +258,10 @@ static int export_open(struct gg_input *out, struct gg_error *err)
 	x->pipeline = out->pipeline;
 	x->conf = c;
 	x->wake_fd = -1;
-	x->json = strcmp(c->format, "json") == 0;
+	x->format = strcmp(c->format, "json") == 0	    ? EXPORT_ENVELOPE
+		    : strcmp(c->format, "iodef-json") == 0 ? EXPORT_IODEF_JSON
+		    : strcmp(c->format, "rid-report") == 0 ? EXPORT_RID_REPORT
+							   : EXPORT_IODEF;
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK) {
 		r = gg_error_set(err, -EIO, "libcurl: %s", curl_easy_strerror(curl_init_rc));
@@ -285,7 +290,7 @@ static int export_open(struct gg_input *out, struct gg_error *err)
 	}
 	if ((r = export_partner_new(c, &x->partner, err)) != 0)
 		goto fail;
-	if (strcmp(c->format, "rid-report") == 0 &&
+	if (x->format == EXPORT_RID_REPORT &&
 	    (r = export_rid_new(c, out->pipeline->cfg->global.schema_dir, out->pipeline->schema,
 				&x->rid, err)) != 0)
 		goto fail;
@@ -347,8 +352,8 @@ static const void *export_counters_of(const struct gg_input *out)
 const struct gg_adapter gg_out_export = {
 	.name = "export",
 	.kind = GG_PLUGIN_OUTPUT,
-	.desc = "HTTPS exporter: spool records -> POST/PUT to an endpoint (IODEF, a JSON "
-		"envelope, or a RID Report to a RID partner), signed or with a bearer token, "
+	.desc = "HTTPS exporter: spool records -> POST/PUT to an endpoint (IODEF, IODEF-JSON, a "
+		"JSON envelope, or a RID Report to a RID partner), signed or with a bearer token, "
 		"retried, dead letters per endpoint",
 	.options = export_options,
 	.conf_size = sizeof(struct export_conf),

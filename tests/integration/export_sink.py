@@ -5,18 +5,22 @@ Each request it accepts (2xx) appends its Idempotency-Key to --log. It checks wh
 consumer would: the Standard Webhooks signature (--secret, whsec_BASE64: webhook-id must be
 the key, the HMAC over "id.timestamp.body" must match), or the bearer token (--token), a
 client certificate (--client-ca: the TLS handshake requires one), the content type and an
-IODEF document in the body. A request failing a check is answered 401 and written to
+IODEF document in the body; with --json-dir, an IODEF-JSON document (application/json, an
+object with "version" and "Incident"), each body kept as DIR/KEY.json for the test to check. A request failing a check is answered 401 and written to
 --log + ".bad" (the test requires that file to stay empty). Its behaviour is read per request
 from --control: empty or missing = 200; "503 N" = 503 with Retry-After: N; "400" = 400.
 
 usage: export_sink.py --port P --cert C --key K --log FILE --control FILE
                       [--client-ca CA] [--secret FILE | --token FILE] [--delay S]
+                      [--json-dir DIR]
 """
 import argparse
 import base64
 import hashlib
 import hmac
 import http.server
+import json
+import os
 import ssl
 import threading
 import time
@@ -62,7 +66,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(400)
         if not key or self.headers.get("webhook-id") != key:
             return self.bad(key, "no key, or webhook-id differs")
-        if self.headers.get("Content-Type") != "application/xml" or b"IODEF-Document" not in body:
+        if args.json_dir:
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                doc = None
+            if (self.headers.get("Content-Type") != "application/json" or
+                    not isinstance(doc, dict) or "Incident" not in doc or "version" not in doc):
+                return self.bad(key, "not an IODEF-JSON document")
+            with open(os.path.join(args.json_dir, key + ".json"), "wb") as f:
+                f.write(body)
+        elif self.headers.get("Content-Type") != "application/xml" or b"IODEF-Document" not in body:
             return self.bad(key, "not an IODEF document")
         if secret is not None:
             ts = self.headers.get("webhook-timestamp", "")
@@ -88,6 +102,7 @@ p.add_argument("--client-ca")
 p.add_argument("--secret")
 p.add_argument("--token")
 p.add_argument("--delay", type=float, default=0)
+p.add_argument("--json-dir")
 args = p.parse_args()
 secret = token = None
 if args.secret:
