@@ -6,13 +6,15 @@ consumer would: the Standard Webhooks signature (--secret, whsec_BASE64: webhook
 the key, the HMAC over "id.timestamp.body" must match), or the bearer token (--token), a
 client certificate (--client-ca: the TLS handshake requires one), the content type and an
 IODEF document in the body; with --json-dir, an IODEF-JSON document (application/json, an
-object with "version" and "Incident"), each body kept as DIR/KEY.json for the test to check. A request failing a check is answered 401 and written to
+object with "version" and "Incident"), each body kept as DIR/KEY.json for the test to check;
+with --envelope-dir, gridgate's JSON envelope (application/json, an object whose "payload" is
+an IODEF document), kept the same way. A request failing a check is answered 401 and written to
 --log + ".bad" (the test requires that file to stay empty). Its behaviour is read per request
 from --control: empty or missing = 200; "503 N" = 503 with Retry-After: N; "400" = 400.
 
 usage: export_sink.py --port P --cert C --key K --log FILE --control FILE
                       [--client-ca CA] [--secret FILE | --token FILE] [--delay S]
-                      [--json-dir DIR]
+                      [--json-dir DIR | --envelope-dir DIR]
 """
 import argparse
 import base64
@@ -76,6 +78,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.bad(key, "not an IODEF-JSON document")
             with open(os.path.join(args.json_dir, key + ".json"), "wb") as f:
                 f.write(body)
+        elif args.envelope_dir:
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                doc = None
+            if (self.headers.get("Content-Type") != "application/json" or
+                    not isinstance(doc, dict) or doc.get("id") != key or
+                    "IODEF-Document" not in str(doc.get("payload", ""))):
+                return self.bad(key, "not an envelope of an IODEF document with its key")
+            with open(os.path.join(args.envelope_dir, key + ".json"), "wb") as f:
+                f.write(body)
         elif self.headers.get("Content-Type") != "application/xml" or b"IODEF-Document" not in body:
             return self.bad(key, "not an IODEF document")
         if secret is not None:
@@ -103,6 +116,7 @@ p.add_argument("--secret")
 p.add_argument("--token")
 p.add_argument("--delay", type=float, default=0)
 p.add_argument("--json-dir")
+p.add_argument("--envelope-dir")
 args = p.parse_args()
 secret = token = None
 if args.secret:

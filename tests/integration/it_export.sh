@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # it_export.sh: the HTTPS exporter end to end. An independent publisher (slixmpp) puts N
 # public events and one private event on a topic; gridgate's [subscribe:sub] routes them to
-# three [export:NAME] outputs, each an HTTPS sink written here (export_sink.py: TLS on
+# six [export:NAME] outputs, each an HTTPS sink written here (export_sink.py: TLS on
 # loopback, certificates made here):
 #   a: mutual TLS, a pinned key and a Standard Webhooks signature; it answers 503 + Retry-After first;
 #   b: a bearer token, PUT, slow answers; gridgate is SIGKILLed while b receives, and b is
@@ -10,7 +10,9 @@
 #      fill while a and b keep delivering; `gridgate spool retry c` then drains them;
 #   d: format = iodef-json, allow_restricted: every body is RFC 8727 JSON, valid for ajv
 #      against the final draft's schema (tests/iodef_json/validate.js), and says what the
-#      published XML says (iodef_json_same.py).
+#      published XML says (iodef_json_same.py);
+#   e: format = json, topics = (another, the test's): every envelope names its topic and item;
+#   f: topics = another topic only: it gets nothing, every record filtered for it.
 # Every public event reaches a and b, and everything reaches c, exactly once by
 # Idempotency-Key; the private event never reaches a or b; no request fails a sink's checks.
 . "$(dirname "$0")/lib.sh"
@@ -30,8 +32,8 @@ head -c 24 /dev/urandom | base64 > "$work/token"
 pin=$(openssl x509 -in "$work/certs/server.crt" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)
 declare -A port pid
-for s in a b c d; do port[$s]=$(free_port) || fail "no free port"; done
-mkdir "$work/json-d"
+for s in a b c d e f; do port[$s]=$(free_port) || fail "no free port"; done
+mkdir "$work/json-d" "$work/env-e"
 
 sink() { # sink NAME ARGS...: (re)starts sink NAME
 	/usr/bin/python3 "$top/tests/integration/export_sink.py" --port "${port[$1]}" \
@@ -66,7 +68,7 @@ ca_file = $GG_CA_FILE
 pubsub_service = $GG_PUBSUB_SERVICE
 topics = $topic-in
 reconnect_min = 100ms
-outputs = a, b, c, d
+outputs = a, b, c, d, e, f
 [export:a]
 url = https://localhost:${port[a]}/events
 ca_file = $work/certs/ca.crt
@@ -93,6 +95,17 @@ url = https://localhost:${port[d]}/events
 ca_file = $work/certs/ca.crt
 allow_restricted = yes
 format = iodef-json
+[export:e]
+url = https://localhost:${port[e]}/events
+ca_file = $work/certs/ca.crt
+allow_restricted = yes
+format = json
+topics = other-topic, $topic-in
+[export:f]
+url = https://localhost:${port[f]}/events
+ca_file = $work/certs/ca.crt
+allow_restricted = yes
+topics = other-topic
 EOC
 "$GRIDGATE" -c "$work/gridgate.conf" check-config > /dev/null || fail "check-config"
 
@@ -102,6 +115,8 @@ start_a
 start_b
 sink c
 sink d --json-dir "$work/json-d"
+sink e --envelope-dir "$work/env-e"
+sink f
 pub 1 "$half" --create
 pub 1 1 --prefix secret --restriction private
 gg_start
@@ -163,13 +178,30 @@ GG_NODE_MODULES=${GG_NODE_MODULES:-${XDG_CACHE_HOME:-$HOME/.cache}/gridgate/node
 	"$work"/json-d/*.json > "$work/ajv.out" 2>&1 || fail "ajv: $(tail -3 "$work/ajv.out")"
 /usr/bin/python3 "$top/tests/integration/iodef_json_same.py" "$db" "$work/json-d" ||
 	fail "d's JSON does not say what the published XML says"
-for s in a b c d; do
+# e (format = json, topics = ... $topic-in): every event, each envelope naming its topic and
+# its own item id; f (topics = other-topic) none: each record filtered for it.
+sort -u "$work/got-e" | cmp -s - <(sort -u "$work/got-c") || fail "e did not get what c got"
+/usr/bin/python3 - "$work/env-e" "$topic-in" $((N + 1)) <<'EOP' || fail "e's envelopes"
+import json, os, sys
+d, topic, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
+items = set()
+for name in os.listdir(d):
+    env = json.load(open(os.path.join(d, name)))
+    assert env["topic"] == topic, env.get("topic")
+    assert env["source"] == "sub" and env["received"].endswith("Z"), env
+    items.add(env["item"])
+assert len(items) == want, (len(items), want)
+EOP
+[ ! -s "$work/got-f" ] || fail "f, for another topic, got $(wc -l < "$work/got-f") events"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM deliveries WHERE output = 'f' AND state = 1")" = $((N + 1)) ] ||
+	fail "f's deliveries are not all done (filtered)"
+for s in a b c d e f; do
 	[ ! -s "$work/got-$s.bad" ] || fail "sink $s refused requests: $(head -3 "$work/got-$s.bad")"
 done
 # Kept from a and b, the private record is done for them (filtered), not waiting. Which run
 # filtered it depends on where catch-up put it, so the spool says it, not one run's counters.
 [ "$(sqlite3 "$db" "SELECT group_concat(d.output || d.state, ' ') FROM deliveries d JOIN records r
-	ON r.seq = d.seq WHERE r.id = '$private' ORDER BY d.output")" = "a1 b1 c1 d1" ] ||
+	ON r.seq = d.seq WHERE r.id = '$private' ORDER BY d.output")" = "a1 b1 c1 d1 e1 f1" ] ||
 	fail "the private record's deliveries are not done for a, b, c and d"
 [ "$(counter c filtered)" = 0 ] || fail "c filtered $(counter c filtered)"
 [ "$(counter b retried)" -ge 1 ] || fail "b retried nothing while it was down"
