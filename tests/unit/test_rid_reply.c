@@ -1,50 +1,12 @@
 /* test_rid_reply.c: every reply gridgate builds is valid RID, echoes the request's policy so
  * the sender can match it, and a Report built for a Query reads back as one. */
-#include "test_util.h"
+#include "test_rid_fixture.h"
 
 #include <errno.h>
 
 #include "rid/rid_envelope.h"
 #include "rid/rid_internal.h"
 #include "rid/rid_reply.h"
-
-struct fixture {
-	struct gg_schema *iodef2;
-	struct gg_validator *v;
-	struct gg_rid_schema *rid;
-	struct gg_rid_checker *c;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct gg_error err = { 0 };
-
-	if (f == NULL)
-		return -1;
-	*state = f;
-	if (gg_test_validator_open(&f->iodef2, &f->v) != 0)
-		return -1;
-	if (gg_rid_schema_load(gg_test_schema_dir(), &f->rid, &err) != 0 ||
-	    gg_rid_checker_new(f->rid, f->iodef2, &f->c, &err) != 0) {
-		print_error("setup: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	if (f == NULL)
-		return 0;
-	gg_rid_checker_free(f->c);
-	gg_rid_schema_free(f->rid);
-	gg_test_validator_close(f->iodef2, f->v);
-	free(f);
-	return 0;
-}
 
 static struct gg_rid_message *parse(struct fixture *f, const char *rel)
 {
@@ -273,5 +235,5 @@ int main(void)
 	};
 
 	gg_xml_init();
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, gg_test_rid_setup, gg_test_rid_teardown);
 }

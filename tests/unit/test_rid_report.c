@@ -1,7 +1,7 @@
 /* test_rid_report.c: the Report gridgate sends a RID partner is valid RID, reads back through
  * gridgate's own envelope parser as a Report about the document's incident with the document's
  * Incidents unchanged, and is the same message every time; the partner's answers read back. */
-#include "test_util.h"
+#include "test_rid_fixture.h"
 
 #include <errno.h>
 
@@ -13,13 +13,6 @@
 #include "rid/rid_reply.h"
 #include "rid/rid_report.h"
 
-struct fixture {
-	struct gg_schema *iodef2;
-	struct gg_validator *v;
-	struct gg_rid_schema *rid;
-	struct gg_rid_checker *c;
-};
-
 static const char *const regions[] = { "PeerToPeer", "IntraConsortium" };
 static const char *const traffic[] = { "Attack" };
 static const struct gg_rid_report_policy policy = {
@@ -30,37 +23,6 @@ static const struct gg_rid_report_policy policy = {
 	.n_traffic_types = 1,
 	.node = "gridgate-a.example",
 };
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct gg_error err = { 0 };
-
-	if (f == NULL)
-		return -1;
-	*state = f;
-	if (gg_test_validator_open(&f->iodef2, &f->v) != 0)
-		return -1;
-	if (gg_rid_schema_load(gg_test_schema_dir(), &f->rid, &err) != 0 ||
-	    gg_rid_checker_new(f->rid, f->iodef2, &f->c, &err) != 0) {
-		print_error("setup: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	if (f == NULL)
-		return 0;
-	gg_rid_checker_free(f->c);
-	gg_rid_schema_free(f->rid);
-	gg_test_validator_close(f->iodef2, f->v);
-	free(f);
-	return 0;
-}
 
 /* The receiving parser collapses the whitespace of xs:dateTime values, as XML Schema reads
  * them (docs/rid.md): the original is compared in that form. */
@@ -334,5 +296,5 @@ int main(void)
 	};
 
 	gg_xml_init();
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, gg_test_rid_setup, gg_test_rid_teardown);
 }
