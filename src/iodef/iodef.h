@@ -4,6 +4,7 @@
 #define GG_IODEF_H
 
 #include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -16,6 +17,10 @@
 struct gg_schema;
 /* schema_dir holds iodef-2.0.xsd and its local imports. */
 int gg_schema_load(const char *schema_dir, struct gg_schema **out, struct gg_error *err);
+/* Compiles schema_dir/file, its imports read through gg_xml_init's local-only loader; what
+ * names it in errors ("schema", "RID schema"), and a compile error says file and line. */
+int gg_xsd_compile(const char *schema_dir, const char *file, const char *what,
+		   xmlSchemaPtr *out, struct gg_error *err);
 void gg_schema_free(struct gg_schema *schema);
 
 /* A validation context: one per thread. */

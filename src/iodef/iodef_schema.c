@@ -92,44 +92,51 @@ static void on_error(void *data, xmlErrorPtr e)
 		 fe->element[0] != '\0' ? skip_element_prefix(clean) : clean);
 }
 
-int gg_schema_load(const char *schema_dir, struct gg_schema **out, struct gg_error *err)
+int gg_xsd_compile(const char *schema_dir, const char *file, const char *what,
+		   xmlSchemaPtr *out, struct gg_error *err)
 {
 	char path[PATH_MAX];
 	struct first_error fe;
 	xmlSchemaParserCtxtPtr pctxt;
-	struct gg_schema *schema;
 	int n;
 
 	*out = NULL;
-	n = snprintf(path, sizeof(path), "%s/%s", schema_dir, SCHEMA_FILE);
+	n = snprintf(path, sizeof(path), "%s/%s", schema_dir, file);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return gg_error_set(err, -ENAMETOOLONG, "schema: path too long: %s", schema_dir);
+		return gg_error_set(err, -ENAMETOOLONG, "%s: path too long: %s", what, schema_dir);
 	/* Checked here so a wrong directory reads as such, not as a libxml2 parse failure. */
 	if (access(path, R_OK) != 0) {
 		n = errno;
-		return gg_error_set(err, -n, "schema: cannot read %s: %s", path, strerror(n));
+		return gg_error_set(err, -n, "%s: cannot read %s: %s", what, path, strerror(n));
 	}
-	schema = calloc(1, sizeof(*schema));
-	if (schema == NULL)
-		return gg_error_set(err, -ENOMEM, "schema: out of memory");
 	pctxt = xmlSchemaNewParserCtxt(path);
-	if (pctxt == NULL) {
-		free(schema);
-		return gg_error_set(err, -ENOMEM, "schema: cannot allocate a parser context");
-	}
+	if (pctxt == NULL)
+		return gg_error_set(err, -ENOMEM, "%s: cannot allocate a parser context", what);
 	memset(&fe, 0, sizeof(fe));
 	xmlSchemaSetParserStructuredErrors(pctxt, on_error, &fe);
 	/* Imports (xmldsig, enum, sci -> IODEF 1.0, xml.xsd) are read through the local-only
 	 * entity loader installed by gg_xml_init: no schema compile ever touches the network. */
-	schema->xsd = xmlSchemaParse(pctxt);
+	*out = xmlSchemaParse(pctxt);
 	xmlSchemaFreeParserCtxt(pctxt);
-	if (schema->xsd == NULL) {
+	if (*out != NULL)
+		return 0;
+	if (fe.have)
+		return gg_error_set_at(err, -EINVAL, fe.line, fe.column, "%s: %s:%d: %s", what,
+				       fe.file[0] ? fe.file : path, fe.line, fe.msg);
+	return gg_error_set(err, -EINVAL, "%s: cannot compile %s", what, path);
+}
+
+int gg_schema_load(const char *schema_dir, struct gg_schema **out, struct gg_error *err)
+{
+	struct gg_schema *schema = calloc(1, sizeof(*schema));
+	int r;
+
+	*out = NULL;
+	if (schema == NULL)
+		return gg_error_set(err, -ENOMEM, "schema: out of memory");
+	if ((r = gg_xsd_compile(schema_dir, SCHEMA_FILE, "schema", &schema->xsd, err)) != 0) {
 		free(schema);
-		if (fe.have)
-			return gg_error_set_at(err, -EINVAL, fe.line, fe.column,
-					       "schema: %s:%d: %s", fe.file[0] ? fe.file : path,
-					       fe.line, fe.msg);
-		return gg_error_set(err, -EINVAL, "schema: cannot compile %s", path);
+		return r;
 	}
 	*out = schema;
 	return 0;

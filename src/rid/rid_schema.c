@@ -3,11 +3,9 @@
 #include "rid/rid_internal.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libxml/xmlerror.h>
 
@@ -87,39 +85,17 @@ static void on_error(void *data, xmlErrorPtr e)
 
 int gg_rid_schema_load(const char *schema_dir, struct gg_rid_schema **out, struct gg_error *err)
 {
-	char path[PATH_MAX];
-	struct gg_rid_first_error fe;
-	xmlSchemaParserCtxtPtr pctxt;
-	struct gg_rid_schema *schema;
-	int n;
+	struct gg_rid_schema *schema = calloc(1, sizeof(*schema));
+	int r;
 
 	*out = NULL;
-	n = snprintf(path, sizeof(path), "%s/%s", schema_dir, RID_SCHEMA_FILE);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return gg_error_set(err, -ENAMETOOLONG, "RID schema: path too long: %s",
-				    schema_dir);
-	if (access(path, R_OK) != 0) {
-		n = errno;
-		return gg_error_set(err, -n, "RID schema: cannot read %s: %s", path, strerror(n));
-	}
-	schema = calloc(1, sizeof(*schema));
 	if (schema == NULL)
 		return gg_error_set(err, -ENOMEM, "RID schema: out of memory");
-	pctxt = xmlSchemaNewParserCtxt(path);
-	if (pctxt == NULL) {
+	/* The imports (IODEF 1.0, xmldsig) are local files. */
+	if ((r = gg_xsd_compile(schema_dir, RID_SCHEMA_FILE, "RID schema", &schema->xsd, err)) !=
+	    0) {
 		free(schema);
-		return gg_error_set(err, -ENOMEM, "RID schema: cannot allocate a parser context");
-	}
-	memset(&fe, 0, sizeof(fe));
-	xmlSchemaSetParserStructuredErrors(pctxt, on_error, &fe);
-	/* The imports (IODEF 1.0, xmldsig) are local files, read through gg_xml_init's
-	 * local-only loader. */
-	schema->xsd = xmlSchemaParse(pctxt);
-	xmlSchemaFreeParserCtxt(pctxt);
-	if (schema->xsd == NULL) {
-		free(schema);
-		return gg_error_set(err, -EINVAL, "RID schema: cannot compile %s: line %d: %s",
-				    path, fe.line, fe.have ? fe.msg : "unknown error");
+		return r;
 	}
 	*out = schema;
 	return 0;
