@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http/http_auth.h"
+#include "http/http_pairs.h"
 #include "in_rid/rid.h"
 
 #define RO(field) offsetof(struct rid_partner_conf, field)
@@ -181,20 +182,19 @@ int rid_rules_match(const struct rid_rules *r, const struct gg_http_cert_identit
 }
 
 /* The partners, in open order, and the listeners; main thread only (rid.h). */
-static struct rid_partner **partners;
-static size_t n_partners;
-static struct { struct rid_listener *l; const char *name; } *listeners;
-static size_t n_listeners;
+static struct gg_http_pairs pairs;
 
 size_t rid_partners_of(const char *name, struct rid_partner **out, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < n_partners; i++) {
-		if (strcmp(partners[i]->conf->rid, name) != 0)
+	for (size_t i = 0; i < pairs.n_members; i++) {
+		struct rid_partner *p = pairs.members[i];
+
+		if (strcmp(p->conf->rid, name) != 0)
 			continue;
 		if (n < max)
-			out[n] = partners[i];
+			out[n] = p;
 		n++;
 	}
 	return n;
@@ -202,55 +202,24 @@ size_t rid_partners_of(const char *name, struct rid_partner **out, size_t max)
 
 struct rid_listener *rid_listener_find(const char *name)
 {
-	for (size_t i = 0; i < n_listeners; i++)
-		if (strcmp(listeners[i].name, name) == 0)
-			return listeners[i].l;
-	return NULL;
+	return gg_http_pairs_find_listener(&pairs, name);
 }
 
 void rid_listener_register(struct rid_listener *l, const char *name)
 {
-	void *p = realloc(listeners, (n_listeners + 1) * sizeof(*listeners));
-
-	/* Out of memory here only hides the listener from partners: their start then fails. */
-	if (p == NULL)
-		return;
-	listeners = p;
-	listeners[n_listeners].l = l;
-	listeners[n_listeners].name = name;
-	n_listeners++;
+	gg_http_pairs_add_listener(&pairs, l, name);
 }
 
 void rid_listener_unregister(struct rid_listener *l)
 {
-	for (size_t i = 0; i < n_listeners; i++) {
-		if (listeners[i].l == l) {
-			listeners[i] = listeners[--n_listeners];
-			break;
-		}
-	}
-	if (n_listeners == 0) {
-		free(listeners);
-		listeners = NULL;
-	}
+	gg_http_pairs_remove_listener(&pairs, l);
 }
 
 static void partner_free(struct rid_partner *p)
 {
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < n_partners; i++) {
-		if (partners[i] == p) {
-			memmove(&partners[i], &partners[i + 1],
-				(n_partners - i - 1) * sizeof(*partners));
-			n_partners--;
-			break;
-		}
-	}
-	if (n_partners == 0) {
-		free(partners);
-		partners = NULL;
-	}
+	gg_http_pairs_remove_member(&pairs, p);
 	rid_rules_free(p->rules);
 	free(p);
 }
@@ -258,15 +227,12 @@ static void partner_free(struct rid_partner *p)
 static int partner_open(struct gg_input *in, struct gg_error *err)
 {
 	struct rid_partner *p = calloc(1, sizeof(*p));
-	void *grown;
 	int r;
 
-	if (p == NULL || (grown = realloc(partners, (n_partners + 1) * sizeof(*partners))) == NULL) {
+	if (p == NULL || gg_http_pairs_add_member(&pairs, p) != 0) {
 		free(p);
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
-	partners = grown;
-	partners[n_partners++] = p;
 	p->input = in;
 	p->conf = in->conf;
 	if ((r = rid_rules_new(p->conf, &p->rules, err)) != 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http/http_auth.h"
+#include "http/http_pairs.h"
 #include "in_webhook/webhook.h"
 
 static const char *const auth_words[] = { "none", "bearer", "hmac", "client_cert", NULL };
@@ -63,21 +64,20 @@ static int route_check(const void *conf_ptr, const char **key, struct gg_error *
 	return 0;
 }
 
-/* The routes, in open order; main thread only (webhook.h). */
-static struct webhook_route **routes;
-static size_t n_routes;
-static struct { struct webhook_listener *l; const char *name; } *listeners;
-static size_t n_listeners;
+/* The routes, in open order, and the listeners; main thread only (webhook.h). */
+static struct gg_http_pairs pairs;
 
 size_t webhook_routes_of(const char *name, struct webhook_route **out, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < n_routes; i++) {
-		if (strcmp(routes[i]->conf->webhook, name) != 0)
+	for (size_t i = 0; i < pairs.n_members; i++) {
+		struct webhook_route *rt = pairs.members[i];
+
+		if (strcmp(rt->conf->webhook, name) != 0)
 			continue;
 		if (n < max)
-			out[n] = routes[i];
+			out[n] = rt;
 		n++;
 	}
 	return n;
@@ -85,54 +85,24 @@ size_t webhook_routes_of(const char *name, struct webhook_route **out, size_t ma
 
 struct webhook_listener *webhook_listener_find(const char *name)
 {
-	for (size_t i = 0; i < n_listeners; i++)
-		if (strcmp(listeners[i].name, name) == 0)
-			return listeners[i].l;
-	return NULL;
+	return gg_http_pairs_find_listener(&pairs, name);
 }
 
 void webhook_listener_register(struct webhook_listener *l, const char *name)
 {
-	void *p = realloc(listeners, (n_listeners + 1) * sizeof(*listeners));
-
-	/* Out of memory here only hides the listener from routes: their start then fails. */
-	if (p == NULL)
-		return;
-	listeners = p;
-	listeners[n_listeners].l = l;
-	listeners[n_listeners].name = name;
-	n_listeners++;
+	gg_http_pairs_add_listener(&pairs, l, name);
 }
 
 void webhook_listener_unregister(struct webhook_listener *l)
 {
-	for (size_t i = 0; i < n_listeners; i++) {
-		if (listeners[i].l == l) {
-			listeners[i] = listeners[--n_listeners];
-			break;
-		}
-	}
-	if (n_listeners == 0) {
-		free(listeners);
-		listeners = NULL;
-	}
+	gg_http_pairs_remove_listener(&pairs, l);
 }
 
 static void route_free(struct webhook_route *rt)
 {
 	if (rt == NULL)
 		return;
-	for (size_t i = 0; i < n_routes; i++) {
-		if (routes[i] == rt) {
-			memmove(&routes[i], &routes[i + 1], (n_routes - i - 1) * sizeof(*routes));
-			n_routes--;
-			break;
-		}
-	}
-	if (n_routes == 0) {
-		free(routes);
-		routes = NULL;
-	}
+	gg_http_pairs_remove_member(&pairs, rt);
 	gg_http_secret_free(rt->secret, rt->secret_len);
 	free(rt);
 }
@@ -142,15 +112,12 @@ static int route_open(struct gg_input *in, struct gg_error *err)
 {
 	struct webhook_route *rt = calloc(1, sizeof(*rt));
 	const char *file;
-	void *p;
 	int r;
 
-	if (rt == NULL || (p = realloc(routes, (n_routes + 1) * sizeof(*routes))) == NULL) {
+	if (rt == NULL || gg_http_pairs_add_member(&pairs, rt) != 0) {
 		free(rt);
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
-	routes = p;
-	routes[n_routes++] = rt;
 	rt->input = in;
 	rt->conf = in->conf;
 	rt->auth = route_auth(rt->conf->auth);
