@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # it_export_scale.sh: EVENTS grid events (10,000 in the plain build's run; the ASan/UBSan
-# build's run, several times slower per event, takes GG_ASAN_EVENTS, 3,000) published by an
+# build's run, several times slower per event, takes GG_ASAN_EVENTS, 1,500) published by an
 # independent client (slixmpp) reach an HTTPS endpoint exactly once each by Idempotency-Key
 # while everything that can go wrong on the way does, in turn:
 #   1. the endpoint is down for a while (its process killed, then started again);
@@ -33,7 +33,7 @@ trap ctl_stop EXIT
 . "$(dirname "$0")/syslog_lib.sh"
 
 case $GRIDGATE in
-*-asan/*) N=${GG_ASAN_EVENTS:-3000} ;;
+*-asan/*) N=${GG_ASAN_EVENTS:-1500} ;;
 *) N=${EXPORT_SCALE_EVENTS:-10000} ;;
 esac
 first=$((N / 3))
