@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "in_filedrop/in_filedrop.h"
+#include "in_pull/in_pull.h"
 #include "in_rid/in_rid.h"
 #include "in_subscribe/in_subscribe.h"
 #include "in_syslog/in_syslog.h"
@@ -16,6 +17,7 @@ const struct gg_adapter *const gg_adapters[] = {
 	&gg_in_filedrop,
 	&gg_in_syslog,
 	&gg_in_subscribe,
+	&gg_in_pull,
 	&gg_in_webhook,
 	&gg_in_webhook_route,
 	&gg_in_rid,

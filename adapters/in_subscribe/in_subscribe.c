@@ -558,27 +558,6 @@ static int sub_check_loop(const struct sub *s, struct gg_error *err)
 	return r;
 }
 
-/* The first line of the password file. */
-static int sub_read_password(const char *path, char **out, struct gg_error *err)
-{
-	char line[1024];
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (f == NULL)
-		return gg_error_set(err, -errno, "password_file %s: %s", path, strerror(errno));
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	if (n == 0)
-		return gg_error_set(err, -EINVAL, "password_file %s: its first line is empty", path);
-	*out = strdup(line);
-	explicit_bzero(line, sizeof(line));
-	return *out ? 0 : gg_error_set(err, -ENOMEM, "out of memory");
-}
-
 static int sub_open(struct gg_input *in, struct gg_error *err)
 {
 	const struct sub_conf *c = in->conf;
@@ -594,8 +573,8 @@ static int sub_open(struct gg_input *in, struct gg_error *err)
 	s->conf = c;
 	if ((r = gg_input_thread_init(&s->thread, err)) != 0 || (r = sub_check_loop(s, err)) != 0)
 		goto fail;
-	if (c->password_file != NULL && (r = sub_read_password(c->password_file, &s->password,
-								err)) != 0)
+	if (c->password_file != NULL && (r = gg_grid_password_read(c->password_file, &s->password,
+								   err)) != 0)
 		goto fail;
 	s->bare_jid = strndup(c->jid, strcspn(c->jid, "/"));
 	s->xc.domain = strndup(strchr(c->jid, '@') + 1, strcspn(strchr(c->jid, '@') + 1, "/"));

@@ -201,8 +201,8 @@ int gg_cmd_topics(const char *config_path, int argc, char **argv)
 	}
 	/* Without --since the controller picks the most recent max (XEP-0060 max_items); after
 	 * an id or a time every item must be seen, then the first max after it are kept. */
-	if (gg_grid_reader_fetch(reader, s, topic.service, grid->topic, since ? 0 : max, &items,
-				 &err) != 0) {
+	if (gg_grid_reader_fetch(reader, s, topic.service, grid->topic, since ? 0 : max, 60000,
+				 &items, &err) != 0) {
 		fprintf(stderr, "gridgate: %s\n", err.msg);
 		goto out;
 	}

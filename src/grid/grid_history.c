@@ -49,15 +49,24 @@ void gg_topic_items_free(struct gg_topic_items *l)
 	*l = (struct gg_topic_items){ 0 };
 }
 
+int gg_topic_items_find(const struct gg_topic_items *l, const char *id, size_t *at)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].id, id) == 0) {
+			*at = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int gg_topic_items_select(struct gg_topic_items *l, const char *since_id, int64_t since_us,
 			  size_t max)
 {
 	size_t from = 0, kept = 0;
 
 	if (since_id != NULL) {
-		while (from < l->n && strcmp(l->v[from].id, since_id) != 0)
-			from++;
-		if (from == l->n)
+		if (gg_topic_items_find(l, since_id, &from) != 0)
 			return -ENOENT;
 		from++;
 	}

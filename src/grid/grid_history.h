@@ -28,6 +28,9 @@ int gg_topic_items_add(struct gg_topic_items *l, const char *id, char *text, siz
 		       int64_t doc_us);
 void gg_topic_items_free(struct gg_topic_items *l);
 
+/* Where the item with this id is in l (*at), or -ENOENT. */
+int gg_topic_items_find(const struct gg_topic_items *l, const char *id, size_t *at);
+
 /* Keeps, in order, the items after since_id (those listed after it: published later), or
  * with since_us != GG_TIME_NONE those whose document time is later than since_us, then the
  * first max of them (0: all). -ENOENT when since_id is not among the items. */

@@ -78,7 +78,7 @@ void gg_grid_reader_free(struct gg_grid_reader *r)
 
 int gg_grid_reader_fetch(struct gg_grid_reader *r, struct gg_grid_session *s,
 			 const char *service, const char *topic, size_t max_items,
-			 struct gg_topic_items *out, struct gg_error *err)
+			 int64_t timeout_ms, struct gg_topic_items *out, struct gg_error *err)
 {
 	xmpp_ctx_t *ctx = gg_grid_session_ctx(s);
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", NULL), *pubsub, *items, *result = NULL;
@@ -99,20 +99,29 @@ int gg_grid_reader_fetch(struct gg_grid_reader *r, struct gg_grid_session *s,
 	r->failed = 0;
 	/* The result's bytes pass the tap before libstrophe parses them: its items are in out
 	 * when this returns. */
-	rc = gg_grid_iq_sync(s, iq, 60000, &result);
+	rc = gg_grid_iq_sync(s, iq, timeout_ms, &result);
 	r->out = NULL;
 	if (rc != 0) {
 		char why[256] = "no answer";
 
-		if (rc == -EPROTO)
+		if (rc == -EPROTO) {
+			const char *type, *cond = gg_grid_error_condition(result, &type);
+
 			gg_grid_classify_error(result, why, sizeof(why));
+			/* What a caller answers differently: no such topic, or not ours to read. */
+			if (cond != NULL && strcmp(cond, "item-not-found") == 0)
+				rc = -ENOENT;
+			else if (cond != NULL && (strcmp(cond, "forbidden") == 0 ||
+						  strcmp(cond, "not-authorized") == 0))
+				rc = -EACCES;
+		}
 		if (result)
 			xmpp_stanza_release(result);
 		return gg_error_set(err, rc, "reading items of %s on %s: %s", topic, service, why);
 	}
 	xmpp_stanza_release(result);
 	if (r->failed == -EPROTO)
-		return gg_error_set(err, -EPROTO, "reading items of %s on %s: the stream's bytes "
+		return gg_error_set(err, -EBADMSG, "reading items of %s on %s: the stream's bytes "
 				    "stopped parsing (an answer over %u MiB?)", topic, service,
 				    READER_MAX_STANZA >> 20);
 	if (r->failed != 0)

@@ -189,6 +189,26 @@ static void session_note_drop(struct gg_grid_session *s, int error,
 	s->drop_kind = gg_grid_stream_condition_kind(condition);
 }
 
+int gg_grid_password_read(const char *path, char **out, struct gg_error *err)
+{
+	char line[1024];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (f == NULL)
+		return gg_error_set(err, -errno, "password_file %s: %s", path, strerror(errno));
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0)
+		return gg_error_set(err, -EINVAL, "password_file %s: its first line is empty", path);
+	*out = strdup(line);
+	explicit_bzero(line, sizeof(line));
+	return *out ? 0 : gg_error_set(err, -ENOMEM, "out of memory");
+}
+
 int64_t gg_now_ms(void)
 {
 	struct timespec ts;

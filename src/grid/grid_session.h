@@ -97,6 +97,10 @@ void gg_grid_send_raw(struct gg_grid_session *s, const char *data, size_t len);
 int gg_grid_iq_sync(struct gg_grid_session *s, xmpp_stanza_t *iq, int64_t timeout_ms,
 		    xmpp_stanza_t **result);
 
+/* The first line of a password file (password_file of a session's own section), malloc'd:
+ * wipe it before freeing. 0, or <0 with err naming the file (an empty first line too). */
+int gg_grid_password_read(const char *path, char **out, struct gg_error *err);
+
 /* Milliseconds on a monotonic clock. */
 int64_t gg_now_ms(void);
 

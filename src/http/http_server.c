@@ -88,6 +88,31 @@ const char *gg_http_header(const struct gg_http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct http_args {
+	struct gg_http_arg *out;
+	size_t max, n;
+};
+
+static enum MHD_Result http_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct http_args *a = cls;
+
+	(void)kind;
+	if (a->n < a->max)
+		a->out[a->n] = (struct gg_http_arg){ key, value };
+	a->n++;
+	return MHD_YES;
+}
+
+size_t gg_http_args(const struct gg_http_request *req, struct gg_http_arg *out, size_t max)
+{
+	struct http_args a = { out, max, 0 };
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
+	return a.n;
+}
+
 const char *gg_http_body(const struct gg_http_request *req, size_t *len)
 {
 	*len = req->len;
@@ -129,7 +154,11 @@ static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, c
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
 	if (status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->server->conf.allow != NULL
+								      ? req->server->conf.allow : "POST");
+	if (status == 401 && req->server->conf.www_authenticate != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					req->server->conf.www_authenticate);
 	r = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	if (status >= 500)

@@ -64,6 +64,10 @@ struct gg_http_server_conf {
 	 * server gives itself (411, 413, 429, a refusal from begin): NULL gg_http_error_body. */
 	const char *content_type;
 	char *(*error_body)(unsigned status, const char *why);
+	/* The Allow header of a 405 (NULL: POST), and the WWW-Authenticate header every 401
+	 * carries (NULL: none; RFC 9110 wants one, e.g. `Bearer realm="gridgate"`). */
+	const char *allow;
+	const char *www_authenticate;
 };
 
 struct gg_http_handler {
@@ -105,6 +109,16 @@ const char *gg_http_path(const struct gg_http_request *req);
 /* A request header's value, or NULL. */
 const char *gg_http_header(const struct gg_http_request *req, const char *name);
 const char *gg_http_peer(const struct gg_http_request *req); /* numeric address */
+/* One argument of the query string, percent-decoded by libmicrohttpd; value is NULL for a
+ * key without '=' ("?after"). */
+struct gg_http_arg {
+	const char *key;
+	const char *value;
+};
+/* The query string's arguments in order, at most max of them into out; returns how many
+ * there are (more than max: the rest were left out). Valid while the request is; call it
+ * from begin (the connection's thread). */
+size_t gg_http_args(const struct gg_http_request *req, struct gg_http_arg *out, size_t max);
 const char *gg_http_body(const struct gg_http_request *req, size_t *len);
 void gg_http_request_set_data(struct gg_http_request *req, void *data);
 void *gg_http_request_data(const struct gg_http_request *req);

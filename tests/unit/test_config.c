@@ -136,10 +136,10 @@ static void test_errors_name_file_and_line(void **state)
 		       "must be within 0..366d");
 	expect_message("[nosuch]\nx = 1\n",
 		       "1: [nosuch]: unknown section (sections: [gridgate], [spool], [xmpp], "
-		       "[KIND:NAME] with KIND one of filedrop, syslog, subscribe, webhook, "
+		       "[KIND:NAME] with KIND one of filedrop, syslog, subscribe, pull, webhook, "
 		       "webhook_route, rid, rid_partner, out_grid, export)");
 	expect_message("[nosuch:a]\nport = 514\n",
-		       "1: [nosuch:a]: unknown kind 'nosuch' (kinds: filedrop, syslog, subscribe, "
+		       "1: [nosuch:a]: unknown kind 'nosuch' (kinds: filedrop, syslog, subscribe, pull, "
 		       "webhook, webhook_route, rid, rid_partner, out_grid, export)");
 	expect_message(XMPP "garbage\n",
 		       "4: syntax error: a line is [SECTION], KEY = VALUE or a ; comment");
