@@ -8,7 +8,8 @@
 # items published while it waited are then caught up and later ones arrive live, each spooled
 # once. A second run with the subscription approved receives at once, nothing pending.
 # Subscribed records go to a second publisher (relay, another topic): an output is required,
-# and the subscribed topic must not be one its records are published to (a loop).
+# and the subscribed topic must not be one its records are published to (a loop). Its topic's
+# member is subscribed in advance by the owner (members = on an authorize topic).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export GG_CONTROLLER=ejabberd
@@ -83,6 +84,7 @@ port = $GG_XMPP_PORT
 ca_file = $GG_CA_FILE
 pubsub_service = $GG_PUBSUB_SERVICE
 topic = $topic-relay
+members = $GG_GATEWAY_JID
 [subscribe:sub]
 jid = $GG_SUBSCRIBER_JID
 password_file = $work/subscriber.password
@@ -100,6 +102,8 @@ gg_start
 drop_docs 5 early
 wait_for 15 grep -q "created topic $topic on $GG_PUBSUB_SERVICE (access authorize)" "$work/gridgate.log" ||
 	fail "topic not created with the authorize access model"
+wait_for 15 grep -q "grid: topic $topic-relay: subscribed in advance (approved): $GG_GATEWAY_JID" \
+	"$work/gridgate.log" || fail "relay's member not subscribed in advance by its owner"
 grep -q "does not offer the authorize access model" "$work/gridgate.log" &&
 	fail "ejabberd's authorize model was not seen"
 wait_for 15 grep -q "sub: topic $topic: subscription pending" "$work/gridgate.log" ||
