@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -95,7 +96,8 @@ struct sub_counters {
 	atomic_uint_fast64_t seen_again; /* items that came again (resent, or live and fetched) */
 	atomic_uint_fast64_t spooled;
 	atomic_uint_fast64_t refused; /* quarantined by the engine */
-	atomic_uint_fast64_t pending; /* subscriptions waiting for the owner's approval */
+	atomic_uint_fast64_t pending; /* subscriptions found waiting for the owner's approval */
+	atomic_uint_fast64_t approved; /* pending subscriptions the owner approved */
 	atomic_uint_fast64_t reconnects;
 	atomic_uint_fast64_t stream_errors; /* bytes the stream reader could not parse */
 };
@@ -110,7 +112,10 @@ static const struct gg_counter sub_counter_rows[] = {
 	{ "seen_again", "items that arrived again and were not spooled twice", SC(seen_again) },
 	{ "spooled", "items committed to the spool", SC(spooled) },
 	{ "refused", "items the engine quarantined (not IODEF, invalid)", SC(refused) },
-	{ "pending", "subscriptions found waiting for the topic owner's approval", SC(pending) },
+	{ "pending", "subscriptions found waiting for the topic owner's approval (authorize "
+	  "access model), once per wait", SC(pending) },
+	{ "approved", "pending subscriptions the owner approved (items published meanwhile are "
+	  "caught up)", SC(approved) },
 	{ "reconnects", "sessions lost and made again", SC(reconnects) },
 	{ "stream_errors", "times the stream's bytes stopped parsing (items then come by "
 	  "retrieval)", SC(stream_errors) },
@@ -139,6 +144,9 @@ struct sub {
 	struct sub_seen *seen;
 	char *service;
 	struct gg_grid_strv topics;
+	/* Topics whose subscription waits for the owner (kept across sessions): the wait is
+	 * reported when it starts and when it ends, not at every check. */
+	struct gg_grid_strv pending;
 	int ready;
 	int unsubscribed; /* topics not subscribed (refused, pending) or none found yet */
 	uint64_t ready_epoch;
@@ -357,6 +365,29 @@ static int sub_sync(struct sub *s, const char *topic, atomic_uint_fast64_t *coun
 	return r;
 }
 
+/* The index of str in sv, or -1. */
+static ssize_t sub_strv_index(const struct gg_grid_strv *sv, const char *str)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], str) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Records whether topic's subscription waits for its owner. */
+static int sub_set_pending(struct sub *s, const char *topic, int pending)
+{
+	ssize_t i = sub_strv_index(&s->pending, topic);
+
+	if (pending && i < 0)
+		return gg_grid_strv_add(&s->pending, topic);
+	if (!pending && i >= 0) {
+		free(s->pending.v[i]);
+		s->pending.v[i] = s->pending.v[--s->pending.n];
+	}
+	return 0;
+}
+
 /* A new session: presence (Prosody sends events to available resources only), the
  * service, the topics, the subscriptions, then what was published meanwhile. */
 static int sub_prepare(struct sub *s)
@@ -408,27 +439,39 @@ static int sub_prepare(struct sub *s)
 			     "check_interval)", s->in->name, s->conf->type, s->service);
 	for (size_t i = 0; i < s->topics.n; i++) {
 		enum gg_grid_subscription state;
+		const char *topic = s->topics.v[i];
+		int was_pending = sub_strv_index(&s->pending, topic) >= 0;
 
-		if ((r = gg_grid_subscribe(s->session, s->service, s->topics.v[i], s->bare_jid,
+		if ((r = gg_grid_subscribe(s->session, s->service, topic, s->bare_jid,
 					   s->conf->iq_timeout_ms, &state, &err)) != 0) {
 			gg_log_warnx("%s: topic %s: %s (asked again every check_interval)",
-				     s->in->name, s->topics.v[i], err.msg);
+				     s->in->name, topic, err.msg);
 			s->unsubscribed++;
 			continue;
 		}
+		if ((r = sub_set_pending(s, topic, state == GG_GRID_PENDING)) != 0)
+			return r;
 		if (state == GG_GRID_PENDING) {
 			s->unsubscribed++;
+			if (was_pending)
+				continue;
 			atomic_fetch_add(&s->counters.pending, 1);
 			gg_log_warnx("%s: topic %s: subscription pending: the topic's owner must "
-				     "approve %s (authorize access model); asked again every "
-				     "check_interval", s->in->name, s->topics.v[i], s->bare_jid);
+				     "approve %s (authorize access model); looked at again every "
+				     "check_interval", s->in->name, topic, s->bare_jid);
+		} else if (was_pending) {
+			atomic_fetch_add(&s->counters.approved, 1);
+			gg_log_info("%s: subscription to %s on %s approved by its owner",
+				    s->in->name, topic, s->service);
 		} else {
-			gg_log_info("%s: subscribed to %s on %s", s->in->name, s->topics.v[i],
-				    s->service);
+			gg_log_info("%s: subscribed to %s on %s", s->in->name, topic, s->service);
 		}
 	}
+	/* A pending subscription may not retrieve (forbidden) and may list no items: its topic
+	 * is caught up once approved. */
 	for (size_t i = 0; i < s->topics.n; i++)
-		sub_sync(s, s->topics.v[i], &s->counters.caught_up);
+		if (sub_strv_index(&s->pending, s->topics.v[i]) < 0)
+			sub_sync(s, s->topics.v[i], &s->counters.caught_up);
 	return 0;
 fail:
 	gg_log_warnx("%s: %s", s->in->name, err.msg);
@@ -500,6 +543,7 @@ static void sub_free(struct sub *s)
 	free(s->q);
 	free(s->service);
 	gg_grid_strv_free(&s->topics);
+	gg_grid_strv_free(&s->pending);
 	free(s->bare_jid);
 	free(s->xc.domain);
 	if (s->password != NULL) {

@@ -98,7 +98,8 @@ const struct gg_option gg_xmpp_options[] = {
 	  .help = "pubsub service JID (default: found by disco#items on the domain)" },
 	{ "topic", GG_OPT_STRING, "iodef", OFF(gg_xmpp_conf, topic), .help = "pubsub node to publish to" },
 	{ "members", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, members),
-	  .help = "space-separated JIDs granted subscription to a topic gridgate creates" },
+	  .help = "space-separated JIDs granted subscription to a topic gridgate creates (whitelist: "
+	  "members; authorize: subscribed in advance, others wait for the owner)" },
 	{ "max_items", GG_OPT_INT, "100000", OFF(gg_xmpp_conf, max_items),
 	  .help = "pubsub#max_items of a topic gridgate creates", .min = 1, .max = 2147483647 },
 	{ "window", GG_OPT_INT, "64", OFF(gg_xmpp_conf, window),

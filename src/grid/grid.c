@@ -271,12 +271,16 @@ static int grid_create_topic(struct gg_grid_session *s, const struct gg_xmpp_con
 	return r;
 }
 
-/* Grants subscription to the configured members of a whitelist topic. */
+/* Grants subscription to the configured members of a topic just created: on a whitelist
+ * topic they become members (XEP-0060 8.9), who may then subscribe; on an authorize topic the
+ * owner subscribes them (8.8.2), so their own subscribe finds the subscription approved in
+ * advance while anyone else's waits for the owner. */
 static int grid_add_members(struct gg_grid_session *s, const struct gg_xmpp_conf *conf,
-			    const char *service, struct gg_error *err)
+			    const char *service, int authorize, struct gg_error *err)
 {
 	xmpp_ctx_t *ctx = gg_grid_session_ctx(s);
 	xmpp_stanza_t *iq, *pubsub, *affs, *result = NULL;
+	const char *what = authorize ? "subscription" : "affiliation";
 	char *list, *save = NULL;
 	int r;
 
@@ -286,21 +290,25 @@ static int grid_add_members(struct gg_grid_session *s, const struct gg_xmpp_conf
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	iq = xmpp_iq_new(ctx, "set", NULL);
 	pubsub = gg_grid_add(iq, gg_grid_elem(ctx, "pubsub", GG_NS_PUBSUB_OWNER));
-	affs = gg_grid_add(pubsub, gg_grid_elem(ctx, "affiliations", NULL));
+	affs = gg_grid_add(pubsub, gg_grid_elem(ctx, authorize ? "subscriptions" : "affiliations",
+						 NULL));
 	xmpp_stanza_set_to(iq, service);
 	xmpp_stanza_set_attribute(affs, "node", conf->topic);
 	for (char *jid = strtok_r(list, " ,", &save); jid; jid = strtok_r(NULL, " ,", &save)) {
-		xmpp_stanza_t *aff = gg_grid_add(affs, gg_grid_elem(ctx, "affiliation", NULL));
+		xmpp_stanza_t *aff = gg_grid_add(affs, gg_grid_elem(ctx, what, NULL));
 
 		xmpp_stanza_set_attribute(aff, "jid", jid);
-		xmpp_stanza_set_attribute(aff, "affiliation", "member");
+		xmpp_stanza_set_attribute(aff, what, authorize ? "subscribed" : "member");
 	}
 	free(list);
 	r = gg_grid_iq_sync(s, iq, conf->iq_timeout_ms, &result);
 	if (result)
 		xmpp_stanza_release(result);
-	return r == 0 ? 0 : gg_error_set(err, r, "granting members on topic %s failed",
-					 conf->topic);
+	if (r != 0)
+		return gg_error_set(err, r, "granting members on topic %s failed", conf->topic);
+	gg_log_info("grid: topic %s: %s %s", conf->topic,
+		    authorize ? "subscribed in advance (approved):" : "members:", conf->members);
+	return 0;
 }
 
 int gg_grid_topic_prepare(struct gg_grid_session *s, const struct gg_xmpp_conf *conf,
@@ -367,7 +375,5 @@ int gg_grid_topic_prepare(struct gg_grid_session *s, const struct gg_xmpp_conf *
 	out->created = 1;
 	gg_log_info("grid: created topic %s on %s (access %s)", conf->topic, out->service,
 		    out->access);
-	if (!authorize)
-		return grid_add_members(s, conf, out->service, err);
-	return 0;
+	return grid_add_members(s, conf, out->service, authorize, err);
 }

@@ -13,6 +13,7 @@
 
 #define GG_NS_PUBSUB "http://jabber.org/protocol/pubsub"
 #define GG_NS_PUBSUB_OWNER "http://jabber.org/protocol/pubsub#owner"
+#define GG_NS_PUBSUB_ERRORS "http://jabber.org/protocol/pubsub#errors"
 #define GG_NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define GG_NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define GG_FEATURE_ACCESS_AUTHORIZE "http://jabber.org/protocol/pubsub#access-authorize"

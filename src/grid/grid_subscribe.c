@@ -37,15 +37,12 @@ void gg_grid_strv_free(struct gg_grid_strv *sv)
 	memset(sv, 0, sizeof(*sv));
 }
 
-/* Sends iq and turns an error reply into err: "WHAT: CONDITION (TYPE): TEXT". */
-static int sub_iq(struct gg_grid_session *s, xmpp_stanza_t *iq, int64_t timeout_ms,
-		  xmpp_stanza_t **result, const char *what, struct gg_error *err)
+/* Turns what gg_grid_iq_sync returned (r) into err: "WHAT: CONDITION (TYPE): TEXT", and
+ * releases an error reply. */
+static int sub_iq_failed(int r, xmpp_stanza_t **result, const char *what, struct gg_error *err)
 {
-	int r = gg_grid_iq_sync(s, iq, timeout_ms, result);
 	char why[256] = "no answer";
 
-	if (r == 0)
-		return 0;
 	if (r == -EPROTO)
 		gg_grid_classify_error(*result, why, sizeof(why));
 	else if (r == -ENOTCONN)
@@ -55,6 +52,26 @@ static int sub_iq(struct gg_grid_session *s, xmpp_stanza_t *iq, int64_t timeout_
 		*result = NULL;
 	}
 	return gg_error_set(err, r, "%s: %s", what, why);
+}
+
+/* Sends iq; an error reply becomes err (sub_iq_failed). */
+static int sub_iq(struct gg_grid_session *s, xmpp_stanza_t *iq, int64_t timeout_ms,
+		  xmpp_stanza_t **result, const char *what, struct gg_error *err)
+{
+	int r = gg_grid_iq_sync(s, iq, timeout_ms, result);
+
+	return r == 0 ? 0 : sub_iq_failed(r, result, what, err);
+}
+
+/* True for XEP-0060 6.1.3.7's answer to a subscribe while an earlier request still waits for
+ * the owner: not-authorized with <pending-subscription/> (ejabberd answers every request
+ * after the first so). */
+static int sub_error_is_pending(xmpp_stanza_t *result)
+{
+	xmpp_stanza_t *error = xmpp_stanza_get_child_by_name(result, "error");
+
+	return error != NULL && xmpp_stanza_get_child_by_name_and_ns(
+					error, "pending-subscription", GG_NS_PUBSUB_ERRORS) != NULL;
 }
 
 /* Calls add for the attribute attr of every <item/> of a disco#items result. */
@@ -123,9 +140,14 @@ int gg_grid_subscribe(struct gg_grid_session *s, const char *service, const char
 	xmpp_stanza_set_to(iq, service);
 	xmpp_stanza_set_attribute(subscribe, "node", node);
 	xmpp_stanza_set_attribute(subscribe, "jid", jid);
-	r = sub_iq(s, iq, timeout_ms, &result, "subscribe", err);
+	r = gg_grid_iq_sync(s, iq, timeout_ms, &result);
+	if (r == -EPROTO && sub_error_is_pending(result)) {
+		xmpp_stanza_release(result);
+		*state = GG_GRID_PENDING;
+		return 0;
+	}
 	if (r != 0)
-		return r;
+		return sub_iq_failed(r, &result, "subscribe", err);
 	/* RFC 8600 / XEP-0060 6.1.2: subscribed, pending (authorize), unconfigured. An empty
 	 * result is a success too (6.1.2: "the service MAY return an empty IQ result"). */
 	pubsub = xmpp_stanza_get_child_by_name(result, "pubsub");
