@@ -156,12 +156,8 @@ static const char spool_upgrade_2_3[] =
 	SPOOL_DDL_RECORDS_TAIL;
 
 /* Schema 4: what an input knows of a record beyond its bytes (meta: a JSON object, e.g. the
- * topic, item id and publish time of a grid event), for the outputs; and delivery counts kept
- * by the statement that inserts a batch's delivery rows (one UPSERT per output and batch)
- * instead of a trigger run for every row. */
-static const char spool_upgrade_3_4[] =
-	"ALTER TABLE records ADD COLUMN meta TEXT;"
-	"DROP TRIGGER IF EXISTS deliveries_ins;";
+ * topic, item id and publish time of a grid event), for the outputs. */
+static const char spool_upgrade_3_4[] = "ALTER TABLE records ADD COLUMN meta TEXT;";
 
 /* The steps from each older schema: spool_upgrade[v] takes schema v to v + 1. A new file is
  * made as schema 3 (spool_ddl) and takes the same steps from there. */
@@ -178,7 +174,6 @@ enum spool_stmt {
 	ST_ROLLBACK,
 	ST_PUT,
 	ST_DELIVER,
-	ST_DELIVER_COUNT,
 	ST_QUARANTINE,
 	ST_FETCH,
 	ST_DONE,
@@ -202,8 +197,6 @@ static const char *const spool_sql[ST__N] = {
 		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_DELIVER] = "INSERT OR IGNORE INTO deliveries(output, seq, updated)"
 		       " SELECT ?1, seq, ?3 FROM records WHERE seq > ?2",
-	[ST_DELIVER_COUNT] = "INSERT INTO delivery_counts(output, state, n) VALUES (?1, 0, ?2)"
-			     " ON CONFLICT(output, state) DO UPDATE SET n = n + excluded.n",
 	[ST_QUARANTINE] = "INSERT INTO quarantine(id, source, reason, line, col, payload, created)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/* next_at: a delivery an output asked to retry later stays out of its scans till then. */
@@ -568,8 +561,6 @@ static int spool_deliver_rows(struct gg_spool *sp, int64_t before)
 	sqlite3_int64 now = (sqlite3_int64)time(NULL);
 	int rc = SQLITE_OK;
 
-	sqlite3_stmt *count = sp->st[ST_DELIVER_COUNT];
-
 	for (size_t i = 0; i < sp->n_outputs && rc == SQLITE_OK; i++) {
 		rc = sqlite3_bind_text(st, 1, sp->outputs[i], -1, SQLITE_STATIC);
 		if (rc == SQLITE_OK)
@@ -579,18 +570,8 @@ static int spool_deliver_rows(struct gg_spool *sp, int64_t before)
 		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
 			rc = SQLITE_OK;
 		sqlite3_reset(st);
-		/* The rows this statement inserted (OR IGNORE skips those already there). */
-		if (rc == SQLITE_OK && sqlite3_changes(sp->db) > 0) {
-			rc = sqlite3_bind_text(count, 1, sp->outputs[i], -1, SQLITE_STATIC);
-			if (rc == SQLITE_OK)
-				rc = sqlite3_bind_int64(count, 2, sqlite3_changes(sp->db));
-			if (rc == SQLITE_OK && (rc = sqlite3_step(count)) == SQLITE_DONE)
-				rc = SQLITE_OK;
-			sqlite3_reset(count);
-		}
 	}
 	sqlite3_clear_bindings(st);
-	sqlite3_clear_bindings(count);
 	return rc;
 }
 

@@ -2,7 +2,7 @@
 # Spools written by the previous versions are upgraded in place at start and their pending
 # records are published with their ids; nothing is lost. tests/data/spool/schema1.db (one state
 # per record) goes through schemas 2 and 3 to 4; schema2.db (a delivery per output, every id
-# checked) and schema3.db (stream ids unchecked, a trigger counting deliveries) to 4, where a
+# checked) and schema3.db (stream ids unchecked) to 4, where a
 # replayed file's ids are still recognised and the delivery counts stay exact.
 . "$(dirname "$0")/lib.sh"
 
@@ -40,7 +40,7 @@ for schema in 2 3; do
 	upgrade "$schema" 57e4a4a66061987565b6a62913a37ca8 9df5235147ff4a01eaa113524f6a9ac2
 	# These spools' records came from the file drop: the same file read again (a crash
 	# before its move to done/) gives the same ids, still recognised as replays after the
-	# upgrade. A new file is a new record, counted once by schema 4's batch counts.
+	# upgrade. A new file is a new record, counted once.
 	cp "$top/tests/data/iodef/rfc7970/rfc7970-s7.1-minimal.xml" "$work/drop/"
 	wait_for 30 no_files_left || fail "schema $schema: the replayed file was not taken"
 	[ "$(gg_spool_stat published)" = 2 ] && [ "$(gg_spool_stat pending)" = 0 ] ||
