@@ -114,11 +114,13 @@ int sub_seen_retain(struct sub_seen *s, const char *topic, const struct gg_grid_
 	char **sorted = NULL;
 	int rc, r = 0;
 
-	if (keep->n > 0 && (sorted = malloc(keep->n * sizeof(*sorted))) == NULL)
-		return gg_error_set(err, -ENOMEM, "out of memory");
-	if (keep->n > 0)
+	/* An empty topic has no array: qsort is not to be given NULL, even for 0 members. */
+	if (keep->n > 0) {
+		if ((sorted = malloc(keep->n * sizeof(*sorted))) == NULL)
+			return gg_error_set(err, -ENOMEM, "out of memory");
 		memcpy(sorted, keep->v, keep->n * sizeof(*sorted));
-	qsort(sorted, keep->n, sizeof(*sorted), seen_cmp);
+		qsort(sorted, keep->n, sizeof(*sorted), seen_cmp);
+	}
 	sqlite3_bind_text(s->list, 1, topic, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s->list)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(s->list, 0);
