@@ -32,6 +32,12 @@
 #define EXPORT_STOP_GRACE_MS 2000
 /* Rows read at once: filtered rows take no slot, so a fetch may pass over many. */
 #define EXPORT_FETCH_MAX 256
+/* Answered deliveries are marked done in the spool together: at this many, after this long,
+ * or when nothing is left in flight. A transaction per loop turn (one to eight answers) was a
+ * fifth of the exporter's time; a crash before the mark sends those few again, with their
+ * Idempotency-Keys (at least once). */
+#define EXPORT_DONE_BATCH 256
+#define EXPORT_DONE_DELAY_MS 100
 
 /* The thread's own state. */
 struct loop {
@@ -44,6 +50,7 @@ struct loop {
 	int64_t hold_until_ms; /* the endpoint asked to wait: no new request before */
 	size_t n_busy;
 	size_t n_done;
+	int64_t done_since_ms; /* when the oldest unmarked done came */
 	int failing; /* the last answer asked for a retry: logged once, not per request */
 	uint64_t rnd;
 };
@@ -158,10 +165,15 @@ int export_loop_init(struct exporter *x, struct gg_error *err)
 
 	x->n_slots = (size_t)x->conf->concurrency;
 	x->slots = calloc(x->n_slots, sizeof(*x->slots));
-	x->done = calloc(x->n_slots + EXPORT_FETCH_MAX, sizeof(*x->done));
+	/* Marks wait below EXPORT_DONE_BATCH; a turn adds at most a slot's each and a fetch. */
+	x->done = calloc(EXPORT_DONE_BATCH + x->n_slots + EXPORT_FETCH_MAX, sizeof(*x->done));
 	if (x->slots == NULL || x->done == NULL || (x->multi = curl_multi_init()) == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	curl_multi_setopt(x->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	/* libcurl sizes its connection cache by the handles in the multi handle, and an idle
+	 * slot's handle is removed: between bursts every connection was closed and the next
+	 * request paid a TLS handshake. Keep one per slot. */
+	curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS, (long)x->n_slots);
 	for (size_t i = 0; i < x->n_slots; i++)
 		if ((r = slot_init(x, &x->slots[i], err)) != 0)
 			return r;
@@ -331,12 +343,24 @@ static void dead_letter(struct loop *L, int64_t seq, const char *why)
 	gg_pipeline_notify_room(x->pipeline);
 }
 
-static void flush_done(struct loop *L)
+static void note_done(struct loop *L, int64_t seq)
+{
+	if (L->n_done == 0)
+		L->done_since_ms = wall_ms();
+	L->x->done[L->n_done++] = seq;
+}
+
+/* Marks the answered deliveries done: now when force, else when the batch or the delay is
+ * reached or nothing is left in flight (the spool then says what happened). */
+static void flush_done(struct loop *L, int force)
 {
 	struct exporter *x = L->x;
 	struct gg_error err;
 
 	if (L->n_done == 0)
+		return;
+	if (!force && L->n_done < EXPORT_DONE_BATCH && L->n_busy > 0 &&
+	    wall_ms() - L->done_since_ms < EXPORT_DONE_DELAY_MS)
 		return;
 	/* Left pending on failure: sent again with the same key, which the endpoint knows. */
 	if (gg_spool_mark_done(x->spool, x->done, L->n_done, &err) != 0)
@@ -408,7 +432,7 @@ static void on_answer(struct loop *L, struct export_slot *s, CURLcode rc)
 		v = export_classify(status);
 	switch (v) {
 	case EXPORT_DONE:
-		x->done[L->n_done++] = s->seq;
+		note_done(L, s->seq);
 		atomic_fetch_add(&x->counters.delivered, 1);
 		if (L->failing)
 			gg_log_info("%s: %s answers again", x->name, x->conf->url);
@@ -480,7 +504,7 @@ static int offer(struct loop *L, struct gg_spool_row *row)
 	if (!export_filter_topic(x->filter, row->meta, why, sizeof(why))) {
 		gg_log_debug("%s: record seq %" PRId64 " not for this endpoint: %s", x->name,
 			     row->seq, why);
-		x->done[L->n_done++] = row->seq;
+		note_done(L, row->seq);
 		atomic_fetch_add(&x->counters.filtered, 1);
 		return 0;
 	}
@@ -489,7 +513,7 @@ static int offer(struct loop *L, struct gg_spool_row *row)
 	case EXPORT_RESTRICTED:
 		gg_log_debug("%s: record seq %" PRId64 " not for this endpoint: %s", x->name,
 			     row->seq, why);
-		x->done[L->n_done++] = row->seq;
+		note_done(L, row->seq);
 		atomic_fetch_add(&x->counters.filtered, 1);
 		return 0;
 	case EXPORT_UNREADABLE:
@@ -517,13 +541,17 @@ static void fill(struct loop *L)
 	struct exporter *x = L->x;
 	uint64_t generation = atomic_load(&x->pipeline->spool_generation);
 	struct gg_spool_row rows[EXPORT_FETCH_MAX];
-	int want = x->n_slots > 64 ? (int)x->n_slots : 64;
 	struct gg_error err;
-	int n, i;
+	int want, n, i;
 
 	if ((L->caught_up && generation == L->seen_generation) || wall_ms() < L->hold_until_ms)
 		return;
 	while (L->n_busy < x->n_slots) {
+		/* As many rows as there are free slots: rows read beyond them (payloads included)
+		 * would be read again at the next turn. */
+		want = (int)(x->n_slots - L->n_busy);
+		if (want > EXPORT_FETCH_MAX)
+			want = EXPORT_FETCH_MAX;
 		n = gg_spool_fetch_pending(x->spool, L->cursor, want, rows, &err);
 		if (n < 0) {
 			gg_log_warnx("%s: spool: %s", x->name, err.msg);
@@ -543,7 +571,7 @@ static void fill(struct loop *L)
 			L->cursor = rows[i].seq;
 		}
 		gg_spool_rows_free(rows, n);
-		flush_done(L);
+		flush_done(L, 0);
 		if (i < n)
 			break;
 		if (n < want) {
@@ -556,8 +584,10 @@ static void fill(struct loop *L)
 	L->caught_up = 0;
 }
 
+/* Reading again from the start: rows marked done only in memory would be sent again. */
 static void rewind_cursor(struct loop *L)
 {
+	flush_done(L, 1);
 	L->cursor = 0;
 	L->caught_up = 0;
 }
@@ -571,6 +601,8 @@ static int sleep_ms(const struct loop *L)
 
 	if (L->retry_wake_ms != 0 && L->retry_wake_ms < until)
 		until = L->retry_wake_ms;
+	if (L->n_done > 0 && L->done_since_ms + EXPORT_DONE_DELAY_MS < until)
+		until = L->done_since_ms + EXPORT_DONE_DELAY_MS;
 	if (L->hold_until_ms > now) {
 		if (L->hold_until_ms < until)
 			until = L->hold_until_ms;
@@ -613,7 +645,7 @@ static void turn(struct loop *L, int stopping)
 
 	curl_multi_perform(x->multi, &running);
 	collect(L);
-	flush_done(L);
+	flush_done(L, 0);
 	curl_multi_poll(x->multi, &wake, 1, stopping ? 50 : sleep_ms(L), NULL);
 	if (wake.revents != 0 && read(x->wake_fd, &v, sizeof(v)) < 0)
 		gg_log_warn("%s: wake", x->name);
@@ -634,6 +666,6 @@ void *export_loop_main(void *arg)
 	}
 	for (int64_t until = wall_ms() + EXPORT_STOP_GRACE_MS; L.n_busy > 0 && wall_ms() < until;)
 		turn(&L, 1);
-	flush_done(&L);
+	flush_done(&L, 1);
 	return NULL;
 }
