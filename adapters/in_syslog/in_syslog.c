@@ -496,7 +496,11 @@ static int syslog_socket(struct syslog_in *st, struct gg_error *err)
 			saved = errno;
 			continue;
 		}
-		setsockopt(st->sock_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* TCP: a restart rebinds while the last run's connections sit in TIME_WAIT. Not
+		 * UDP, where it lets a second process bind the same port and take its share of
+		 * the datagrams without a word: a second listener must fail to start instead. */
+		if (st->tcp)
+			setsockopt(st->sock_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(st->sock_fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 		    (!st->tcp || listen(st->sock_fd, 128) == 0))
 			break;

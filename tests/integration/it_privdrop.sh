@@ -8,7 +8,10 @@
 
 [ "$(id -u)" = 0 ] || fail "needs root: it starts gridgate as root to see it drop to nobody (CI runs as root)"
 uid=$(id -u nobody) && gid=$(id -g nobody) || fail "no user nobody"
-# A privileged port no one else uses: 514 may be a system syslog's.
+# A privileged port no one else uses: 514 may be a system syslog's. The suite runs this test
+# with both builds at once: the lock makes them take turns with the few ports there are.
+exec 8> /tmp/gg-it_privdrop.lock
+flock 8
 for p in 610 611 612 613 614 615; do port_bound udp "$p" || { port=$p; break; }; done
 [ -n "${port:-}" ] || fail "no free port below 1024"
 
