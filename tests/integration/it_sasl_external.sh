@@ -9,6 +9,10 @@
 	fail "controller has no SASL EXTERNAL domain (GG_EXT_* unset: is prosody-modules installed?)"
 prosody_log=$(dirname "$("$top/scripts/controller" env)")/prosody.log
 [ -r "$prosody_log" ] || fail "no Prosody log at $prosody_log"
+# The shared controller's log is read for what it did with this run's logins, and the same
+# JID logs in from the suite's other build's run of this test: the two take turns.
+exec 8> /tmp/gg-it_sasl_external.lock
+flock 8
 
 # The usual configuration with the certificate identity instead of the password. Debug level:
 # libstrophe's log, which quotes the SASL <auth/> it sends, goes to gridgate's.
