@@ -248,7 +248,7 @@ static int spool_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	if (pages < GG_SPOOL_WAL_SOFT_PAGES)
 		return SQLITE_OK;
 	if (pages < GG_SPOOL_WAL_RESTART_PAGES) {
-		gg_spool_checkpointer_kick(sp->checkpointer);
+		gg_spool_checkpointer_grew(sp->checkpointer, pages);
 		return SQLITE_OK;
 	}
 	/* The tail the thread left, copied between two of this handle's transactions; past the

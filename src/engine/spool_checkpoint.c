@@ -23,6 +23,7 @@ struct gg_spool_checkpointer {
 	 * tail waits here for the thread's pass to end instead of failing. */
 	pthread_mutex_t pass_lock;
 	atomic_ulong passes;
+	atomic_int asked_at; /* WAL pages at the last ask */
 };
 
 static void checkpoint(struct gg_spool_checkpointer *c)
@@ -90,10 +91,16 @@ fail:
 	return r;
 }
 
-void gg_spool_checkpointer_kick(struct gg_spool_checkpointer *c)
+void gg_spool_checkpointer_grew(struct gg_spool_checkpointer *c, int pages)
 {
+	int asked = atomic_load(&c->asked_at);
 	uint64_t one = 1;
 
+	/* Fewer pages than at the last ask: the WAL started over since. Two handles racing
+	 * here both ask: one pass more, harmless. */
+	if (pages >= asked && pages < asked + GG_SPOOL_WAL_STEP_PAGES)
+		return;
+	atomic_store(&c->asked_at, pages);
 	/* Non-blocking: a counter already set asks just the same. */
 	if (write(c->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		gg_log_warn("spool: ask for a checkpoint");

@@ -23,6 +23,9 @@
 
 /* WAL pages after which a commit asks for a checkpoint (SQLite's own default threshold). */
 #define GG_SPOOL_WAL_SOFT_PAGES 1000
+/* Over the soft bound, a pass is asked for again only after the WAL grew by this much: asked
+ * at every commit, passes ran back to back (each syncing both files) for a few frames each. */
+#define GG_SPOOL_WAL_STEP_PAGES 256
 /* WAL pages after which a commit copies the tail the thread left, to start the WAL over. */
 #define GG_SPOOL_WAL_RESTART_PAGES 4000
 /* WAL pages after which that copy also waits for the readers to leave the WAL. */
@@ -33,8 +36,9 @@ struct gg_spool_checkpointer;
 /* Opens its own connection to the spool at path and starts the thread. */
 int gg_spool_checkpointer_start(const char *path, struct gg_spool_checkpointer **out,
 				struct gg_error *err);
-/* Asks for a pass (a handle's commit left the WAL over GG_SPOOL_WAL_SOFT_PAGES). */
-void gg_spool_checkpointer_kick(struct gg_spool_checkpointer *c);
+/* A handle's commit left the WAL at pages (over GG_SPOOL_WAL_SOFT_PAGES): asks for a pass
+ * when the WAL started over or grew by GG_SPOOL_WAL_STEP_PAGES since the last ask. */
+void gg_spool_checkpointer_grew(struct gg_spool_checkpointer *c, int pages);
 /* A handle's own checkpoint of db (mode SQLITE_CHECKPOINT_*), after the thread's pass running
  * now, if any; returns SQLite's code. */
 int gg_spool_checkpointer_tail(struct gg_spool_checkpointer *c, sqlite3 *db, const char *name,
