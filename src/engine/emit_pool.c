@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "engine/adapter.h"
 #include "engine/pipeline.h"
+#include "engine/spool.h"
 
 /* One queued record (its strings live in data, in one allocation), or a unit. */
 struct item {
@@ -68,6 +69,7 @@ struct gg_emit_pool {
 	uint64_t turn_ticket; /* the batch whose commit is due */
 	pthread_t writer;
 	int writer_started;
+	struct gg_spool *spool; /* the writer's: every batch is committed through it */
 	unsigned n_workers;
 	struct worker workers[];
 };
@@ -251,7 +253,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (s == NULL)
 			break;
-		if (s->ok && gg_batch_commit(s->emitter, &err) != 0) {
+		if (s->ok && gg_batch_commit_via(s->emitter, p->spool, &err) != 0) {
 			if (s->units != NULL)
 				gg_log_warnx("%s: spool commit: %s", name, err.msg);
 			else
@@ -305,6 +307,11 @@ int gg_emit_pool_new(struct gg_input *in, const struct gg_emit_pool_opts *opts,
 	pthread_cond_init(&p->room, NULL);
 	pthread_cond_init(&p->ready, NULL);
 	pthread_cond_init(&p->freed, NULL);
+	if ((r = gg_pipeline_open_spool_for(in->pipeline, NULL, in->routes, in->n_routes,
+					    &p->spool, err)) != 0)
+		goto fail;
+	if (opts->emitter.stream)
+		gg_spool_set_stream_ids(p->spool);
 	for (unsigned i = 0; i < n; i++) {
 		p->workers[i].pool = p;
 		p->n_workers++;
@@ -504,6 +511,7 @@ void gg_emit_pool_free(struct gg_emit_pool *p)
 	for (unsigned i = 0; i < p->n_workers; i++)
 		for (unsigned k = 0; k < 2; k++)
 			gg_emitter_free(p->workers[i].slots[k].emitter);
+	gg_spool_close(p->spool);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->room);
 	pthread_cond_destroy(&p->ready);

@@ -338,13 +338,18 @@ static int ingest_stage(struct gg_ingest *ing, const char *id, char *payload, si
 
 int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
 {
+	return gg_ingest_commit_via(ing, ing->spool, err);
+}
+
+int gg_ingest_commit_via(struct gg_ingest *ing, struct gg_spool *sp, struct gg_error *err)
+{
 	struct gg_counters *c = &ing->pipeline->counters;
 	uint64_t added = 0, duplicates = 0, quarantined = 0;
 	int r = 0;
 
 	if (ing->n_staged == 0)
 		return 0;
-	if ((r = gg_spool_begin(ing->spool, err)) != 0) {
+	if ((r = gg_spool_begin(sp, err)) != 0) {
 		ingest_clear(ing);
 		return r;
 	}
@@ -352,23 +357,23 @@ int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
 		struct staged *st = &ing->staged[i];
 
 		if (st->quarantine) {
-			r = gg_spool_quarantine(ing->spool, st->id, ing->input_name, st->reason,
+			r = gg_spool_quarantine(sp, st->id, ing->input_name, st->reason,
 						st->line, st->column, st->payload ? st->payload : "",
 						st->len, err);
 			quarantined += r == 0;
 		} else {
-			r = gg_spool_put_meta(ing->spool, st->id, ing->input_name, st->meta,
+			r = gg_spool_put_meta(sp, st->id, ing->input_name, st->meta,
 					      st->payload, st->len, err);
 			added += r == 0;
 			duplicates += r == 1;
 		}
 	}
 	if (r >= 0 && ing->release_seq > 0 &&
-	    (r = gg_spool_quarantine_delete(ing->spool, ing->release_seq, err)) == 0)
+	    (r = gg_spool_quarantine_delete(sp, ing->release_seq, err)) == 0)
 		r = gg_error_set(err, -ENOENT, "quarantine row %lld is gone (released or purged "
 				 "meanwhile)", (long long)ing->release_seq);
-	if (r < 0 || (r = gg_spool_commit(ing->spool, err)) != 0) {
-		gg_spool_rollback(ing->spool);
+	if (r < 0 || (r = gg_spool_commit(sp, err)) != 0) {
+		gg_spool_rollback(sp);
 		ingest_clear(ing);
 		return r;
 	}

@@ -101,6 +101,11 @@ int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err);
 /* Writes the staged records in one transaction. Nothing a sender may be told "accepted" about
  * is durable before this returns 0. On failure nothing of the batch is written. */
 int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err);
+/* The same through sp, a handle opened for the same input (routes, ids) that this thread owns:
+ * a pool's writer commits all its workers' batches through one connection, whose page cache
+ * another connection's commit would throw away (SQLite drops it whole), so its pages stay
+ * cached instead of being read again at every commit. */
+int gg_ingest_commit_via(struct gg_ingest *ing, struct gg_spool *sp, struct gg_error *err);
 void gg_ingest_rollback(struct gg_ingest *ing);
 /* The next gg_ingest_commit also deletes quarantine row quarantine_seq, in its transaction,
  * and fails (writing nothing) when the row is gone. Cleared by every begin, commit and
