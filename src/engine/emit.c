@@ -126,11 +126,6 @@ int gg_batch_commit(struct gg_emitter *e, struct gg_error *err)
 	return gg_ingest_commit(e->ingest, err);
 }
 
-int gg_batch_commit_via(struct gg_emitter *e, struct gg_spool *sp, struct gg_error *err)
-{
-	return gg_ingest_commit_via(e->ingest, sp, err);
-}
-
 void gg_batch_rollback(struct gg_emitter *e)
 {
 	gg_ingest_rollback(e->ingest);

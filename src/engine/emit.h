@@ -18,7 +18,6 @@
 #include "base/error.h"
 
 struct gg_input;
-struct gg_spool;
 struct gg_ingest;
 
 enum gg_record_kind {
@@ -101,9 +100,6 @@ void gg_batch_release(struct gg_emitter *e, int64_t quarantine_seq);
 /* Writes the batch in one transaction; nothing of it is durable before this returns 0, and
  * on failure nothing of it was written. */
 int gg_batch_commit(struct gg_emitter *e, struct gg_error *err);
-/* The same through sp, a handle of the same input's that the caller's thread owns
- * (gg_ingest_commit_via: the emit pool's writer). */
-int gg_batch_commit_via(struct gg_emitter *e, struct gg_spool *sp, struct gg_error *err);
 void gg_batch_rollback(struct gg_emitter *e);
 
 /* The emitter's ingest, for an input that commits a big unit in slices (the file drop's

@@ -221,59 +221,81 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* The ready slot whose turn it is (lock held), or NULL. */
-static struct slot *due_slot(struct gg_emit_pool *p)
+/* The ready slot with the given ticket (lock held), or NULL. */
+static struct slot *ready_slot(struct gg_emit_pool *p, uint64_t ticket)
 {
 	for (unsigned i = 0; i < p->n_workers; i++)
 		for (unsigned k = 0; k < 2; k++) {
 			struct slot *s = &p->workers[i].slots[k];
 
-			if (s->state == SLOT_READY && s->ticket == p->turn_ticket)
+			if (s->state == SLOT_READY && s->ticket == ticket)
 				return s;
 		}
 	return NULL;
 }
 
-/* The spool writer: commits the workers' batches one at a time, in the order they were
- * taken, while the workers map the next ones. One writer also means the input's connections
- * never meet each other's write lock (SQLite's busy handler sleeps). */
+/* Tells a committed (or failed) slot's units, in their order. */
+static void tell_units(struct slot *s)
+{
+	while (s->units != NULL) {
+		struct gg_emit_unit *u = s->units;
+
+		s->units = u->next;
+		u->done(u, u->status == GG_EMIT_UNIT_FULL ? GG_EMIT_UNIT_FULL
+			   : s->ok ? GG_EMIT_UNIT_COMMITTED : GG_EMIT_UNIT_FAILED);
+	}
+	s->units_tail = &s->units;
+}
+
+/* The spool writer: commits the workers' batches in the order they were taken, while the
+ * workers map the next ones; the batches it finds ready one after the other go in one
+ * transaction (a commit costs about the same few WAL pages whatever it holds: under load the
+ * commits grow instead of queueing). One writer also means the input's connections never
+ * meet each other's write lock (SQLite's busy handler sleeps). */
 static void *writer_main(void *arg)
 {
 	struct gg_emit_pool *p = arg;
 	const char *name = p->input->name;
+	struct slot *group[2 * GG_EMIT_POOL_MAX_WORKERS];
+	struct gg_ingest *ings[2 * GG_EMIT_POOL_MAX_WORKERS];
 
 	for (;;) {
+		size_t n = 0, n_ings = 0, records = 0, staged = 0;
 		struct slot *s;
 		struct gg_error err;
 
 		pthread_mutex_lock(&p->lock);
-		while ((s = due_slot(p)) == NULL &&
+		while ((s = ready_slot(p, p->turn_ticket)) == NULL &&
 		       !(p->workers_done && p->turn_ticket == p->next_ticket))
 			pthread_cond_wait(&p->ready, &p->lock);
+		for (; s != NULL; s = ready_slot(p, p->turn_ticket + n))
+			group[n++] = s;
 		pthread_mutex_unlock(&p->lock);
-		if (s == NULL)
+		if (n == 0)
 			break;
-		if (s->ok && gg_batch_commit_via(s->emitter, p->spool, &err) != 0) {
-			if (s->units != NULL)
+		for (size_t i = 0; i < n; i++) {
+			records += group[i]->n;
+			if (group[i]->ok) {
+				ings[n_ings++] = gg_emitter_ingest(group[i]->emitter);
+				staged += gg_batch_staged(group[i]->emitter);
+			}
+		}
+		if (gg_ingest_commit_group(ings, n_ings, p->spool, &err) != 0) {
+			if (group[0]->units != NULL)
 				gg_log_warnx("%s: spool commit: %s", name, err.msg);
 			else
 				gg_log_warnx("%s: spool commit: %s; %zu messages lost", name,
-					     err.msg, gg_batch_staged(s->emitter));
-			gg_batch_rollback(s->emitter);
-			s->ok = 0;
+					     err.msg, staged);
+			for (size_t i = 0; i < n; i++)
+				group[i]->ok = 0;
 		}
-		while (s->units != NULL) {
-			struct gg_emit_unit *u = s->units;
-
-			s->units = u->next;
-			u->done(u, u->status == GG_EMIT_UNIT_FULL ? GG_EMIT_UNIT_FULL
-				   : s->ok ? GG_EMIT_UNIT_COMMITTED : GG_EMIT_UNIT_FAILED);
-		}
-		s->units_tail = &s->units;
+		for (size_t i = 0; i < n; i++)
+			tell_units(group[i]);
 		pthread_mutex_lock(&p->lock);
-		p->turn_ticket++;
-		p->held -= s->n;
-		s->state = SLOT_FREE;
+		p->turn_ticket += n;
+		p->held -= records;
+		for (size_t i = 0; i < n; i++)
+			group[i]->state = SLOT_FREE;
 		pthread_cond_broadcast(&p->freed);
 		pthread_mutex_unlock(&p->lock);
 	}

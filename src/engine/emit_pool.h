@@ -2,8 +2,8 @@
  * spool writer, so that a busy input uses more than the core its reading runs on. The input's
  * thread copies each record into a bounded queue and goes on reading; each worker takes up to
  * a spool batch of records at a time and emits them into one of its two emitters; the writer
- * commits the workers' batches, one transaction each, in the order they were taken, while the
- * workers map the next ones. So a connection's records reach the spool in the order they were
+ * commits the workers' batches in the order they were taken (those it finds ready one after
+ * the other in one transaction), while the workers map the next ones. So a connection's records reach the spool in the order they were
  * read, the spool write overlaps mapping even with one worker, and the input's connections
  * never wait on each other's SQLite write lock. The writer commits through one SQLite
  * connection of its own: a connection's page cache is dropped whole when another connection

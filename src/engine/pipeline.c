@@ -338,21 +338,15 @@ static int ingest_stage(struct gg_ingest *ing, const char *id, char *payload, si
 
 int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
 {
-	return gg_ingest_commit_via(ing, ing->spool, err);
+	return gg_ingest_commit_group(&ing, 1, ing->spool, err);
 }
 
-int gg_ingest_commit_via(struct gg_ingest *ing, struct gg_spool *sp, struct gg_error *err)
+/* Writes one ingest's staged entries inside sp's open transaction: 0, or <0. */
+static int ingest_write(struct gg_ingest *ing, struct gg_spool *sp, uint64_t counts[3],
+			struct gg_error *err)
 {
-	struct gg_counters *c = &ing->pipeline->counters;
-	uint64_t added = 0, duplicates = 0, quarantined = 0;
 	int r = 0;
 
-	if (ing->n_staged == 0)
-		return 0;
-	if ((r = gg_spool_begin(sp, err)) != 0) {
-		ingest_clear(ing);
-		return r;
-	}
 	for (size_t i = 0; i < ing->n_staged && r >= 0; i++) {
 		struct staged *st = &ing->staged[i];
 
@@ -360,30 +354,51 @@ int gg_ingest_commit_via(struct gg_ingest *ing, struct gg_spool *sp, struct gg_e
 			r = gg_spool_quarantine(sp, st->id, ing->input_name, st->reason,
 						st->line, st->column, st->payload ? st->payload : "",
 						st->len, err);
-			quarantined += r == 0;
+			counts[2] += r == 0;
 		} else {
 			r = gg_spool_put_meta(sp, st->id, ing->input_name, st->meta,
 					      st->payload, st->len, err);
-			added += r == 0;
-			duplicates += r == 1;
+			counts[0] += r == 0;
+			counts[1] += r == 1;
 		}
 	}
 	if (r >= 0 && ing->release_seq > 0 &&
 	    (r = gg_spool_quarantine_delete(sp, ing->release_seq, err)) == 0)
 		r = gg_error_set(err, -ENOENT, "quarantine row %lld is gone (released or purged "
 				 "meanwhile)", (long long)ing->release_seq);
-	if (r < 0 || (r = gg_spool_commit(sp, err)) != 0) {
-		gg_spool_rollback(sp);
-		ingest_clear(ing);
-		return r;
+	return r < 0 ? r : 0;
+}
+
+int gg_ingest_commit_group(struct gg_ingest *const *ings, size_t n, struct gg_spool *sp,
+			   struct gg_error *err)
+{
+	struct gg_pipeline *p = n > 0 ? ings[0]->pipeline : NULL;
+	uint64_t counts[3] = { 0, 0, 0 };
+	size_t staged = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++)
+		staged += ings[i]->n_staged;
+	if (staged == 0)
+		return 0;
+	if ((r = gg_spool_begin(sp, err)) == 0) {
+		for (size_t i = 0; i < n && r == 0; i++)
+			r = ingest_write(ings[i], sp, counts, err);
+		if (r == 0)
+			r = gg_spool_commit(sp, err);
+		if (r != 0)
+			gg_spool_rollback(sp);
 	}
-	ingest_clear(ing);
-	atomic_fetch_add(&c->accepted, added);
-	atomic_fetch_add(&c->duplicates, duplicates);
-	atomic_fetch_add(&c->quarantined, quarantined);
-	if (added > 0) {
-		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
-		gg_pipeline_wake_output(ing->pipeline);
+	for (size_t i = 0; i < n; i++)
+		ingest_clear(ings[i]);
+	if (r != 0)
+		return r;
+	atomic_fetch_add(&p->counters.accepted, counts[0]);
+	atomic_fetch_add(&p->counters.duplicates, counts[1]);
+	atomic_fetch_add(&p->counters.quarantined, counts[2]);
+	if (counts[0] > 0) {
+		atomic_fetch_add(&p->spool_generation, 1);
+		gg_pipeline_wake_output(p);
 	}
 	return 0;
 }

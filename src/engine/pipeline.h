@@ -101,11 +101,14 @@ int gg_ingest_begin(struct gg_ingest *ing, struct gg_error *err);
 /* Writes the staged records in one transaction. Nothing a sender may be told "accepted" about
  * is durable before this returns 0. On failure nothing of the batch is written. */
 int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err);
-/* The same through sp, a handle opened for the same input (routes, ids) that this thread owns:
- * a pool's writer commits all its workers' batches through one connection, whose page cache
- * another connection's commit would throw away (SQLite drops it whole), so its pages stay
- * cached instead of being read again at every commit. */
-int gg_ingest_commit_via(struct gg_ingest *ing, struct gg_spool *sp, struct gg_error *err);
+/* The staged entries of n ingests of one input in one transaction through sp, a handle opened
+ * for the same input (routes, ids) that this thread owns: all are committed or none, and every
+ * ingest is cleared. A pool's writer commits all its workers' batches through one connection,
+ * whose page cache another connection's commit would throw away (SQLite drops it whole), and
+ * the batches it finds ready together in one transaction: a commit costs about the same few
+ * WAL pages whatever it holds. */
+int gg_ingest_commit_group(struct gg_ingest *const *ings, size_t n, struct gg_spool *sp,
+			   struct gg_error *err);
 void gg_ingest_rollback(struct gg_ingest *ing);
 /* The next gg_ingest_commit also deletes quarantine row quarantine_seq, in its transaction,
  * and fails (writing nothing) when the row is gone. Cleared by every begin, commit and
