@@ -461,13 +461,10 @@ static int pull_start(struct gg_input *in, struct gg_error *err)
 static void pull_stop(struct gg_input *in)
 {
 	struct pull *p = in->state;
-	char line[768];
 
 	if (p == NULL)
 		return;
 	pull_shutdown(p);
-	gg_counters_format(pull_counter_rows, &p->counters, line, sizeof(line));
-	gg_log_info("%s: stopped: %s", in->name, line);
 }
 
 static void pull_release(struct gg_input *in)

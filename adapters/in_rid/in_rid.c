@@ -442,13 +442,10 @@ static int rid_start(struct gg_input *in, struct gg_error *err)
 static void rid_stop(struct gg_input *in)
 {
 	struct rid_listener *l = in->state;
-	char line[1024];
 
 	if (l == NULL)
 		return;
 	rid_listener_shutdown(l);
-	gg_counters_format(rid_counter_rows, &l->counters, line, sizeof(line));
-	gg_log_info("%s: stopped: %s", in->name, line);
 }
 
 static void rid_free(struct gg_input *in)

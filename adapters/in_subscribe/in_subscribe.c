@@ -664,11 +664,8 @@ static int sub_start(struct gg_input *in, struct gg_error *err)
 static void sub_stop(struct gg_input *in)
 {
 	struct sub *s = in->state;
-	char line[512];
 
 	gg_input_thread_stop(&s->thread);
-	gg_counters_format(sub_counter_rows, &s->counters, line, sizeof(line));
-	gg_log_info("%s: stopped: %s", in->name, line);
 }
 
 static void sub_release(struct gg_input *in)

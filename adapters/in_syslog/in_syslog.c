@@ -630,7 +630,6 @@ static const void *syslog_counters_of(const struct gg_input *in)
 static void syslog_stop(struct gg_input *in)
 {
 	struct syslog_in *st = in->state;
-	char line[512];
 
 	if (st == NULL)
 		return;
@@ -640,8 +639,6 @@ static void syslog_stop(struct gg_input *in)
 	/* Drains the queue before the last counters: every message read is committed. */
 	gg_emit_pool_free(st->pool);
 	st->pool = NULL;
-	gg_counters_format(syslog_counter_rows, &st->counters, line, sizeof(line));
-	gg_log_info("%s: stopped: %s", in->name, line);
 }
 
 static void syslog_release(struct gg_input *in)

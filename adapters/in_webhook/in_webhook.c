@@ -728,13 +728,10 @@ static int webhook_start(struct gg_input *in, struct gg_error *err)
 static void webhook_stop(struct gg_input *in)
 {
 	struct webhook_listener *l = in->state;
-	char line[768];
 
 	if (l == NULL)
 		return;
 	webhook_listener_shutdown(l);
-	gg_counters_format(webhook_counter_rows, &l->counters, line, sizeof(line));
-	gg_log_info("%s: stopped: %s", in->name, line);
 }
 
 static void webhook_release(struct gg_input *in)

@@ -326,14 +326,11 @@ static void export_stop(struct gg_input *out)
 {
 	struct exporter *x = out->state;
 	uint64_t one = 1;
-	char line[512];
 
 	atomic_store(&x->stop, 1);
 	if (write(x->wake_fd, &one, sizeof(one)) < 0)
 		gg_log_warn("%s: wake to stop", x->name);
 	pthread_join(x->thread, NULL);
-	gg_counters_format(export_counter_rows, &x->counters, line, sizeof(line));
-	gg_log_info("%s: stopped: %s", x->name, line);
 }
 
 static void export_release(struct gg_input *out)

@@ -58,18 +58,24 @@ static void instance_log_mapping(const struct instance *it, const char *when)
 	gg_log_info("%s: %smapping: %s", it->in.name, when, line);
 }
 
-/* Its mappings' counters and its plugin's own. */
-static void instance_log_counters(const struct instance *it)
+/* Its plugin's own counters, from the plugin's table ("NAME: WHEN: a=1 b=2"). */
+static void instance_log_plugin(const struct instance *it, const char *when)
 {
 	char line[1024];
 
-	if (it->in.mapper != NULL)
-		instance_log_mapping(it, "");
 	if (it->in.adapter->counters != NULL && it->in.state != NULL) {
 		gg_counters_format(it->in.adapter->counters,
 				   it->in.adapter->counters_of(&it->in), line, sizeof(line));
-		gg_log_info("%s: counters: %s", it->in.name, line);
+		gg_log_info("%s: %s: %s", it->in.name, when, line);
 	}
+}
+
+/* Its mappings' counters and its plugin's own. */
+static void instance_log_counters(const struct instance *it)
+{
+	if (it->in.mapper != NULL)
+		instance_log_mapping(it, "");
+	instance_log_plugin(it, "counters");
 }
 
 /* Stops (when started) and releases one instance; its generation loses a user. */
@@ -77,7 +83,8 @@ static void instance_close(struct instance *it)
 {
 	if (it->started) {
 		it->in.adapter->stop(&it->in);
-		/* A plugin logs its own counters as it stops; the mappings' are the engine's. */
+		/* The last counters, once the plugin's threads are joined: final. */
+		instance_log_plugin(it, "stopped");
 		if (it->in.mapper != NULL)
 			instance_log_mapping(it, "stopped: ");
 	}
