@@ -183,22 +183,19 @@ static int job_emit(struct rid_listener *l, struct rid_job *job)
 	struct gg_error why;
 
 	for (size_t i = 0; i < job->msg->n_documents; i++) {
-		char id[GG_RECORD_ID_LEN], *text = NULL;
-		size_t len;
+		char id[GG_RECORD_ID_LEN];
 		int r;
 
 		/* The id leaves the bytes out: a retry laid out differently is the same message
 		 * (the digest is over its canonical form). */
 		gg_record_id(input, job->origin, i, "", 0, id);
-		if (gg_xml_serialize(job->msg->documents[i], &text, &len) != 0) {
-			gg_log_warnx("%s: %s: out of memory", l->input->name, job->origin);
-			return -ENOMEM;
-		}
-		r = gg_emit(e, &(struct gg_record){ .kind = GG_RECORD_XML, .origin = job->origin,
+		/* The document is the engine's from here on (parsed with the envelope's
+		 * hardened parser and limits). */
+		r = gg_emit(e, &(struct gg_record){ .kind = GG_RECORD_DOC, .origin = job->origin,
 						    .position = i, .peer = gg_http_peer(job->req),
-						    .bytes = text, .len = len, .id = id },
+						    .doc = job->msg->documents[i], .id = id },
 			    &job->outcomes[i], &why);
-		free(text);
+		job->msg->documents[i] = NULL;
 		if (r < 0) {
 			gg_log_warnx("%s: %s: %s", l->input->name, job->origin, why.msg);
 			return r;

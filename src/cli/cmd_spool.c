@@ -251,6 +251,7 @@ static const char *kind_name(enum gg_record_kind kind)
 	case GG_RECORD_JSON: return "an NDJSON line";
 	case GG_RECORD_LINE: return "a log line";
 	case GG_RECORD_SYSLOG: return "a syslog message";
+	case GG_RECORD_DOC: return "a parsed XML document";
 	}
 	return "a record";
 }

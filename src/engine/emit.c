@@ -302,6 +302,10 @@ static int emit_document(struct gg_emitter *e, const struct gg_record *rec, cons
 	case GG_RECORD_XML:
 		*built = 0;
 		return gg_xml_parse(rec->bytes, rec->len, &e->pipeline->xml_limits, doc, why);
+	case GG_RECORD_DOC:
+		*built = 0;
+		*doc = rec->doc;
+		return *doc != NULL ? 0 : gg_error_set(why, -EINVAL, "no document");
 	case GG_RECORD_JSON:
 		return gg_iodef_from_json(rec->bytes, rec->len, d, doc, why);
 	case GG_RECORD_SYSLOG:

@@ -25,6 +25,7 @@ enum gg_record_kind {
 	GG_RECORD_JSON,   /* one flat JSON object: the built-in NDJSON mapping */
 	GG_RECORD_LINE,   /* one line of a log file: the input's mappings, else generic */
 	GG_RECORD_SYSLOG, /* one syslog message as received: parsed, then as a line */
+	GG_RECORD_DOC,    /* an IODEF document its input parsed already (doc, taken by gg_emit) */
 };
 
 enum gg_emit_outcome {
@@ -56,6 +57,11 @@ struct gg_record {
 	/* NULL, or what the input knows of the record beyond its bytes, a JSON object's text
 	 * the outputs read back (a grid event's topic, item id and publish time). */
 	const char *meta;
+	/* GG_RECORD_DOC: the document, parsed by the input with limits as strict as the
+	 * engine's (the RID envelope's): gg_emit takes it, whatever the outcome, and checks it
+	 * as any other document. Serializing it only to parse it again cost the RID worker, the
+	 * one thread its messages share, a parse and a serialization a document. */
+	struct _xmlDoc *doc;
 };
 
 struct gg_emitter_opts {
