@@ -59,9 +59,9 @@ sink() {
 sink_down() { kill "$sink_pid"; wait "$sink_pid" 2> /dev/null || true; sink_pid=""; }
 keys() { [ -f "$work/got" ] && sort -u "$work/got" | wc -l || echo 0; }
 keys_at_least() { [ "$(keys)" -ge "$1" ]; }
-# Sessions the subscriber opened, over gridgate's runs.
-sessions() { grep -c "connected to .* as $GG_SUBSCRIBER_JID/" "$work/gridgate.log" || true; }
-sessions_at_least() { [ "$(sessions)" -ge "$1" ]; }
+# Sessions the subscriber (or the JID given) opened, over gridgate's runs.
+sessions() { grep -c "connected to .* as ${1:-$GG_SUBSCRIBER_JID}/" "$work/gridgate.log" || true; }
+sessions_at_least() { [ "$(sessions "${2:-}")" -ge "$1" ]; }
 pub() { # pub START COUNT [grid_pub.py options]
 	/usr/bin/python3 "$top/tests/integration/grid_pub.py" --jid "$GG_GATEWAY_JID" \
 		--password-file "$work/gateway.password" --host "$GG_XMPP_HOST" \
@@ -112,6 +112,12 @@ wait "$pub_pid" || fail "publishing the second third failed"
 pub_pid=""
 # 3. The controller restarts under the subscriber's session; the rest is published after it.
 wait_for 30 sessions_at_least 2 || fail "the subscriber did not connect again after the SIGKILL"
+# And the publisher's session: a controller stopped while a client is between its SCRAM first
+# message and the server's challenge makes libstrophe 0.12.2 leak that exchange's state (63
+# bytes, auth.c's scram_ctx, freed only by the challenge handler), which the ASan run reports
+# at exit. gridgate cannot free it; the restart waits until no session is authenticating.
+wait_for 30 sessions_at_least 2 "$GG_GATEWAY_JID" ||
+	fail "the publisher did not connect again after the SIGKILL"
 "$top/scripts/controller" restart --storage sql > "$work/restart.log" 2>&1 ||
 	fail "controller restart: $(tail -3 "$work/restart.log")"
 pub $((first + second + 1)) "$third" || fail "publishing after the controller restart failed"
