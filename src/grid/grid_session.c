@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "grid/grid_tap.h"
 
 enum session_state { SESSION_DOWN, SESSION_CONNECTING, SESSION_UP };
 
@@ -773,6 +774,10 @@ int gg_grid_session_wait(struct gg_grid_session *s, int wake_fd, int64_t timeout
 	}
 	fds[1].fd = s->fd;
 	fds[1].events = POLLIN | (xmpp_conn_send_queue_len(s->conn) > 0 ? POLLOUT : 0);
+	/* Bytes OpenSSL holds already are read now: waiting on the socket for them stalled
+	 * the subscriber's last events of a burst until its next check (60 s). */
+	if (gg_grid_tap_take_pending())
+		timeout_ms = 0;
 	if (poll(fds, 2, timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms) > 0 &&
 	    (fds[0].revents & POLLIN) && read(wake_fd, &count, sizeof(count)) > 0)
 		woken = 1;

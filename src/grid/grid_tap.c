@@ -10,6 +10,8 @@
 
 static _Thread_local gg_grid_tap_fn tap_fn;
 static _Thread_local void *tap_arg;
+/* The thread's last SSL_read left bytes in OpenSSL (decrypted or a whole record read ahead). */
+static _Thread_local int tap_pending;
 
 typedef int (*ssl_read_fn)(SSL *ssl, void *buf, int num);
 static ssl_read_fn tap_real;
@@ -29,9 +31,18 @@ int SSL_read(SSL *ssl, void *buf, int num)
 	if (tap_real == NULL)
 		return -1;
 	n = tap_real(ssl, buf, num);
+	tap_pending = SSL_has_pending(ssl);
 	if (n > 0 && tap_fn != NULL)
 		tap_fn(tap_arg, buf, (size_t)n);
 	return n;
+}
+
+int gg_grid_tap_take_pending(void)
+{
+	int pending = tap_pending;
+
+	tap_pending = 0;
+	return pending;
 }
 
 int gg_grid_tap_set(gg_grid_tap_fn fn, void *arg)
