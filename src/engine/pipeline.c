@@ -336,73 +336,6 @@ static int ingest_stage(struct gg_ingest *ing, const char *id, char *payload, si
 	return 0;
 }
 
-int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
-{
-	return gg_ingest_commit_group(&ing, 1, ing->spool, err);
-}
-
-/* Writes one ingest's staged entries inside sp's open transaction: 0, or <0. */
-static int ingest_write(struct gg_ingest *ing, struct gg_spool *sp, uint64_t counts[3],
-			struct gg_error *err)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < ing->n_staged && r >= 0; i++) {
-		struct staged *st = &ing->staged[i];
-
-		if (st->quarantine) {
-			r = gg_spool_quarantine(sp, st->id, ing->input_name, st->reason,
-						st->line, st->column, st->payload ? st->payload : "",
-						st->len, err);
-			counts[2] += r == 0;
-		} else {
-			r = gg_spool_put_meta(sp, st->id, ing->input_name, st->meta,
-					      st->payload, st->len, err);
-			counts[0] += r == 0;
-			counts[1] += r == 1;
-		}
-	}
-	if (r >= 0 && ing->release_seq > 0 &&
-	    (r = gg_spool_quarantine_delete(sp, ing->release_seq, err)) == 0)
-		r = gg_error_set(err, -ENOENT, "quarantine row %lld is gone (released or purged "
-				 "meanwhile)", (long long)ing->release_seq);
-	return r < 0 ? r : 0;
-}
-
-int gg_ingest_commit_group(struct gg_ingest *const *ings, size_t n, struct gg_spool *sp,
-			   struct gg_error *err)
-{
-	struct gg_pipeline *p = n > 0 ? ings[0]->pipeline : NULL;
-	uint64_t counts[3] = { 0, 0, 0 };
-	size_t staged = 0;
-	int r = 0;
-
-	for (size_t i = 0; i < n; i++)
-		staged += ings[i]->n_staged;
-	if (staged == 0)
-		return 0;
-	if ((r = gg_spool_begin(sp, err)) == 0) {
-		for (size_t i = 0; i < n && r == 0; i++)
-			r = ingest_write(ings[i], sp, counts, err);
-		if (r == 0)
-			r = gg_spool_commit(sp, err);
-		if (r != 0)
-			gg_spool_rollback(sp);
-	}
-	for (size_t i = 0; i < n; i++)
-		ingest_clear(ings[i]);
-	if (r != 0)
-		return r;
-	atomic_fetch_add(&p->counters.accepted, counts[0]);
-	atomic_fetch_add(&p->counters.duplicates, counts[1]);
-	atomic_fetch_add(&p->counters.quarantined, counts[2]);
-	if (counts[0] > 0) {
-		atomic_fetch_add(&p->spool_generation, 1);
-		gg_pipeline_wake_output(p);
-	}
-	return 0;
-}
-
 void gg_ingest_release(struct gg_ingest *ing, int64_t quarantine_seq)
 {
 	ing->release_seq = quarantine_seq;
@@ -524,15 +457,10 @@ int gg_ingest_built(struct gg_ingest *ing, xmlDocPtr doc, const char *id, struct
 	return 0;
 }
 
-/* Files read in several commits (in_filedrop). A file's records must reach the queue all at
- * once or not at all, yet a large file cannot wait in memory: its slices go to the spool's
- * staging rows, which the publisher never reads. Staged entries before `from` belong to files
- * whose outcome is already decided and go to the queue as gg_ingest_commit would send them. */
-
-/* Writes entries [lo, hi) inside the open transaction: quarantine entries to the quarantine,
+/* Writes entries [lo, hi) inside sp's open transaction: quarantine entries to the quarantine,
  * records to the queue (file NULL) or to file's staging rows; adds to the counts. */
-static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const char *file,
-			      uint64_t counts[3], struct gg_error *err)
+static int ingest_write_range(struct gg_ingest *ing, struct gg_spool *sp, size_t lo, size_t hi,
+			      const char *file, uint64_t counts[3], struct gg_error *err)
 {
 	struct gg_spool_stage_row *rows = NULL;
 	size_t n_rows = 0;
@@ -544,7 +472,7 @@ static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const
 		struct staged *s = &ing->staged[i];
 
 		if (s->quarantine) {
-			r = gg_spool_quarantine(ing->spool, s->id, ing->input_name, s->reason,
+			r = gg_spool_quarantine(sp, s->id, ing->input_name, s->reason,
 						s->line, s->column, s->payload ? s->payload : "",
 						s->len, err);
 			counts[2] += r == 0;
@@ -552,16 +480,29 @@ static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const
 			/* rows borrow the entries' strings; they outlive the put below. */
 			rows[n_rows++] = (struct gg_spool_stage_row){ s->id, s->payload, s->len };
 		} else {
-			r = gg_spool_put_meta(ing->spool, s->id, ing->input_name, s->meta, s->payload,
+			r = gg_spool_put_meta(sp, s->id, ing->input_name, s->meta, s->payload,
 					      s->len, err);
 			counts[0] += r == 0;
 			counts[1] += r == 1;
 		}
 	}
 	if (r >= 0 && n_rows > 0)
-		r = gg_spool_stage_put(ing->spool, ing->input_name, file, rows, n_rows, err);
+		r = gg_spool_stage_put(sp, ing->input_name, file, rows, n_rows, err);
 	free(rows);
 	return r < 0 ? r : 0;
+}
+
+/* After a commit: its counts (added to the queue, duplicates, quarantined), and the outputs
+ * woken when it added records. */
+static void ingest_committed(struct gg_pipeline *p, const uint64_t counts[3])
+{
+	atomic_fetch_add(&p->counters.accepted, counts[0]);
+	atomic_fetch_add(&p->counters.duplicates, counts[1]);
+	atomic_fetch_add(&p->counters.quarantined, counts[2]);
+	if (counts[0] > 0) {
+		atomic_fetch_add(&p->spool_generation, 1);
+		gg_pipeline_wake_output(p);
+	}
 }
 
 /* Commits the open transaction, or rolls it back; either way the staged entries are gone, as
@@ -569,23 +510,70 @@ static int ingest_write_range(struct gg_ingest *ing, size_t lo, size_t hi, const
 static int ingest_finish(struct gg_ingest *ing, int r, const uint64_t counts[3],
 			 struct gg_error *err)
 {
-	struct gg_counters *c = &ing->pipeline->counters;
-
 	if (r != 0 || (r = gg_spool_commit(ing->spool, err)) != 0) {
 		gg_spool_rollback(ing->spool);
 		ingest_clear(ing);
 		return r;
 	}
 	ingest_clear(ing);
-	atomic_fetch_add(&c->accepted, counts[0]);
-	atomic_fetch_add(&c->duplicates, counts[1]);
-	atomic_fetch_add(&c->quarantined, counts[2]);
-	if (counts[0] > 0) {
-		atomic_fetch_add(&ing->pipeline->spool_generation, 1);
-		gg_pipeline_wake_output(ing->pipeline);
-	}
+	ingest_committed(ing->pipeline, counts);
 	return 0;
 }
+
+/* Deletes, inside sp's open transaction, the quarantine row the ingest's batch released. */
+static int ingest_delete_released(struct gg_ingest *ing, struct gg_spool *sp,
+				  struct gg_error *err)
+{
+	int r;
+
+	if (ing->release_seq <= 0)
+		return 0;
+	if ((r = gg_spool_quarantine_delete(sp, ing->release_seq, err)) == 0)
+		r = gg_error_set(err, -ENOENT, "quarantine row %lld is gone (released or purged "
+				 "meanwhile)", (long long)ing->release_seq);
+	return r < 0 ? r : 0;
+}
+
+int gg_ingest_commit(struct gg_ingest *ing, struct gg_error *err)
+{
+	return gg_ingest_commit_group(&ing, 1, ing->spool, err);
+}
+
+int gg_ingest_commit_group(struct gg_ingest *const *ings, size_t n, struct gg_spool *sp,
+			   struct gg_error *err)
+{
+	uint64_t counts[3] = { 0, 0, 0 };
+	size_t staged = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		staged += ings[i]->n_staged;
+	if (staged == 0)
+		return 0;
+	if ((r = gg_spool_begin(sp, err)) == 0) {
+		for (size_t i = 0; i < n && r == 0; i++) {
+			r = ingest_write_range(ings[i], sp, 0, ings[i]->n_staged, NULL, counts,
+					       err);
+			if (r == 0)
+				r = ingest_delete_released(ings[i], sp, err);
+		}
+		if (r == 0)
+			r = gg_spool_commit(sp, err);
+		if (r != 0)
+			gg_spool_rollback(sp);
+	}
+	for (size_t i = 0; i < n; i++)
+		ingest_clear(ings[i]);
+	if (r != 0)
+		return r;
+	ingest_committed(ings[0]->pipeline, counts);
+	return 0;
+}
+
+/* Files read in several commits (in_filedrop). A file's records must reach the queue all at
+ * once or not at all, yet a large file cannot wait in memory: its slices go to the spool's
+ * staging rows, which the publisher never reads. Staged entries before `from` belong to files
+ * whose outcome is already decided and go to the queue as gg_ingest_commit would send them. */
 
 int gg_ingest_stage_init(struct gg_ingest *ing, int64_t *removed, struct gg_error *err)
 {
@@ -608,9 +596,10 @@ int gg_ingest_commit_slice(struct gg_ingest *ing, size_t from, const char *file,
 	if (first)
 		r = gg_spool_stage_drop(ing->spool, ing->input_name, file, NULL, err);
 	if (r == 0)
-		r = ingest_write_range(ing, 0, from, NULL, counts, err);
+		r = ingest_write_range(ing, ing->spool, 0, from, NULL, counts, err);
 	if (r == 0)
-		r = ingest_write_range(ing, from, ing->n_staged, file, counts, err);
+		r = ingest_write_range(ing, ing->spool, from, ing->n_staged, file, counts,
+				       err);
 	return ingest_finish(ing, r, counts, err);
 }
 
@@ -629,14 +618,15 @@ int gg_ingest_commit_file(struct gg_ingest *ing, size_t from, const char *file,
 	}
 	/* Queue order follows the files and, within the file, its lines: earlier files, the
 	 * file's staged slices, then its last slice still in memory. */
-	r = ingest_write_range(ing, 0, from, NULL, counts, err);
+	r = ingest_write_range(ing, ing->spool, 0, from, NULL, counts, err);
 	if (r == 0)
 		r = gg_spool_stage_publish(ing->spool, ing->input_name, file, &added, &duplicates,
 					   err);
 	counts[0] += (uint64_t)added;
 	counts[1] += (uint64_t)duplicates;
 	if (r == 0)
-		r = ingest_write_range(ing, from, ing->n_staged, NULL, counts, err);
+		r = ingest_write_range(ing, ing->spool, from, ing->n_staged, NULL, counts,
+				       err);
 	return ingest_finish(ing, r, counts, err);
 }
 
