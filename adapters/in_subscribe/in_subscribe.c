@@ -154,13 +154,13 @@ struct sub {
 	struct sub_item *q;
 	size_t nq, capq;
 	struct sub_counters counters;
-	/* While a topic is synced: the ids of it that came meanwhile, live or fetched. Its item
-	 * list was asked for before they came, so the seen ids it keeps must include them: kept
-	 * to the list alone, the items published during a long catch-up were forgotten as seen,
-	 * and the next loss check fetched them again and counted them missed. */
+	/* While a topic is synced: the ids it keeps as seen, its item list and then those of it
+	 * that came meanwhile, live or fetched. The list was asked for before they came: kept to
+	 * the list alone, the items published during a long catch-up were forgotten as seen, and
+	 * the next loss check fetched them again and counted them missed. */
 	const char *sync_topic;
-	struct gg_grid_strv sync_came;
-	int sync_came_short; /* out of memory: this sync forgets nothing */
+	struct gg_grid_strv *sync_keep;
+	int sync_keep_short; /* out of memory: this sync forgets nothing */
 };
 
 static void sub_queue_clear(struct sub *s)
@@ -297,8 +297,8 @@ static int sub_flush(struct sub *s)
 			};
 
 			if (s->sync_topic != NULL && strcmp(it->topic, s->sync_topic) == 0 &&
-			    gg_grid_strv_add(&s->sync_came, it->id) != 0)
-				s->sync_came_short = 1;
+			    gg_grid_strv_add(s->sync_keep, it->id) != 0)
+				s->sync_keep_short = 1;
 
 			/* Also twice in this batch (a live event and the fetch of a catch-up): the
 			 * seen ids are written only after the commit. */
@@ -348,6 +348,7 @@ static int sub_sync(struct sub *s, const char *topic, atomic_uint_fast64_t *coun
 	int r;
 
 	s->sync_topic = topic;
+	s->sync_keep = &ids;
 	r = gg_grid_item_ids(s->session, s->service, topic, s->conf->iq_timeout_ms, &ids, &err);
 	/* Events that came before the list was answered are in the queue: spool them first,
 	 * so that they do not count as missing. */
@@ -368,16 +369,13 @@ static int sub_sync(struct sub *s, const char *topic, atomic_uint_fast64_t *coun
 					     s->conf->iq_timeout_ms, &err)) == 0)
 			r = sub_flush(s);
 	}
-	for (size_t i = 0; r == 0 && i < s->sync_came.n; i++)
-		if (gg_grid_strv_add(&ids, s->sync_came.v[i]) != 0)
-			r = gg_error_set(&err, -ENOMEM, "out of memory");
-	if (r == 0 && !s->sync_came_short)
+	if (r == 0 && !s->sync_keep_short)
 		r = sub_seen_retain(s->seen, topic, &ids, &err);
 	if (r != 0 && r != -ECANCELED)
 		gg_log_warnx("%s: %s: %s", s->in->name, topic, err.msg);
 	s->sync_topic = NULL;
-	s->sync_came_short = 0;
-	gg_grid_strv_free(&s->sync_came);
+	s->sync_keep = NULL;
+	s->sync_keep_short = 0;
 	gg_grid_strv_free(&ids);
 	gg_grid_strv_free(&missing);
 	return r;
