@@ -3,12 +3,13 @@
  * thread copies each record into a bounded queue and goes on reading; each worker takes up to
  * a spool batch of records at a time and emits them into one of its two emitters; the writer
  * commits the workers' batches in the order they were taken (those it finds ready one after
- * the other in one transaction), while the workers map the next ones. So a connection's records reach the spool in the order they were
- * read, the spool write overlaps mapping even with one worker, and the input's connections
- * never wait on each other's SQLite write lock. The writer commits through one SQLite
- * connection of its own: a connection's page cache is dropped whole when another connection
- * commits, so commits rotating over the workers' connections read their pages again each time
- * (bench/webhook, one-record requests: the writer took a third less time a request with one).
+ * the other in one transaction), while the workers map the next ones. So a connection's
+ * records reach the spool in the order they were read, the spool write overlaps mapping even
+ * with one worker, and the input's connections never wait on each other's SQLite write lock.
+ * The writer commits through one SQLite connection of its own: a connection's page cache is
+ * dropped whole when another connection commits, so commits rotating over the workers'
+ * connections read their pages again each time (bench/webhook, one-record requests: the
+ * writer took a third less time a request with one).
  *
  * An input that answers its sender after the commit (an HTTP request: 202 or 503) submits
  * units instead of records: a unit is emitted whole into one batch by its own emit function

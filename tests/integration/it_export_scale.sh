@@ -137,7 +137,8 @@ sessions_at_least 3 || fail "$(sessions) subscriber sessions: no reconnect after
 # What was published while the subscriber was away comes by its catch-up, the rest live: the
 # loss check of the last run found nothing missing (it once counted the events that came
 # live during a catch-up, after forgetting them as seen).
-missed=$(grep -o 'sub: stopped: .*' "$work/gridgate.log" | tail -1 | tr ' ' '\n' | sed -n 's/^missed=//p')
+missed=$(grep -o 'sub: stopped: .*' "$work/gridgate.log" | tail -1 | tr ' ' '\n' |
+	sed -n 's/^missed=//p')
 [ "${missed:-none}" = 0 ] || fail "the loss check fetched ${missed:-no count of} events"
 resent=$(($(wc -l < "$work/got") - N))
 echo "ok: $test_name: $N events once each by key through an endpoint outage, a SIGKILL and a controller restart, in $((SECONDS - t0)) s; $resent resent after the kill"
