@@ -190,10 +190,11 @@ static int job_emit(struct rid_listener *l, struct rid_job *job)
 		 * (the digest is over its canonical form). */
 		gg_record_id(input, job->origin, i, "", 0, id);
 		/* The document is the engine's from here on (parsed with the envelope's
-		 * hardened parser and limits). */
+		 * hardened parser and limits, and checked against the engine's schema). */
 		r = gg_emit(e, &(struct gg_record){ .kind = GG_RECORD_DOC, .origin = job->origin,
 						    .position = i, .peer = gg_http_peer(job->req),
-						    .doc = job->msg->documents[i], .id = id },
+						    .doc = job->msg->documents[i], .checked = 1,
+						    .id = id },
 			    &job->outcomes[i], &why);
 		job->msg->documents[i] = NULL;
 		if (r < 0) {

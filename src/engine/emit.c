@@ -188,7 +188,9 @@ static int stage(struct emit_tally *t, int r, xmlDocPtr doc, int built, const ch
 	}
 	if (doc == NULL)
 		return tell(t, id, GG_EMIT_DROPPED);
-	r = built ? gg_ingest_built(ing, doc, id, t->why) : gg_ingest_document(ing, doc, id, t->why);
+	r = built ? gg_ingest_built(ing, doc, id, t->why)
+		  : gg_ingest_document(ing, doc, t->rec->kind == GG_RECORD_DOC && t->rec->checked,
+				       id, t->why);
 	xmlFreeDoc(doc);
 	if (r == -EINVAL) {
 		t->invalid++;

@@ -116,11 +116,12 @@ void gg_ingest_rollback(struct gg_ingest *ing);
 void gg_ingest_release(struct gg_ingest *ing, int64_t quarantine_seq);
 /* Records staged since the last commit (inputs commit mid-file when this grows). */
 size_t gg_ingest_staged(const struct gg_ingest *ing);
-/* Checks doc, a document read from outside (upgrading IODEF 1.0 to 2.0), and stages it under
- * id for the spool, or for the quarantine (invalid, or over max_document_size once
+/* Checks doc, a document read from outside (upgrading IODEF 1.0 to 2.0; valid: IODEF 2.0 the
+ * input checked against the engine's schema already, not checked again), and stages it
+ * under id for the spool, or for the quarantine (invalid, or over max_document_size once
  * serialized: it is a sender's document, never altered). Returns 0 staged, -EINVAL
  * quarantined (why says it), other <0 errors. */
-int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, const char *id,
+int gg_ingest_document(struct gg_ingest *ing, xmlDocPtr doc, int valid, const char *id,
 		       struct gg_error *why);
 /* The same for a document gridgate built (a mapping, a generic incident, the NDJSON mapping):
  * one over max_document_size is cut to fit (gg_iodef_fit: the raw record once, cut, with its

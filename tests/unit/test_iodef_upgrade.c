@@ -428,7 +428,7 @@ static void test_ingest_quarantines_grown_document(void **state)
 	assert_int_equal(xmlSchemaValidateDoc(((struct fixture *)*state)->v1, doc), 0);
 
 	assert_int_equal(gg_ingest_begin(ing, &err), 0);
-	assert_int_equal(gg_ingest_document(ing, doc, "big-1", &why), -EINVAL);
+	assert_int_equal(gg_ingest_document(ing, doc, 0, "big-1", &why), -EINVAL);
 	if (strstr(why.msg, "max_document_size") == NULL)
 		fail_msg("quarantined for another reason: %s", why.msg);
 	if (gg_ingest_commit(ing, &err) != 0)
