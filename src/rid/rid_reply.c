@@ -61,25 +61,56 @@ static xmlDocPtr new_rid(xmlNodePtr *root, xmlNsPtr *ns)
 	return doc;
 }
 
+/* Declares on to the namespaces in scope at from that are not in scope at to: its children
+ * cloned under it then use those, as a deep copy of from would. */
+static int declare_in_scope(xmlNodePtr from, xmlNodePtr to)
+{
+	xmlNsPtr *list = xmlGetNsList(from->doc, from);
+	int rc = 0;
+
+	for (size_t i = 0; list != NULL && list[i] != NULL && rc == 0; i++)
+		if (xmlSearchNsByHref(to->doc, to, list[i]->href) == NULL &&
+		    xmlNewNs(to, list[i]->href, list[i]->prefix) == NULL)
+			rc = -ENOMEM;
+	xmlFree(list);
+	return rc;
+}
+
 /* The request's RIDPolicy under root, retyped as type and without its ReportSchema: what the
  * reply is about, in the request's own words. NULL when out of memory. */
 static xmlNodePtr echo_policy(const struct gg_rid_message *req, xmlNodePtr root,
 			      const char *type)
 {
 	xmlNodePtr from = gg_rid_child(xmlDocGetRootElement(req->doc), GG_RID_NS, "RIDPolicy", NULL);
-	xmlNodePtr policy, rs;
+	xmlNodePtr policy;
 
-	policy = xmlDocCopyNode(from, root->doc, 1);
+	/* The element and its attributes, then its children but the ReportSchema: copying the
+	 * incident documents only to drop them cost a reply as much as the rest of it. */
+	policy = xmlDocCopyNode(from, root->doc, 2);
 	if (policy == NULL)
 		return NULL;
 	if (xmlAddChild(root, policy) == NULL) {
 		xmlFreeNode(policy);
 		return NULL;
 	}
-	rs = gg_rid_child(policy, GG_RID_NS, "ReportSchema", NULL);
-	if (rs != NULL) {
-		xmlUnlinkNode(rs);
-		xmlFreeNode(rs);
+	if (declare_in_scope(from, policy) != 0)
+		return NULL;
+	for (xmlNodePtr c = from->children; c != NULL; c = c->next) {
+		xmlNodePtr copy;
+
+		if (gg_xml_is_element(c, GG_RID_NS, "ReportSchema"))
+			continue;
+		/* An element is cloned in policy's scope, so that the namespaces declared there
+		 * are not declared again on each child (libxml2 clones only elements so). */
+		copy = NULL;
+		if (c->type == XML_ELEMENT_NODE)
+			(void)xmlDOMWrapCloneNode(NULL, from->doc, c, &copy, root->doc, policy, 1, 0);
+		else
+			copy = xmlDocCopyNode(c, root->doc, 1);
+		if (copy == NULL || xmlAddChild(policy, copy) == NULL) {
+			xmlFreeNode(copy);
+			return NULL;
+		}
 	}
 	/* A MsgType or MsgDestination of ext-value in the request (refused before a reply is
 	 * built for it) must not leave its ext- text behind. */
