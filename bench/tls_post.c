@@ -4,14 +4,17 @@
  * every "@ID@" replaced by a string no other request of the run has (a RID IncidentID: a
  * repeated one would be the same records, stored once), for SECONDS.
  *   tls_post URL CERT KEY CA CONTENT_TYPE TEMPLATE CONNECTIONS THREADS SECONDS
- * Prints "REQUESTS NON2XX SECONDS FAILED": requests answered within the time, of them those not
- * 2xx, the seconds measured, transfers that failed (connection or TLS errors). Requests in
- * flight when the time is up are not counted (the server may still commit them). */
+ * Prints "REQUESTS NON2XX SECONDS FAILED CPU": requests answered within the time, of them those
+ * not 2xx, the seconds measured, transfers that failed (connection or TLS errors), and the
+ * client's own CPU seconds (user + system: what the client took of the machine the servers
+ * share). Requests in flight when the time is up are not counted (the server may still commit
+ * them). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -204,6 +207,7 @@ int main(int argc, char **argv)
 	char type[256];
 	unsigned threads;
 	uint64_t done = 0, non2xx = 0, failed = 0;
+	struct rusage ru;
 	int error = 0;
 
 	if (argc != 10) {
@@ -242,8 +246,11 @@ int main(int argc, char **argv)
 		failed += w[i].failed;
 		error |= w[i].error;
 	}
-	printf("%llu %llu %.2f %llu\n", (unsigned long long)done, (unsigned long long)non2xx,
-	       c.seconds, (unsigned long long)failed);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%llu %llu %.2f %llu %.3f\n", (unsigned long long)done, (unsigned long long)non2xx,
+	       c.seconds, (unsigned long long)failed,
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	curl_slist_free_all(c.headers);
 	free(c.parts[0]);
 	free(c.parts);
