@@ -38,6 +38,9 @@ enum gg_iodef_version gg_iodef_version_of(xmlDocPtr doc);
 /* Rewrites an IODEF 1.0 (RFC 5070) document into a new IODEF 2.0 (RFC 7970) document.
  * docs/iodef-upgrade.md lists each element the upgrade changes. */
 int gg_iodef_upgrade(xmlDocPtr v1, xmlDocPtr *v2_out, struct gg_error *err);
+/* The same on doc itself, for a caller that has no use for the 1.0 document (a copy and a
+ * free of every node less). On an error doc is left half rewritten: the caller frees it. */
+int gg_iodef_upgrade_in_place(xmlDocPtr doc, struct gg_error *err);
 
 /* The built-in flat-JSON mapping (one NDJSON line -> one Incident). */
 struct gg_iodef_defaults {

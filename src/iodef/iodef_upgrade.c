@@ -646,35 +646,52 @@ static void walk(struct upgrade *u, xmlNodePtr el)
 			walk(u, c);
 }
 
-int gg_iodef_upgrade(xmlDocPtr v1, xmlDocPtr *v2_out, struct gg_error *err)
+/* Checks that doc is IODEF 1.0: 0, or -EINVAL with err. */
+static int check_v1(xmlDocPtr doc, struct gg_error *err)
 {
-	struct upgrade u = { 0 };
-	xmlNodePtr root = v1 != NULL ? xmlDocGetRootElement(v1) : NULL;
+	xmlNodePtr root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+	const char *ns;
 
-	*v2_out = NULL;
-	if (gg_iodef_version_of(v1) != GG_IODEF_V1) {
-		const char *ns = root != NULL && root->ns != NULL ? (const char *)root->ns->href
-								   : "";
+	if (gg_iodef_version_of(doc) == GG_IODEF_V1)
+		return 0;
+	ns = root != NULL && root->ns != NULL ? (const char *)root->ns->href : "";
+	return gg_error_set(err, -EINVAL,
+			    "upgrade: not an IODEF 1.0 document: root is {%.100s}%.40s, expected "
+			    "{%s}IODEF-Document",
+			    ns, root != NULL ? (const char *)root->name : "(none)", GG_IODEF1_NS);
+}
 
-		return gg_error_set(err, -EINVAL,
-				    "upgrade: not an IODEF 1.0 document: root is {%.100s}%.40s, "
-				    "expected {%s}IODEF-Document",
-				    ns, root != NULL ? (const char *)root->name : "(none)",
-				    GG_IODEF1_NS);
-	}
-	u.doc = xmlCopyDoc(v1, 1);
-	if (u.doc == NULL)
-		return gg_error_set(err, -ENOMEM, "upgrade: cannot copy the document");
-	root = xmlDocGetRootElement(u.doc);
+int gg_iodef_upgrade_in_place(xmlDocPtr doc, struct gg_error *err)
+{
+	struct upgrade u = { .doc = doc };
+	xmlNodePtr root;
+	int r;
+
+	if ((r = check_v1(doc, err)) != 0)
+		return r;
+	root = xmlDocGetRootElement(doc);
 	protect_extensions(&u, root);
 	if (!u.oom)
 		rewrite_namespace(&u, root);
 	if (!u.oom)
 		walk(&u, root);
-	if (u.oom) {
-		xmlFreeDoc(u.doc);
-		return gg_error_set(err, -ENOMEM, "upgrade: out of memory");
+	return u.oom ? gg_error_set(err, -ENOMEM, "upgrade: out of memory") : 0;
+}
+
+int gg_iodef_upgrade(xmlDocPtr v1, xmlDocPtr *v2_out, struct gg_error *err)
+{
+	xmlDocPtr v2;
+	int r;
+
+	*v2_out = NULL;
+	if ((r = check_v1(v1, err)) != 0)
+		return r;
+	if ((v2 = xmlCopyDoc(v1, 1)) == NULL)
+		return gg_error_set(err, -ENOMEM, "upgrade: cannot copy the document");
+	if ((r = gg_iodef_upgrade_in_place(v2, err)) != 0) {
+		xmlFreeDoc(v2);
+		return r;
 	}
-	*v2_out = u.doc;
+	*v2_out = v2;
 	return 0;
 }

@@ -74,8 +74,8 @@ static int one_document(struct gg_rid_checker *c, xmlNodePtr el, size_t index,
 			const struct gg_rid_message *m, const char *partner, xmlDocPtr *out,
 			struct gg_error *err)
 {
-	xmlDocPtr doc, v2 = NULL;
 	enum gg_iodef_version version;
+	xmlDocPtr doc;
 	int rc;
 
 	*out = NULL;
@@ -84,13 +84,13 @@ static int one_document(struct gg_rid_checker *c, xmlNodePtr el, size_t index,
 		return gg_error_set(err, -ENOMEM, "RID: out of memory");
 	version = gg_iodef_version_of(doc);
 	if (version == GG_IODEF_V1) {
-		rc = gg_iodef_upgrade(doc, &v2, err);
-		xmlFreeDoc(doc);
+		/* The extracted document is nobody else's: rewritten where it is. */
+		rc = gg_iodef_upgrade_in_place(doc, err);
 		if (rc != 0) {
+			xmlFreeDoc(doc);
 			gg_error_prefix(err, "RID: IODEF document %zu: ", index);
 			return rc == -ENOMEM ? rc : -ENOTSUP;
 		}
-		doc = v2;
 	} else if (version != GG_IODEF_V2) {
 		rc = gg_error_set(err, -ENOTSUP,
 				  "RID: IODEF document %zu: line %ld: IODEF-Document in namespace "
