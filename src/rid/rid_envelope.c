@@ -181,25 +181,40 @@ static int fix_working_copy(xmlNodePtr el)
 	return 0;
 }
 
+/* libxml2's output buffer writes the canonical form here, a few KiB at a time: hashed as it
+ * comes, never held whole (the copy of the message it was cost a tenth of the digest). */
+static int hash_write(void *ctx, const char *buf, int len)
+{
+	return EVP_DigestUpdate(ctx, buf, (size_t)len) == 1 ? len : -1;
+}
+
 /* The digest is over the exclusive canonical form (no comments) of the tree as received. */
 static int digest_of(xmlDocPtr doc, char out[65], struct gg_error *err)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
-	xmlChar *c14n = NULL;
-	int n = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &c14n);
-	int ok;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	xmlOutputBufferPtr buf;
+	int n;
 
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    (buf = xmlOutputBufferCreateIO(hash_write, NULL, ctx, NULL)) == NULL) {
+		EVP_MD_CTX_free(ctx);
+		return gg_error_set(err, -ENOMEM, "RID: SHA-256 failed");
+	}
+	n = xmlC14NDocSaveTo(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, buf);
 	/* Beyond allocation, C14N fails on what the parser only warns about: a relative
 	 * namespace URI (xmlns="a/b"), which XML C14N 1.0 section 2.3 has no form for. */
-	if (n < 0 || c14n == NULL)
+	if (xmlOutputBufferClose(buf) < 0 || n < 0) {
+		EVP_MD_CTX_free(ctx);
 		return gg_error_set(err, -EINVAL,
 				    "RID: the message has no XML canonical form (a relative "
 				    "namespace URI, for one), so no digest");
-	ok = EVP_Digest(c14n, (size_t)n, md, &md_len, EVP_sha256(), NULL) == 1 && md_len == 32;
-	xmlFree(c14n);
-	if (!ok)
+	}
+	n = EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
+	EVP_MD_CTX_free(ctx);
+	if (!n)
 		return gg_error_set(err, -ENOMEM, "RID: SHA-256 failed");
 	for (unsigned i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
