@@ -14,6 +14,7 @@
 
 #include "base/log.h"
 #include "engine/spool_checkpoint.h"
+#include "engine/spool_vfs.h"
 
 /* Bump with every schema change and teach spool_schema() the upgrade. A file written by a newer
  * gridgate is refused: guessing at a layout we do not know could lose records. */
@@ -498,7 +499,8 @@ int gg_spool_open(const struct gg_spool_options *opts, struct gg_spool **out,
 	/* Multi-thread mode: every thread opens its own handle and never shares it, so the
 	 * per-connection mutex FULLMUTEX would take on every call protects nothing. */
 	rc = sqlite3_open_v2(sp->path, &sp->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     gg_spool_vfs_register() == SQLITE_OK ? GG_SPOOL_VFS : NULL);
 	if (rc != SQLITE_OK) {
 		ret = spool_fail(sp, err, rc, "open");
 		goto fail;
