@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "iodef/iodef.h"
 #include "map/map.h"
 #include "iodef/xmlsafe.h"
@@ -20,20 +20,6 @@ struct line {
 	const char *file;
 	unsigned long lineno;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *why)
-{
-	fprintf(stderr, "map_bench: %s: %s\n", what, why);
-	exit(2);
-}
 
 /* What one pass does with each result: counts it, checks and serializes its document, and
  * on the first pass keeps the text (up to one per line) for the raw libxml2 comparison. */
@@ -57,9 +43,9 @@ static int bench_result(void *arg, struct gg_map_result *res)
 		return 0;
 	}
 	if (gg_validator_check(b->v, res->doc, &err) != 0)
-		die("invalid document", err.msg);
+		bench_die("invalid document", err.msg);
 	if (gg_xml_serialize(res->doc, &xml, &xml_len) != 0)
-		die("serialize", "failed");
+		bench_die("serialize", "failed");
 	(*b->mapped)++;
 	if (b->first && *b->n_docs < b->max_docs) {
 		b->docs[*b->n_docs] = xml;
@@ -83,7 +69,7 @@ static struct line *read_lines(char **files, int n_files, size_t *n_out)
 		unsigned long lineno = 0;
 
 		if (fp == NULL)
-			die(files[f], "cannot open");
+			bench_die(files[f], "cannot open");
 		while ((len = getline(&buf, &bcap, fp)) >= 0) {
 			lineno++;
 			while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -94,7 +80,7 @@ static struct line *read_lines(char **files, int n_files, size_t *n_out)
 				cap = cap ? cap * 2 : 1024;
 				lines = realloc(lines, cap * sizeof(*lines));
 				if (lines == NULL)
-					die("lines", "out of memory");
+					bench_die("lines", "out of memory");
 			}
 			lines[n].text = strndup(buf, (size_t)len);
 			lines[n].len = (size_t)len;
@@ -141,15 +127,15 @@ int main(int argc, char **argv)
 	if (gg_schema_load(argv[1], &schema, &err) != 0 || gg_validator_new(schema, &v, &err) != 0 ||
 	    gg_mapset_load(argv[2], names, (size_t)(sep - 4), NULL, &set, &err) != 0 ||
 	    gg_map_ctx_new(NULL, &ctx, &err) != 0)
-		die("setup", err.msg);
+		bench_die("setup", err.msg);
 	lines = read_lines(&argv[sep + 1], argc - sep - 1, &n_lines);
 	docs = calloc(n_lines, sizeof(char *));
 	doc_lens = calloc(n_lines, sizeof(size_t));
 	if (docs == NULL || doc_lens == NULL)
-		die("docs", "out of memory");
+		bench_die("docs", "out of memory");
 
 	/* gridgate's path, as gg_ingest_document runs it after the input mapped the line. */
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (int r = 0; r < repeat; r++)
 		for (size_t i = 0; i < n_lines; i++) {
 			struct bench_run b = { v, r == 0, &mapped, &ignored, &other, docs,
@@ -160,7 +146,7 @@ int main(int argc, char **argv)
 					bench_result, &b, NULL, &err) != 0)
 				other++;
 		}
-	map_s = now_s() - t0;
+	map_s = bench_now_s() - t0;
 
 	/* Raw libxml2: parse and validate the same documents with a plain schema context. */
 	snprintf(xsd, sizeof(xsd), "%s/iodef-2.0.xsd", argv[1]);
@@ -168,18 +154,18 @@ int main(int argc, char **argv)
 	raw_schema = pctx != NULL ? xmlSchemaParse(pctx) : NULL;
 	raw_v = raw_schema != NULL ? xmlSchemaNewValidCtxt(raw_schema) : NULL;
 	if (raw_v == NULL)
-		die(xsd, "schema does not load");
-	t0 = now_s();
+		bench_die(xsd, "schema does not load");
+	t0 = bench_now_s();
 	for (int r = 0; r < repeat; r++)
 		for (size_t i = 0; i < n_docs; i++) {
 			xmlDocPtr doc = xmlReadMemory(docs[i], (int)doc_lens[i], NULL, NULL,
 						      XML_PARSE_NONET);
 
 			if (doc == NULL || xmlSchemaValidateDoc(raw_v, doc) != 0)
-				die("raw", "a mapped document does not parse or validate");
+				bench_die("raw", "a mapped document does not parse or validate");
 			xmlFreeDoc(doc);
 		}
-	raw_s = now_s() - t0;
+	raw_s = bench_now_s() - t0;
 
 	printf("lines %zu x %d: mapped %lu, dropped on purpose %lu, unmatched %lu\n", n_lines,
 	       repeat, mapped, ignored, other);

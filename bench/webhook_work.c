@@ -9,65 +9,43 @@
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "http/http_body.h"
 #include "iodef/iodef.h"
 #include "iodef/xmlsafe.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *why)
-{
-	fprintf(stderr, "webhook_work: %s: %s\n", what, why);
-	exit(2);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
-	    fread(buf, 1, (size_t)n, f) != (size_t)n)
-		die(path, "cannot read");
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
-}
+/* What every run reads. */
+struct work {
+	struct gg_validator *v;
+	const char *body;
+	size_t len;
+};
 
 /* One request's work, as the listener and its route's workers do it; exits on a body
  * gridgate would refuse. */
-static void one_request(struct gg_validator *v, const char *body, size_t len)
+static void one_request(void *arg)
 {
 	/* The webhook defaults: max_depth 64, max_objects 10000. */
 	const struct gg_http_body_limits limits = { .max_depth = 64, .max_objects = 10000 };
 	const struct gg_iodef_defaults defaults = { .csirt_name = "gridgate.invalid" };
+	const struct work *w = arg;
 	struct gg_http_objects objs = { 0 };
 	struct gg_http_body_error berr;
 	struct gg_error err;
 
-	if (gg_http_body_split(body, len, GG_HTTP_BODY_JSON, &limits, &objs, &berr) != 0)
-		die("the body", berr.msg);
+	if (gg_http_body_split(w->body, w->len, GG_HTTP_BODY_JSON, &limits, &objs, &berr) != 0)
+		bench_die("the body", berr.msg);
 	for (size_t i = 0; i < objs.n; i++) {
 		xmlDocPtr doc = NULL;
 		char *text;
 		size_t text_len;
 
 		if (gg_iodef_from_json(objs.items[i], objs.lens[i], &defaults, &doc, &err) != 0 ||
-		    gg_validator_check(v, doc, &err) != 0)
-			die("an object", err.msg);
+		    gg_validator_check(w->v, doc, &err) != 0)
+			bench_die("an object", err.msg);
 		if (gg_xml_serialize(doc, &text, &text_len) != 0)
-			die("serialize", "failed");
+			bench_die("serialize", "failed");
 		free(text);
 		xmlFreeDoc(doc);
 	}
@@ -77,11 +55,9 @@ static void one_request(struct gg_validator *v, const char *body, size_t len)
 int main(int argc, char **argv)
 {
 	struct gg_schema *schema = NULL;
-	struct gg_validator *v = NULL;
+	struct work w = { 0 };
 	struct gg_error err;
-	unsigned long long n = 0;
-	double seconds, start, elapsed;
-	size_t len;
+	double seconds;
 	char *body;
 
 	if (argc != 4 || (seconds = atof(argv[3])) <= 0) {
@@ -89,19 +65,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	gg_xml_init();
-	if (gg_schema_load(argv[1], &schema, &err) != 0 || gg_validator_new(schema, &v, &err) != 0)
-		die("schema", err.msg);
-	body = read_file(argv[2], &len);
-	start = now_s();
-	do {
-		/* 64 requests between clock reads: a read costs nothing beside a request. */
-		for (int i = 0; i < 64; i++)
-			one_request(v, body, len);
-		n += 64;
-	} while ((elapsed = now_s() - start) < seconds);
-	printf("%llu %.3f\n", n, elapsed);
+	if (gg_schema_load(argv[1], &schema, &err) != 0 ||
+	    gg_validator_new(schema, &w.v, &err) != 0)
+		bench_die("schema", err.msg);
+	w.body = body = bench_read_file(argv[2], &w.len);
+	bench_run_for(seconds, one_request, &w);
 	free(body);
-	gg_validator_free(v);
+	gg_validator_free(w.v);
 	gg_schema_free(schema);
 	xmlCleanupParser();
 	return 0;
