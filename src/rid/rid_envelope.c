@@ -91,15 +91,13 @@ static int is_datetime(xmlNodePtr el)
 
 /* xs:dateTime collapses whitespace (XML Schema part 2, 3.2.7), so "\n 2001-09-14T08:19:01Z"
  * is a valid value, as RFC 6545's own TraceRequest example writes it; libxml2 2.9 refuses
- * leading whitespace there. The working copy gets the collapsed value the schema means. */
+ * leading whitespace there. The working copy gets the collapsed value the schema means.
+ * el is untrimmed(). */
 static int collapse_datetime(xmlNodePtr el)
 {
 	int oom = 0;
 	char *v;
 
-	if (el->children == NULL || el->children != el->last ||
-	    el->children->type != XML_TEXT_NODE)
-		return 0;
 	v = gg_rid_text(el, &oom);
 	if (v == NULL)
 		return -ENOMEM;
@@ -110,14 +108,13 @@ static int collapse_datetime(xmlNodePtr el)
 }
 
 /* RFC 6545 section 7.1.1 writes its IODEF-Document without a namespace while every child is
- * an {iodef-1.0}Incident: an IODEF 1.0 document missing its prefix. Taken as one. */
+ * an {iodef-1.0}Incident: an IODEF 1.0 document missing its prefix. Taken as one. el is an
+ * IODEF-Document in no namespace. */
 static void adopt_unqualified(xmlNodePtr el)
 {
 	xmlNsPtr ns;
 	int incidents = 0;
 
-	if (el->ns != NULL || strcmp((const char *)el->name, "IODEF-Document") != 0)
-		return;
 	for (xmlNodePtr c = el->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -144,39 +141,29 @@ static int untrimmed(xmlNodePtr el)
 	return n > 0 && (strchr(" \t\r\n", t[0]) != NULL || strchr(" \t\r\n", t[n - 1]) != NULL);
 }
 
-/* 1 when fix_working_copy would change the tree below el. Most messages need no fix, and
- * then the copy (a fifth of reading a message) is not made. */
-static int needs_fix(xmlNodePtr el)
+/* The dateTimes and IODEF-Documents below el that the schema check must see fixed. apply 0:
+ * 1 at the first that needs a fix, else 0; most messages need none, and then no working copy
+ * is made (the copy was a fifth of reading a message). apply 1, on the working copy: fixes
+ * them all; 0, or -ENOMEM. */
+static int fix_tree(xmlNodePtr el, int apply)
 {
-	for (; el != NULL; el = el->next) {
-		if (el->type != XML_ELEMENT_NODE)
-			continue;
-		if (is_datetime(el)) {
-			if (untrimmed(el))
-				return 1;
-			continue;
-		}
-		if (el->ns == NULL && strcmp((const char *)el->name, "IODEF-Document") == 0)
-			return 1;
-		if (needs_fix(el->children))
-			return 1;
-	}
-	return 0;
-}
+	int r;
 
-static int fix_working_copy(xmlNodePtr el)
-{
 	for (; el != NULL; el = el->next) {
 		if (el->type != XML_ELEMENT_NODE)
 			continue;
 		if (is_datetime(el)) {
-			if (collapse_datetime(el) != 0)
-				return -ENOMEM;
+			if (untrimmed(el) && (!apply || collapse_datetime(el) != 0))
+				return apply ? -ENOMEM : 1;
 			continue;
 		}
-		adopt_unqualified(el);
-		if (fix_working_copy(el->children) != 0)
-			return -ENOMEM;
+		if (el->ns == NULL && strcmp((const char *)el->name, "IODEF-Document") == 0) {
+			if (!apply)
+				return 1;
+			adopt_unqualified(el);
+		}
+		if ((r = fix_tree(el->children, apply)) != 0)
+			return r;
 	}
 	return 0;
 }
@@ -196,7 +183,7 @@ static int digest_of(xmlDocPtr doc, char out[65], struct gg_error *err)
 	unsigned int md_len = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	xmlOutputBufferPtr buf;
-	int n;
+	int n, ok;
 
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
 	    (buf = xmlOutputBufferCreateIO(hash_write, NULL, ctx, NULL)) == NULL) {
@@ -212,9 +199,9 @@ static int digest_of(xmlDocPtr doc, char out[65], struct gg_error *err)
 				    "RID: the message has no XML canonical form (a relative "
 				    "namespace URI, for one), so no digest");
 	}
-	n = EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
+	ok = EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
 	EVP_MD_CTX_free(ctx);
-	if (!n)
+	if (!ok)
 		return gg_error_set(err, -ENOMEM, "RID: SHA-256 failed");
 	for (unsigned i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
@@ -316,9 +303,9 @@ int gg_rid_parse(struct gg_rid_checker *c, const char *buf, size_t len,
 		goto out;
 	/* A message the schema must see fixed is checked and read on a working copy: the
 	 * tree as received stays intact for the signature check and the digest. */
-	if (needs_fix(root)) {
+	if (fix_tree(root, 0)) {
 		work = xmlCopyDoc(doc, 1);
-		if (work == NULL || fix_working_copy(xmlDocGetRootElement(work)) != 0) {
+		if (work == NULL || fix_tree(xmlDocGetRootElement(work), 1) != 0) {
 			rc = gg_error_set(err, -ENOMEM, "RID: out of memory");
 			goto out;
 		}
