@@ -1,7 +1,7 @@
 /* emit_pool.h: one input's records mapped, checked and spooled on N worker threads and one
  * spool writer, so that a busy input uses more than the core its reading runs on. The input's
  * thread copies each record into a bounded queue and goes on reading; each worker takes up to
- * a spool batch of records at a time and emits them into one of its two emitters; the writer
+ * a spool batch of records at a time and emits them into one of its four emitters; the writer
  * commits the workers' batches in the order they were taken (those it finds ready one after
  * the other in one transaction), while the workers map the next ones. So a connection's
  * records reach the spool in the order they were read, the spool write overlaps mapping even
@@ -20,9 +20,9 @@
  * Backpressure: while the queue is over its bound the input stops reading
  * (gg_emit_pool_full, gg_emit_pool_wait); while the spool is full the workers wait for room
  * (gg_batch_begin with wait), so the queue fills and the input stops. max_pending may be
- * passed by the batches already mapped (two a worker). A record is durable once the writer's
+ * passed by the batches already mapped (four a worker). A record is durable once the writer's
  * commit returned: read and not yet committed are at most the queue's bound plus one read,
- * plus two batches a worker. */
+ * plus four batches a worker. */
 #ifndef GG_EMIT_POOL_H
 #define GG_EMIT_POOL_H
 

@@ -252,9 +252,9 @@ static void test_backpressure_then_stop(void **state)
 		nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
 	}
 	assert_true(gg_emit_pool_full(p));
-	/* max_pending, the two batches a worker may map before the writer committed the one
+	/* max_pending, the four batches a worker may map before the writer committed the one
 	 * that filled the spool, the batch waiting for room, the queue's bound, one flush. */
-	assert_true(put_n <= 10 + 2 * 4 + 4 + 8 + 4);
+	assert_true(put_n <= 10 + 4 * 4 + 4 + 8 + 4);
 	/* The queue may fill before the worker, on a loaded machine, reached its wait. */
 	for (int t = 0; t < 2000 && atomic_load(&fx->pipeline->counters.backpressure_waits) == 0;
 	     t++)
