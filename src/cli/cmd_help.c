@@ -88,10 +88,12 @@ static void man8(FILE *fp)
 	      ".RI [ COMMAND | SECTION ]\n"
 	      ".SH DESCRIPTION\n"
 	      ".B gridgate\n"
-	      "reads security events from its inputs (a watched directory, syslog over UDP, TCP\n"
-	      "or TLS), turns each into an IODEF 2.0 document (RFC 7970) through declarative\n"
+	      "reads security events from its inputs (a watched directory; syslog over UDP,\n"
+	      "TCP or TLS; JSON webhooks and RID messages over HTTPS; another XMPP\\-Grid\n"
+	      "topic), turns each into an IODEF 2.0 document (RFC 7970) through declarative\n"
 	      "mappings, validates it against the schema, keeps it in an SQLite spool and\n"
-	      "publishes it to a topic of an XMPP\\-Grid controller (RFC 8600).\n"
+	      "publishes it to a topic of an XMPP\\-Grid controller (RFC 8600) or sends it to\n"
+	      "HTTPS endpoints.\n"
 	      "An input acknowledges a record only once the spool holds it.\n"
 	      "The configuration is described in\n"
 	      ".BR gridgate.conf (5);\n"
@@ -150,8 +152,14 @@ static void man8(FILE *fp)
 	      ".TP\n.BR SIGTERM \", \" SIGINT\n"
 	      "stop: inputs stop taking records, what is spooled stays for the next start.\n"
 	      ".TP\n.B SIGHUP\n"
-	      "read every input's mappings again; a set with an error is refused (logged with\n"
-	      "file:line) and the running one stays.\n"
+	      "read the whole configuration again. A file with an error is refused (logged\n"
+	      "with file:line) and the running configuration stays; otherwise inputs and\n"
+	      "outputs whose sections changed restart, new ones start, removed ones stop, and\n"
+	      "the others keep running and read their mappings again.\n"
+	      ".B [gridgate]\n"
+	      "and\n"
+	      ".B [spool]\n"
+	      "changes wait for a restart.\n"
 	      ".TP\n.B SIGUSR1\n"
 	      "log the counters now (they are also logged every minute).\n"
 	      ".SH SEE ALSO\n"
@@ -163,6 +171,9 @@ int gg_cmd_help(const char *config_path, int argc, char **argv)
 	const struct gg_config_section *s;
 	const struct gg_adapter *a;
 	const struct gg_command *c;
+	const char *name;
+	char bare[64];
+	size_t len;
 
 	(void)config_path;
 	if (argc < 2) {
@@ -185,11 +196,21 @@ int gg_cmd_help(const char *config_path, int argc, char **argv)
 		help_keys(stdout);
 		return GG_EXIT_OK;
 	}
-	if ((c = gg_command_find(argv[1])) != NULL) {
+	name = argv[1];
+	/* "[spool]" as the configuration writes it: the section, never the command. */
+	len = strlen(name);
+	if (len > 2 && name[0] == '[' && name[len - 1] == ']' && len - 2 < sizeof(bare)) {
+		memcpy(bare, name + 1, len - 2);
+		bare[len - 2] = '\0';
+		name = bare;
+	} else if ((c = gg_command_find(name)) != NULL) {
 		gg_command_usage(stdout, c);
-		return GG_EXIT_OK;
+		/* `spool` is a command and a section: the overview promises both. */
+		if (section_find(name) == NULL)
+			return GG_EXIT_OK;
+		putchar('\n');
 	}
-	if ((s = section_find(argv[1])) != NULL) {
+	if ((s = section_find(name)) != NULL) {
 		if (strcmp(s->name, "input") == 0)
 			printf("every input ([KIND:NAME]): %s\n", s->desc);
 		else
@@ -197,14 +218,14 @@ int gg_cmd_help(const char *config_path, int argc, char **argv)
 		gg_options_print(stdout, s->options);
 		return GG_EXIT_OK;
 	}
-	if ((a = gg_adapter_find(GG_PLUGIN_INPUT, argv[1])) != NULL) {
+	if ((a = gg_adapter_find(GG_PLUGIN_INPUT, name)) != NULL) {
 		printf("[%s:NAME]: %s\n", a->name, a->desc);
 		gg_options_print(stdout, a->options);
 		printf("and every input's options (gridgate help input):\n");
 		gg_options_print(stdout, section_find("input")->options);
 		return GG_EXIT_OK;
 	}
-	if ((a = gg_adapter_find(GG_PLUGIN_OUTPUT, argv[1])) != NULL) {
+	if ((a = gg_adapter_find(GG_PLUGIN_OUTPUT, name)) != NULL) {
 		printf("[%s:NAME]: %s\n", a->name, a->desc);
 		gg_options_print(stdout, a->options);
 		return GG_EXIT_OK;

@@ -83,9 +83,9 @@ const struct gg_cmd_option gg_global_options_help[] = {
 const struct gg_command gg_commands[] = {
 	{ "run", gg_cmd_run, "",
 	  "run the gateway (inputs -> spool -> XMPP-Grid) until SIGTERM",
-	  "Loads the configuration, opens the spool, starts every input and the publisher, and "
-	  "runs until SIGTERM or SIGINT. SIGHUP reloads every input's mappings; SIGUSR1 logs the "
-	  "counters.", NULL },
+	  "Loads the configuration, opens the spool, starts every input and output, and runs "
+	  "until SIGTERM or SIGINT. SIGHUP reads the whole configuration again (a file with an "
+	  "error is refused and the running one stays); SIGUSR1 logs the counters.", NULL },
 	{ "check-config", gg_cmd_check_config, "",
 	  "load the configuration, schemas and mappings, and report",
 	  "Loads the configuration, the schemas and every input's mappings as run would, prints "

@@ -89,6 +89,14 @@ for c in run check-config validate topics spool map help version; do
 done
 "$GRIDGATE" help xmpp | grep -q '^  port (integer, 1\.\.65535; default 5222)$' \
 	|| fail "help xmpp: $("$GRIDGATE" help xmpp | head -5)"
+# spool is a command and a section: help gives both, "[spool]" the section alone.
+out=$("$GRIDGATE" help spool)
+echo "$out" | grep -q '^usage: gridgate .*spool stats' && echo "$out" | grep -q '^  max_pending (integer' \
+	|| fail "help spool: $out"
+out=$("$GRIDGATE" help '[spool]')
+echo "$out" | grep -q '^  batch (integer, 1\.\.10000; default 64)$' && ! echo "$out" | grep -q '^usage' \
+	|| fail "help [spool]: $out"
+"$GRIDGATE" help '[webhook]' | grep -q '^  max_body_size ' || fail "help [webhook]"
 "$GRIDGATE" --version | grep -q '^gridgate ' || fail "--version"
 set +e
 "$GRIDGATE" -c /tmp check-config 2> "$work/err"; code=$?
