@@ -78,6 +78,7 @@ static const struct gg_counter rid_counter_rows[] = {
 	{ "bad_type", "requests whose Content-Type is not XML (415)", CO(bad_type) },
 	{ "too_large", "bodies over max_body_size (413)", CO(http.too_large) },
 	{ "length_required", "POSTs without a length (411)", CO(http.length_required) },
+	{ "bad_encoding", "bodies in a content coding such as gzip (415)", CO(http.coded) },
 	{ "rate_limited", "messages over the partner's rate_limit (503 + Retry-After)",
 	  CO(rate_limited) },
 	{ "timeouts", "requests cut at the timeout: a sender that stalled", CO(http.timeouts) },

@@ -133,6 +133,7 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "auth_failed", "requests refused 401 or 403", WC(auth_failed) },
 	{ "too_large", "bodies over max_body_size (413)", WC(http.too_large) },
 	{ "length_required", "POSTs without a length (411)", WC(http.length_required) },
+	{ "bad_encoding", "bodies in a content coding such as gzip (415)", WC(http.coded) },
 	{ "rate_limited", "requests over rate_limit (429)", WC(http.rate_limited) },
 	{ "timeouts", "requests cut at the timeout: a sender that stalled", WC(http.timeouts) },
 	{ "cut_off", "connections cut off at request_timeout (slow senders)", WC(http.cut_off) },

@@ -68,6 +68,7 @@ struct gg_http_request {
 	char *body;
 	size_t len, cap;
 	int too_large;  /* the body went over max_body_size while it streamed in */
+	int coded;      /* refused for its Content-Encoding */
 	int suspended;  /* handed to complete: only gg_http_answer resumes it */
 	void *data;
 	/* The answer, set by gg_http_answer before the resume (whose lock orders the writes). */
@@ -159,6 +160,9 @@ static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, c
 	if (status == 401 && req->server->conf.www_authenticate != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					req->server->conf.www_authenticate);
+	/* Tells a coding refused from a media type refused (RFC 9110, 12.5.3). */
+	if (status == 415 && req->coded)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_ENCODING, "identity");
 	r = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	if (status >= 500)
@@ -173,6 +177,8 @@ static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, c
 		c->length_required++;
 	else if (status == 429)
 		c->rate_limited++;
+	if (req->coded)
+		c->coded++;
 	return r;
 }
 
@@ -220,7 +226,20 @@ static void http_peer(struct gg_http_request *req)
 	}
 }
 
-/* The checks that need only the headers: rate, length, then the handler's own. */
+/* A Content-Encoding that leaves the body as it is: none, or identity. */
+static int identity_coding(const char *ce)
+{
+	size_t n;
+
+	if (ce == NULL)
+		return 1;
+	ce += strspn(ce, " \t");
+	n = strcspn(ce, " \t");
+	return n == 8 && strncasecmp(ce, "identity", 8) == 0 &&
+	       ce[n + strspn(ce + n, " \t")] == '\0';
+}
+
+/* The checks that need only the headers: rate, length, coding, then the handler's own. */
 static enum MHD_Result http_begin(struct gg_http_request *req)
 {
 	const struct gg_http_server_conf *conf = &req->server->conf;
@@ -240,6 +259,13 @@ static enum MHD_Result http_begin(struct gg_http_request *req)
 		/* Refused before a byte of the body is read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > conf->max_body_size)
 			return http_refuse(req, 413, "the body is over max_body_size", 0);
+		/* gzip and the like: the handlers read JSON or XML text, so a coded body would be
+		 * refused for what it is not ("NUL byte in the body"); say what is wrong. */
+		if (!identity_coding(gg_http_header(req, MHD_HTTP_HEADER_CONTENT_ENCODING))) {
+			req->coded = 1;
+			return http_refuse(req, 415, "Content-Encoding is not accepted: send the "
+					   "body uncompressed", 0);
+		}
 	}
 	status = req->server->handler.begin(req->server->handler.ctx, req, &why);
 	if (status != 0)

@@ -193,6 +193,9 @@ send 413 "$work/big.xml" -H 'Transfer-Encoding: chunked'
 send 405 "$data/rfc6545/rfc6545-s7.3.1-Report.xml" -X GET
 grep -qi '^Allow: POST' "$work/headers" || fail "405 without Allow: POST"
 CT=application/json send 415 "$data/rfc6545/rfc6545-s7.3.1-Report.xml"
+gzip -c "$data/rfc6545/rfc6545-s7.3.1-Report.xml" > "$work/report.xml.gz"
+send 415 "$work/report.xml.gz" -H 'Content-Encoding: gzip'
+grep -qi '^Accept-Encoding: identity' "$work/headers" || fail "gzip 415: $(cat "$work/headers")"
 refused_nothing_spooled "bad input"
 
 # Certificates: none, foreign, expired, revoked, valid but no partner's: 403, nothing spooled.
@@ -247,7 +250,7 @@ grep -q 'is disabled' "$work/gridgate.log" || fail "the disabled partner's refus
 # every refusal counted.
 gg_stop || fail "gridgate did not stop cleanly"
 for k in timeouts:1 bad_certificate:4 unknown_partner:1 not_allowed:1 rate_limited:1 \
-	bad_signature:2 disabled:1 malformed:7 too_large:2 bad_method:1 bad_type:1; do
+	bad_signature:2 disabled:1 malformed:7 too_large:2 bad_method:1 bad_type:1 bad_encoding:1; do
 	[ "$(counter rid "${k%%:*}")" -ge "${k##*:}" ] || fail "counter ${k%%:*}: $(counter rid "${k%%:*}")"
 done
 gg_start

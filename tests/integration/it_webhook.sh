@@ -154,6 +154,12 @@ head -c 5000 /dev/zero | tr '\0' ' ' > "$work/big"
 post 413 /bearer "${bearer[@]}" --data-binary @"$work/big"
 post 413 /bearer "${bearer[@]}" -H 'Transfer-Encoding: chunked' --data-binary @"$work/big"
 CT=text/plain post 415 /bearer "${bearer[@]}" --data-binary '{}'
+# A coded body is refused for its coding (with what is accepted), not as broken JSON.
+printf '{"z":1}' | gzip > "$work/body.gz"
+post 415 /bearer "${bearer[@]}" -H 'Content-Encoding: gzip' --data-binary @"$work/body.gz"
+grep -qi '^Accept-Encoding: identity' "$work/headers" || fail "gzip 415: $(cat "$work/headers")"
+post 202 /bearer "${bearer[@]}" -H 'Content-Encoding: identity' --data-binary '{"coding":"identity"}'
+accepted=$((accepted + 1))
 
 # Standard Webhooks: signed "id.timestamp.body" with the whsec_ key.
 sign() { # sign ID TS BODY
@@ -200,6 +206,7 @@ grep -q 'tls = no' "$work/gridgate.log" && fail "a loopback plain listener was w
 
 counters_now hooks
 [ "$(counter hooks auth_failed)" -ge 7 ] || fail "auth_failed: $(counter hooks auth_failed)"
+[ "$(counter hooks bad_encoding)" = 1 ] || fail "bad_encoding: $(counter hooks bad_encoding)"
 
 # SIGHUP with a route added to a running listener: the listener and its routes restart
 # together (a route alone cannot), the new path answers, the old ones still do.
