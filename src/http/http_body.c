@@ -127,23 +127,28 @@ int gg_http_body_split(const char *body, size_t len, enum gg_http_body_format fo
 		       const struct gg_http_body_limits *limits, struct gg_http_objects *out,
 		       struct gg_http_body_error *err)
 {
-	size_t deep;
+	size_t deep, start = 0;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
-	if (len == 0)
+	/* RFC 8259 forbids a byte order mark before a JSON text and lets a parser ignore one:
+	 * Windows tools write it (PowerShell 5's Out-File -Encoding utf8, Notepad), and the
+	 * file is posted as it is. Offsets stay the body's own. */
+	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+		start = 3;
+	if (len == start)
 		return body_fail(err, 0, 0, "the body is empty");
 	if (memchr(body, '\0', len) != NULL)
 		return body_fail(err, (size_t)((const char *)memchr(body, '\0', len) - body), 0,
 				 "NUL byte in the body");
 	if (format == GG_HTTP_BODY_JSON) {
-		deep = depth_exceeded(body, len, limits->max_depth);
-		if (deep < len)
-			return body_fail(err, deep, 0, "nested deeper than the depth limit");
-		r = split_text(body, len, 0, 1, limits, out, err);
+		deep = depth_exceeded(body + start, len - start, limits->max_depth);
+		if (deep < len - start)
+			return body_fail(err, start + deep, 0, "nested deeper than the depth limit");
+		r = split_text(body + start, len - start, start, 1, limits, out, err);
 	} else {
-		for (size_t at = 0; at < len && r == 0;) {
+		for (size_t at = start; at < len && r == 0;) {
 			const char *nl = memchr(body + at, '\n', len - at);
 			size_t end = nl != NULL ? (size_t)(nl - body) : len;
 

@@ -160,6 +160,10 @@ post 415 /bearer "${bearer[@]}" -H 'Content-Encoding: gzip' --data-binary @"$wor
 grep -qi '^Accept-Encoding: identity' "$work/headers" || fail "gzip 415: $(cat "$work/headers")"
 post 202 /bearer "${bearer[@]}" -H 'Content-Encoding: identity' --data-binary '{"coding":"identity"}'
 accepted=$((accepted + 1))
+# A byte order mark before the JSON, as Windows tools write files, is skipped.
+printf '\xef\xbb\xbf{"bom":1}' > "$work/bom.json"
+post 202 /bearer "${bearer[@]}" --data-binary @"$work/bom.json"
+accepted=$((accepted + 1))
 
 # Standard Webhooks: signed "id.timestamp.body" with the whsec_ key.
 sign() { # sign ID TS BODY

@@ -59,6 +59,29 @@ static void test_ndjson(void **state)
 	assert_int_equal(split("[{}]", GG_HTTP_BODY_NDJSON, &o, &e), -EINVAL);
 }
 
+/* A UTF-8 byte order mark before the text is skipped (RFC 8259 8.1 allows it); offsets still
+ * count it, and a mark anywhere else is the error it is. */
+static void test_byte_order_mark(void **state)
+{
+	struct gg_http_objects o;
+	struct gg_http_body_error e;
+
+	(void)state;
+	assert_int_equal(split("\xEF\xBB\xBF{\"a\":1}", GG_HTTP_BODY_JSON, &o, &e), 0);
+	assert_int_equal(o.n, 1);
+	assert_string_equal(o.items[0], "{\"a\":1}");
+	gg_http_objects_free(&o);
+	assert_int_equal(split("\xEF\xBB\xBF{\"n\":1}\n{\"n\":2}", GG_HTTP_BODY_NDJSON, &o, &e), 0);
+	assert_int_equal(o.n, 2);
+	gg_http_objects_free(&o);
+	assert_int_equal(split("\xEF\xBB\xBF{\"a\":1,}", GG_HTTP_BODY_JSON, &o, &e), -EINVAL);
+	assert_int_equal(e.offset, 10);
+	assert_int_equal(split("\xEF\xBB\xBF", GG_HTTP_BODY_JSON, &o, &e), -EINVAL);
+	assert_int_equal(split("{\"n\":1}\n\xEF\xBB\xBF{\"n\":2}", GG_HTTP_BODY_NDJSON, &o, &e), -EINVAL);
+	assert_int_equal(e.index, 1);
+	assert_int_equal(split("[\xEF\xBB\xBF{}]", GG_HTTP_BODY_JSON, &o, &e), -EINVAL);
+}
+
 static void test_refusals(void **state)
 {
 	struct gg_http_objects o;
@@ -95,6 +118,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_object_and_array),
 		cmocka_unit_test(test_ndjson),
+		cmocka_unit_test(test_byte_order_mark),
 		cmocka_unit_test(test_refusals),
 	};
 
