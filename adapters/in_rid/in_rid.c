@@ -35,7 +35,8 @@ static const struct gg_option rid_options[] = {
 	  .help = "CRLs (PEM) of tls_client_ca: a revoked client certificate is refused (403); "
 	  "read at start" },
 	{ "max_body_size", GG_OPT_SIZE, "1M", RC(max_body_size),
-	  .help = "larger RID messages are refused (413), from Content-Length before any is read",
+	  .help = "larger RID messages are refused (413), from Content-Length before any is "
+	  "read; a gzip or deflate body is held to it decoded too",
 	  .min = 1024, .max = 64 * 1024 * 1024 },
 	{ "max_connections", GG_OPT_INT, "64", RC(max_connections),
 	  .help = "connections served at once (TLS handshakes included); more are closed at once",
@@ -78,7 +79,8 @@ static const struct gg_counter rid_counter_rows[] = {
 	{ "bad_type", "requests whose Content-Type is not XML (415)", CO(bad_type) },
 	{ "too_large", "bodies over max_body_size (413)", CO(http.too_large) },
 	{ "length_required", "POSTs without a length (411)", CO(http.length_required) },
-	{ "bad_encoding", "bodies in a content coding such as gzip (415)", CO(http.coded) },
+	{ "bad_encoding", "bodies in a coding not decoded (415) or that do not decode (400)",
+	  CO(http.coded) },
 	{ "rate_limited", "messages over the partner's rate_limit (503 + Retry-After)",
 	  CO(rate_limited) },
 	{ "timeouts", "requests cut at the timeout: a sender that stalled", CO(http.timeouts) },

@@ -65,7 +65,8 @@ static const struct gg_option webhook_options[] = {
 	  .help = "CA certificates (PEM) client certificates must chain to: clients are asked for "
 	  "one, and routes with auth = client_cert refuse requests without a valid one" },
 	{ "max_body_size", GG_OPT_SIZE, "1M", WO(max_body_size),
-	  .help = "larger bodies are refused (413), from Content-Length before any is read",
+	  .help = "larger bodies are refused (413), from Content-Length before any is read; a "
+	  "gzip or deflate body is held to it decoded too",
 	  .min = 1024, .max = 64 * 1024 * 1024 },
 	{ "max_connections", GG_OPT_INT, "256", WO(max_connections),
 	  .help = "connections served at once; more are closed at once", .min = 1, .max = 100000 },
@@ -133,7 +134,8 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "auth_failed", "requests refused 401 or 403", WC(auth_failed) },
 	{ "too_large", "bodies over max_body_size (413)", WC(http.too_large) },
 	{ "length_required", "POSTs without a length (411)", WC(http.length_required) },
-	{ "bad_encoding", "bodies in a content coding such as gzip (415)", WC(http.coded) },
+	{ "bad_encoding", "bodies in a coding not decoded (415) or that do not decode (400)",
+	  WC(http.coded) },
 	{ "rate_limited", "requests over rate_limit (429)", WC(http.rate_limited) },
 	{ "timeouts", "requests cut at the timeout: a sender that stalled", WC(http.timeouts) },
 	{ "cut_off", "connections cut off at request_timeout (slow senders)", WC(http.cut_off) },

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "base/log.h"
+#include "http/http_coding.h"
 #include "http/http_deadline.h"
 
 /* TLS 1.2 and 1.3 only, GnuTLS's NORMAL ciphers. */
@@ -68,6 +69,7 @@ struct gg_http_request {
 	char *body;
 	size_t len, cap;
 	int too_large;  /* the body went over max_body_size while it streamed in */
+	int coding;     /* its Content-Encoding (enum gg_http_coding): decoded once it is in */
 	int coded;      /* refused for its Content-Encoding */
 	int suspended;  /* handed to complete: only gg_http_answer resumes it */
 	void *data;
@@ -162,7 +164,8 @@ static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, c
 					req->server->conf.www_authenticate);
 	/* Tells a coding refused from a media type refused (RFC 9110, 12.5.3). */
 	if (status == 415 && req->coded)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_ENCODING, "identity");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_ENCODING,
+					GG_HTTP_CODINGS_ACCEPTED);
 	r = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	if (status >= 500)
@@ -226,19 +229,6 @@ static void http_peer(struct gg_http_request *req)
 	}
 }
 
-/* A Content-Encoding that leaves the body as it is: none, or identity. */
-static int identity_coding(const char *ce)
-{
-	size_t n;
-
-	if (ce == NULL)
-		return 1;
-	ce += strspn(ce, " \t");
-	n = strcspn(ce, " \t");
-	return n == 8 && strncasecmp(ce, "identity", 8) == 0 &&
-	       ce[n + strspn(ce + n, " \t")] == '\0';
-}
-
 /* The checks that need only the headers: rate, length, coding, then the handler's own. */
 static enum MHD_Result http_begin(struct gg_http_request *req)
 {
@@ -259,12 +249,14 @@ static enum MHD_Result http_begin(struct gg_http_request *req)
 		/* Refused before a byte of the body is read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > conf->max_body_size)
 			return http_refuse(req, 413, "the body is over max_body_size", 0);
-		/* gzip and the like: the handlers read JSON or XML text, so a coded body would be
-		 * refused for what it is not ("NUL byte in the body"); say what is wrong. */
-		if (!identity_coding(gg_http_header(req, MHD_HTTP_HEADER_CONTENT_ENCODING))) {
+		/* The handlers read JSON or XML text: a coding not decoded here would be refused
+		 * for what it is not ("NUL byte in the body"); say what is wrong instead. */
+		req->coding = gg_http_coding_parse(
+			gg_http_header(req, MHD_HTTP_HEADER_CONTENT_ENCODING));
+		if (req->coding < 0) {
 			req->coded = 1;
-			return http_refuse(req, 415, "Content-Encoding is not accepted: send the "
-					   "body uncompressed", 0);
+			return http_refuse(req, 415, "Content-Encoding is not accepted: gzip, deflate "
+					   "or none", 0);
 		}
 	}
 	status = req->server->handler.begin(req->server->handler.ctx, req, &why);
@@ -298,6 +290,24 @@ static int http_append(struct gg_http_request *req, const char *data, size_t n)
 	}
 	memcpy(req->body + req->len, data, n);
 	req->len += n;
+	return 0;
+}
+
+/* The body in its coding, replaced by what it decodes to (max_body_size at most): the
+ * handler, and a signature check, see the content the sender encoded. */
+static int http_decode(struct gg_http_request *req)
+{
+	char *plain;
+	size_t len;
+	int r = gg_http_decode((enum gg_http_coding)req->coding, req->body != NULL ? req->body : "",
+			       req->len, req->server->conf.max_body_size, &plain, &len);
+
+	if (r != 0)
+		return r;
+	free(req->body);
+	req->body = plain;
+	req->len = req->cap = len;
+	req->coding = GG_HTTP_CODING_IDENTITY;
 	return 0;
 }
 
@@ -338,6 +348,18 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		gg_http_deadline_disarm(s->deadlines, req->hc->deadline);
 	if (req->too_large)
 		return http_refuse(req, 413, "the body is over max_body_size", 0);
+	if (req->coding != GG_HTTP_CODING_IDENTITY) {
+		int r = http_decode(req);
+
+		if (r == -ENOMEM)
+			return MHD_NO;
+		if (r == -E2BIG)
+			return http_refuse(req, 413, "the body decoded is over max_body_size", 0);
+		if (r != 0) {
+			req->coded = 1;
+			return http_refuse(req, 400, "the body is not in its Content-Encoding", 0);
+		}
+	}
 	if (req->suspended)
 		return MHD_YES; /* cannot happen: a suspended request is not served */
 	/* Suspended before the handler sees it: an answer from another thread may come at

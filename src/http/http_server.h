@@ -4,8 +4,9 @@
  * certificates verified on request, and requests answered from any thread: the server
  * suspends a request when its body is in and resumes it when the handler answers.
  *
- * A body must come as it is (no Content-Encoding but identity): a coded one is refused with
- * 415 and Accept-Encoding: identity (RFC 9110, 15.5.16), before any of it is read.
+ * A body in gzip or deflate (Content-Encoding) is decoded before the handler sees it, up to
+ * max_body_size decoded (413 past it, 400 when it does not decode); another coding is refused
+ * with 415 and Accept-Encoding (RFC 9110, 15.5.16) before any of it is read.
  *
  * A handler never blocks libmicrohttpd's threads: what takes time (the spool) is handed to
  * the input's own thread, which calls gg_http_answer. */
@@ -30,7 +31,7 @@ struct gg_http_counters {
 	atomic_uint_fast64_t status_5xx;
 	atomic_uint_fast64_t too_large;       /* 413 */
 	atomic_uint_fast64_t length_required; /* 411 */
-	atomic_uint_fast64_t coded;           /* bodies in a content coding, gzip say (415) */
+	atomic_uint_fast64_t coded; /* bodies in a coding not decoded here (415), or broken (400) */
 	atomic_uint_fast64_t rate_limited;    /* 429 */
 	atomic_uint_fast64_t timeouts;        /* requests cut at timeout_s: stalled senders */
 	atomic_uint_fast64_t cut_off;         /* connections past request_timeout_ms */
