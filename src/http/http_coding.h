@@ -1,7 +1,7 @@
 /* http_coding.h: request bodies in a content coding (RFC 9110, 8.4.1): gzip and deflate, as
  * log shippers send them when compression is on (Fluent Bit's http output, Vector's http
- * sink, Logstash's http output), decoded in memory up to a bound, so that a small coded body
- * cannot grow past max_body_size once decoded (a "zip bomb"). No I/O. */
+ * sink, Logstash's http output), decoded in memory up to a bound (formats/inflate.h), so that
+ * a small coded body cannot grow past max_body_size once decoded. No I/O. */
 #ifndef GG_HTTP_CODING_H
 #define GG_HTTP_CODING_H
 

@@ -8,7 +8,7 @@ top=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 2
 
 # Lowest first: each may include the ones before it.
-layers=(base http formats iodef rid map grid engine)
+layers=(base formats http iodef rid map grid engine)
 rank() { # rank FOLDER -> index in layers, 99 for cli, 50 for a plugin
 	local i
 	for i in "${!layers[@]}"; do [ "${layers[$i]}" = "$1" ] && { echo "$i"; return; }; done

@@ -59,6 +59,7 @@ static void roundtrip(enum gg_http_coding coding, int window_bits)
 	assert_int_equal(gg_http_decode(coding, (char *)coded, n, 1000, &out, &len), 0);
 	assert_int_equal(len, strlen(text));
 	assert_memory_equal(out, text, len);
+	assert_int_equal(out[len], '\0'); /* formats/inflate.h: a NUL after the text */
 	free(out);
 	/* Exactly the bound decodes; one byte less is over it. */
 	assert_int_equal(gg_http_decode(coding, (char *)coded, n, strlen(text), &out, &len), 0);
