@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "engine/emit.h"
 #include "engine/pipeline.h"
+#include "formats/inflate.h"
 
 struct filedrop_conf {
 	char *directory;
@@ -36,7 +37,8 @@ static const struct gg_option filedrop_options[] = {
 	{ "directory", GG_OPT_STRING, NULL, offsetof(struct filedrop_conf, directory),
 	  .help = "watched directory; done/ and failed/ are created inside it", .flags = GG_OPT_REQUIRED },
 	{ "max_file_size", GG_OPT_SIZE, "16M", offsetof(struct filedrop_conf, max_file_size),
-	  .help = "larger files go to failed/ unread", .min = 1, .max = 1024LL * 1024 * 1024 },
+	  .help = "larger files go to failed/ unread; a gzip file whose text is larger, too",
+	  .min = 1, .max = 1024LL * 1024 * 1024 },
 	{ "max_line_errors", GG_OPT_INT, "100", offsetof(struct filedrop_conf, max_line_errors),
 	  .help = "refused lines (NDJSON, log lines) a file may have and still go to done/ with a .report; "
 	  "one more and it goes to failed/ with nothing of it published", .min = 0,
@@ -156,6 +158,36 @@ static int filedrop_read(struct filedrop *fd_state, const char *name, char **out
 	buf[got] = '\0';
 	*out = buf;
 	*len = got;
+	return 0;
+}
+
+/* A gzip file (logrotate's compress: auth.log.2.gz) is read as the text it decodes to, held
+ * to max_file_size decoded. 0: *buf is that text, or untouched when the file is no gzip; 1:
+ * refused, *reason says why; -ENOMEM. */
+static int filedrop_gunzip(const struct filedrop *st, char **buf, size_t *len, char **reason)
+{
+	char *text;
+	size_t text_len;
+	int r;
+
+	if (*len < 2 || memcmp(*buf, GG_INFLATE_GZIP_MAGIC, 2) != 0)
+		return 0;
+	r = gg_inflate(GG_INFLATE_GZIP, *buf, *len, (size_t)st->conf->max_file_size, &text,
+		       &text_len);
+	if (r == -ENOMEM)
+		return r;
+	if (r == -E2BIG) {
+		reason_append(reason, "gzip file that decodes to more than max_file_size %lld",
+			      (long long)st->conf->max_file_size);
+		return 1;
+	}
+	if (r != 0) {
+		reason_append(reason, "gzip file that does not decode (cut short or damaged)");
+		return 1;
+	}
+	free(*buf);
+	*buf = text;
+	*len = text_len;
 	return 0;
 }
 
@@ -519,7 +551,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 	const char *c;
 	struct gg_error err;
 	struct file_outcome *o;
-	int r;
+	int r, z;
 
 	if (filedrop_skipped_name(name))
 		return 0;
@@ -551,6 +583,19 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		free(reason);
 		reason = NULL;
 		r = filedrop_refuse(st, name, "", 0, &why, &reason) ? -EIO : 1;
+	} else if ((z = filedrop_gunzip(st, &buf, &len, &reason)) != 0) {
+		struct gg_error why;
+
+		if (z < 0) {
+			r = z;
+		} else {
+			gg_error_set(&why, -EINVAL, "%.*s", (int)strcspn(reason, "\n"), reason);
+			free(reason);
+			reason = NULL;
+			r = filedrop_refuse(st, name, buf, len, &why, &reason) ? -EIO : 1;
+			reason_append(&reason, "nothing of it was spooled");
+		}
+		free(buf);
 	} else {
 		c = buf;
 		if (len >= 3 && memcmp(c, "\xEF\xBB\xBF", 3) == 0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A dropped file ends in exactly one place and says what happened: done/ with every record
 # spooled (and NAME.report when lines were refused or the file was empty), or failed/ with
-# NAME.reason and nothing of it published: a binary file, a file with more refused lines than
+# NAME.reason and nothing of it published: a binary file, a gzip file cut short (one whole is
+# read as its text), a file with more refused lines than
 # max_line_errors although its good lines were committed in several spool slices (one with
 # exactly max_line_errors is done), a file whose only line is refused. A SIGKILL in the middle of a many-slice file still ends with its
 # records exactly once, and none of them queued before the file ended.
@@ -61,6 +62,11 @@ cp "$top/tests/fuzz/corpus/ndjson/bad-utf8.ndjson" "$d/"
 # 150 refused lines against the default max_line_errors 100: reading stops at the 101st.
 for i in $(seq 1 150); do echo '{"src_ip": '; done | put "$d" all-bad.ndjson
 printf ' \n\t\n' | put "$l" blank.log
+# Rotated logs, compressed as logrotate leaves them: read as what they decode to; one cut
+# short is refused whole.
+rotated() { for i in 1 2 3 4; do echo "Dec 11 07:00:0$i LabSZ sshd[25000]: Failed password for root from 203.0.113.77 port $((20000 + i)) ssh2"; done; }
+rotated | gzip | put "$l" auth.log.2.gz
+rotated | gzip | head -c 40 | put "$l" cut.log.gz
 
 gg_start
 wait_for 30 all_moved || fail "files still waiting: $(find "$d" "$l" -maxdepth 1 -type f)"
@@ -69,7 +75,7 @@ for f in "$l/failed/random.log" "$l/failed/many-bad.log" "$d/failed/bad-utf8.ndj
 	"$d/failed/all-bad.ndjson" \
 	"$l/done/few-bad.log" "$l/done/at-limit.log" "$d/done/bad-utf8-and-good.ndjson" \
 	"$d/done/empty.ndjson" \
-	"$l/done/blank.log"; do
+	"$l/done/blank.log" "$l/done/auth.log.2.gz" "$l/failed/cut.log.gz"; do
 	[ -f "$f" ] || fail "${f#"$work"/} missing: $(cd "$work" && find drop logs -type f | sort | tr '\n' ' ')"
 done
 [ -f "$d/failed/empty.ndjson" ] || [ -f "$l/done/random.log" ] && fail "a file in two places"
@@ -102,17 +108,20 @@ grep -q '^reading stopped at line 101$' "$r" && grep -q '^lines refused: 101 ' "
 grep -q '^done: empty file (0 bytes): nothing to spool' "$d/done/empty.ndjson.report" \
 	|| fail "empty.ndjson report: $(cat "$d/done/empty.ndjson.report")"
 grep -q 'whitespace only' "$l/done/blank.log.report" || fail "blank.log report"
+grep -q '^gzip file that does not decode' "$l/failed/cut.log.gz.reason" \
+	|| fail "cut.log.gz reason: $(cat "$l/failed/cut.log.gz.reason")"
 [ ! -e "$l/done/many-bad.log.report" ] && [ ! -e "$l/failed/few-bad.log.reason" ] \
 	&& [ ! -e "$l/failed/at-limit.log" ] || fail "stray texts"
-# Published: few-bad 4 + at-limit 2 + the good NDJSON line; random.log and many-bad.log gave
-# nothing.
-[ "$(gg_spool_stat published)" = 7 ] || fail "published=$(gg_spool_stat published), want 7"
-# random.log whole, 1 + 1 NDJSON lines, 3 + 5 + 6 log lines, the first 101 lines of
-# all-bad.ndjson.
-[ "$(gg_spool_stat quarantined)" = 118 ] || fail "quarantined=$(gg_spool_stat quarantined), want 118"
+# Published: few-bad 4 + at-limit 2 + the good NDJSON line + auth.log.2.gz 4; random.log,
+# many-bad.log and cut.log.gz gave nothing.
+[ "$(gg_spool_stat published)" = 11 ] || fail "published=$(gg_spool_stat published), want 11"
+# random.log and cut.log.gz whole, 1 + 1 NDJSON lines, 3 + 5 + 6 log lines, the first 101
+# lines of all-bad.ndjson.
+[ "$(gg_spool_stat quarantined)" = 119 ] || fail "quarantined=$(gg_spool_stat quarantined), want 119"
 [ "$(staged_rows)" = 0 ] || fail "staging rows left: $(staged_rows)"
 n=$(read_items)
-[ "$n" = 7 ] || fail "topic holds $n items, want 7"
+[ "$n" = 11 ] || fail "topic holds $n items, want 11"
+grep -l '203.0.113.77' "$work"/items/*.xml | wc -l | grep -qx 4 || fail "auth.log.2.gz's 4 lines not published"
 grep -l '198.51.100.9' "$work"/items/*.xml > /dev/null 2>&1 && fail "a line of many-bad.log was published"
 
 # SIGKILL while a 3,000-line file is between slices: none of it is queued yet; after the
@@ -124,7 +133,7 @@ gg_start
 for _ in $(seq 1 1000); do [ "$(staged_rows || echo 0)" -gt 0 ] && break; sleep 0.01; done
 kill -KILL "$gg_pid"; wait "$gg_pid" 2>/dev/null || true; gg_pid=""
 [ -f "$l/big.log" ] || fail "the kill came after big.log was done: nothing tested"
-[ "$(gg_spool_stat pending)" = 0 ] && [ "$(gg_spool_stat published)" = 7 ] \
+[ "$(gg_spool_stat pending)" = 0 ] && [ "$(gg_spool_stat published)" = 11 ] \
 	|| fail "records of an unfinished file were queued: $("$GRIDGATE" -c "$work/gridgate.conf" spool stats)"
 echo "killed with $(staged_rows) records of big.log staged"
 gg_start
@@ -133,9 +142,9 @@ wait_for 60 spool_drained || fail "spool not drained after the restart"
 grep -q 'logs: [0-9]* staged records of unfinished files deleted' "$work/gridgate.log" \
 	|| fail "leftovers not deleted at start-up"
 [ -f "$l/done/big.log" ] && [ ! -e "$l/done/big.log.report" ] || fail "big.log not done/ without a report"
-[ "$(gg_spool_stat published)" = 3007 ] || fail "published=$(gg_spool_stat published), want 3007"
-[ "$(sqlite3 "$spool_db" "SELECT count(DISTINCT id) FROM records WHERE source = 'logs'")" = 3006 ] \
-	|| fail "records of logs: not 4 + 2 + 3000 distinct ids"
+[ "$(gg_spool_stat published)" = 3011 ] || fail "published=$(gg_spool_stat published), want 3011"
+[ "$(sqlite3 "$spool_db" "SELECT count(DISTINCT id) FROM records WHERE source = 'logs'")" = 3010 ] \
+	|| fail "records of logs: not 4 + 2 + 4 + 3000 distinct ids"
 [ "$(staged_rows)" = 0 ] || fail "staging rows left: $(staged_rows)"
 gg_stop || fail "gridgate did not stop cleanly"
 echo "ok: files end in done/ (with reports) or failed/ (nothing published), also across slices and a SIGKILL"
