@@ -206,6 +206,19 @@ static int filedrop_refuse(struct filedrop *st, const char *name, const char *by
 	return r;
 }
 
+/* Refuses a file whole for what a check wrote into *reason, whose first line becomes the
+ * quarantine's reason. 1, or -EIO when the quarantine failed. */
+static int filedrop_refuse_noted(struct filedrop *st, const char *name, const char *bytes,
+				 size_t len, int code, char **reason)
+{
+	struct gg_error why;
+
+	gg_error_set(&why, code, "%.*s", (int)strcspn(*reason, "\n"), *reason);
+	free(*reason);
+	*reason = NULL;
+	return filedrop_refuse(st, name, bytes, len, &why, reason) ? -EIO : 1;
+}
+
 static int filedrop_xml(struct filedrop *st, const char *name, const char *buf, size_t len,
 			char **reason)
 {
@@ -577,24 +590,11 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		st->batch_open = 1;
 	}
 	if (r == -EFBIG || r == -EACCES) {
-		struct gg_error why;
-
-		gg_error_set(&why, r, "%.*s", (int)strcspn(reason, "\n"), reason);
-		free(reason);
-		reason = NULL;
-		r = filedrop_refuse(st, name, "", 0, &why, &reason) ? -EIO : 1;
+		r = filedrop_refuse_noted(st, name, "", 0, r, &reason);
 	} else if ((z = filedrop_gunzip(st, &buf, &len, &reason)) != 0) {
-		struct gg_error why;
-
-		if (z < 0) {
-			r = z;
-		} else {
-			gg_error_set(&why, -EINVAL, "%.*s", (int)strcspn(reason, "\n"), reason);
-			free(reason);
-			reason = NULL;
-			r = filedrop_refuse(st, name, buf, len, &why, &reason) ? -EIO : 1;
+		r = z < 0 ? z : filedrop_refuse_noted(st, name, buf, len, -EINVAL, &reason);
+		if (r == 1)
 			reason_append(&reason, "nothing of it was spooled");
-		}
 		free(buf);
 	} else {
 		c = buf;
@@ -610,12 +610,7 @@ static int filedrop_file(struct filedrop *st, const char *name)
 		} else if (*c == '<') {
 			r = filedrop_xml(st, name, buf, len, &reason);
 		} else if (st->input->mapper != NULL && filedrop_binary(st, buf, len, &reason)) {
-			struct gg_error why;
-
-			gg_error_set(&why, -EINVAL, "%.*s", (int)strcspn(reason, "\n"), reason);
-			free(reason);
-			reason = NULL;
-			r = filedrop_refuse(st, name, buf, len, &why, &reason) ? -EIO : 1;
+			r = filedrop_refuse_noted(st, name, buf, len, -EINVAL, &reason);
 			reason_append(&reason, "nothing of it was spooled");
 		} else if (*c == '{' || st->input->mapper != NULL) {
 			r = filedrop_lines(st, name, buf, len, &reason);
