@@ -5,7 +5,8 @@
  * what a request costs before a byte of it is sent or stored bounds what the listener can
  * reach on the same cores.
  *   webhook_work SCHEMA_DIR BODY SECONDS
- * Prints "REQUESTS SECONDS". */
+ * Prints "REQUESTS SECONDS", then "RECORDS BYTES": what one request leaves for the spool (the
+ * spool's own cost is bench/spool_commit's). */
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ struct work {
 	struct gg_validator *v;
 	const char *body;
 	size_t len;
+	size_t records, bytes; /* what the last request serialized */
 };
 
 /* One request's work, as the listener and its route's workers do it; exits on a body
@@ -29,13 +31,15 @@ static void one_request(void *arg)
 	/* The webhook defaults: max_depth 64, max_objects 10000. */
 	const struct gg_http_body_limits limits = { .max_depth = 64, .max_objects = 10000 };
 	const struct gg_iodef_defaults defaults = { .csirt_name = "gridgate.invalid" };
-	const struct work *w = arg;
+	struct work *w = arg;
 	struct gg_http_objects objs = { 0 };
 	struct gg_http_body_error berr;
 	struct gg_error err;
 
 	if (gg_http_body_split(w->body, w->len, GG_HTTP_BODY_JSON, &limits, &objs, &berr) != 0)
 		bench_die("the body", berr.msg);
+	w->records = objs.n;
+	w->bytes = 0;
 	for (size_t i = 0; i < objs.n; i++) {
 		xmlDocPtr doc = NULL;
 		char *text;
@@ -46,6 +50,7 @@ static void one_request(void *arg)
 			bench_die("an object", err.msg);
 		if (gg_xml_serialize(doc, &text, &text_len) != 0)
 			bench_die("serialize", "failed");
+		w->bytes += text_len;
 		free(text);
 		xmlFreeDoc(doc);
 	}
@@ -70,6 +75,7 @@ int main(int argc, char **argv)
 		bench_die("schema", err.msg);
 	w.body = body = bench_read_file(argv[2], &w.len);
 	bench_run_for(seconds, one_request, &w);
+	printf("%zu %zu\n", w.records, w.bytes);
 	free(body);
 	gg_validator_free(w.v);
 	gg_schema_free(schema);
