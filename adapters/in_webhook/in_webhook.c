@@ -19,8 +19,8 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
+#include "base/digest.h"
 #include "base/log.h"
 #include "engine/emit.h"
 #include "engine/emit_pool.h"
@@ -337,8 +337,7 @@ static void job_origin(struct webhook_job *job, const struct gg_http_request *re
 {
 	const char *key = gg_http_header(req, "Idempotency-Key");
 	const char *wid = gg_http_header(req, "webhook-id");
-	unsigned char md[32];
-	unsigned mdlen = 0;
+	unsigned char md[GG_SHA256_LEN];
 
 	if (key != NULL && key[0] != '\0' && strlen(key) <= 255) {
 		snprintf(job->origin, sizeof(job->origin), "idempotency-key:%s", key);
@@ -346,11 +345,10 @@ static void job_origin(struct webhook_job *job, const struct gg_http_request *re
 		snprintf(job->origin, sizeof(job->origin), "webhook-id:%s", wid);
 	} else {
 		/* No key: the body's hash, so an identical body resent is the same records. */
-		int n = snprintf(job->origin, sizeof(job->origin), "sha256:");
-
-		EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL);
-		for (unsigned i = 0; i < mdlen; i++)
-			n += snprintf(job->origin + n, sizeof(job->origin) - (size_t)n, "%02x", md[i]);
+		if (gg_sha256(body, len, md) != 0)
+			gg_fatalx("webhook: SHA-256 failed (out of memory)");
+		memcpy(job->origin, "sha256:", 7);
+		gg_hex(md, sizeof(md), job->origin + 7);
 	}
 }
 

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "base/digest.h"
 #include "base/log.h"
 #include "http/http_coding.h"
 #include "http/http_deadline.h"
@@ -579,12 +580,6 @@ void gg_http_server_free(struct gg_http_server *s)
 	free(s);
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 /* Subject, issuer (RFC 4514 order: get_dn2 keeps the DER order, which no openssl option
  * prints) and both fingerprints of the peer's certificate. */
 static int cert_identity(gnutls_x509_crt_t crt, struct gg_http_cert_identity *id)
@@ -602,12 +597,12 @@ static int cert_identity(gnutls_x509_crt_t crt, struct gg_http_cert_identity *id
 		goto out;
 	snprintf(id->subject, sizeof(id->subject), "%s", (const char *)dn.data);
 	snprintf(id->issuer, sizeof(id->issuer), "%s", (const char *)idn.data);
-	hex(fp, fp_len, id->sha256);
+	gg_hex(fp, fp_len, id->sha256);
 	if (gnutls_pubkey_init(&pub) < 0 || gnutls_pubkey_import_x509(pub, crt, 0) < 0 ||
 	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) < 0 ||
 	    gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, fp) < 0)
 		goto out;
-	hex(fp, sizeof(fp), id->spki_sha256);
+	gg_hex(fp, sizeof(fp), id->spki_sha256);
 	r = 0;
 out:
 	gnutls_free(dn.data);

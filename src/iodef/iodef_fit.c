@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "base/digest.h"
 #include "iodef/iodef.h"
 #include "iodef/iodef_build.h"
 #include "iodef/xmlsafe.h"
@@ -24,14 +25,14 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 	return n;
 }
 
-static void sha256_hex(const void *data, size_t len, char out[65])
+static void sha256_hex(const void *data, size_t len, char out[2 * GG_SHA256_LEN + 1])
 {
-	unsigned char md[32];
-	unsigned int md_len = 0;
+	unsigned char md[GG_SHA256_LEN];
 
-	EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < md_len; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (gg_sha256(data, len, md) != 0)
+		out[0] = '\0';
+	else
+		gg_hex(md, sizeof(md), out);
 }
 
 /* Decodes base64 text (no line breaks: our builders write none) into a new buffer. */

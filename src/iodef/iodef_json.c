@@ -2,6 +2,7 @@
  * complete IODEF 2.0 document; docs/ndjson-mapping.md describes it for users. */
 #include "iodef/iodef.h"
 #include "iodef/iodef_build.h"
+#include "base/digest.h"
 #include "formats/timestamp.h"
 
 #include <arpa/inet.h>
@@ -14,7 +15,6 @@
 
 #include <jansson.h>
 #include <libxml/tree.h>
-#include <openssl/evp.h>
 
 /*
  * Keys (all optional; JSON null counts as absent; other keys are ignored, but the whole line
@@ -344,8 +344,7 @@ static int get_id(json_t *obj, const char *line, size_t len, char out[96],
 		  struct gg_error *err)
 {
 	json_t *v = field(obj, "id");
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[GG_SHA256_LEN];
 	const char *s;
 	int rc;
 
@@ -368,11 +367,10 @@ static int get_id(json_t *obj, const char *line, size_t len, char out[96],
 	}
 	/* No id: derive one from the line, so the same line always gets the same IncidentID
 	 * and a replayed line is recognisable downstream. */
-	if (EVP_Digest(line, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
+	if (gg_sha256(line, len, md) != 0)
 		return gg_error_set(err, -EIO, "json: SHA-256 failed");
 	memcpy(out, "gg-", 3);
-	for (int i = 0; i < 16; i++)
-		snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
+	gg_hex(md, 16, out + 3);
 	return 0;
 }
 

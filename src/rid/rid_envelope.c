@@ -10,6 +10,7 @@
 #include <libxml/c14n.h>
 #include <openssl/evp.h>
 
+#include "base/digest.h"
 #include "iodef/iodef_build.h"
 #include "rid/rid_documents.h"
 #include "rid/rid_internal.h"
@@ -185,7 +186,7 @@ static int digest_of(xmlDocPtr doc, char out[65], struct gg_error *err)
 	xmlOutputBufferPtr buf;
 	int n, ok;
 
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	if (ctx == NULL || gg_sha256_md() == NULL || EVP_DigestInit_ex(ctx, gg_sha256_md(), NULL) != 1 ||
 	    (buf = xmlOutputBufferCreateIO(hash_write, NULL, ctx, NULL)) == NULL) {
 		EVP_MD_CTX_free(ctx);
 		return gg_error_set(err, -ENOMEM, "RID: SHA-256 failed");

@@ -1,7 +1,8 @@
 /* test_record_id.c: ids are stable for the same record and differ for any difference in
  * input, origin, position or content. Known answers pin the function itself: an id is the
  * pubsub item id and the spool's replay key, so the same record must get the same id in
- * another process, on another day and after an upgrade. */
+ * another process, on another day and after an upgrade. The SHA-256 and hex helpers under it
+ * (base/digest.h) are pinned by FIPS 180-2's vectors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "base/digest.h"
 #include "base/record_id.h"
 
 static void test_stable_and_distinct(void **state)
@@ -68,11 +70,33 @@ static void test_known_answers(void **state)
 	}
 }
 
+/* FIPS 180-2, appendix B: "abc" and the empty message; hex of every byte value's ends. */
+static void test_sha256_hex(void **state)
+{
+	static const unsigned char edges[] = { 0x00, 0x0f, 0xa0, 0xff };
+	unsigned char md[GG_SHA256_LEN];
+	char hex[2 * GG_SHA256_LEN + 1];
+
+	(void)state;
+	assert_int_equal(gg_sha256("abc", 3, md), 0);
+	gg_hex(md, sizeof(md), hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(gg_sha256("", 0, md), 0);
+	gg_hex(md, sizeof(md), hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	memset(hex, 'X', sizeof(hex));
+	gg_hex(edges, sizeof(edges), hex);
+	assert_string_equal(hex, "000fa0ff");
+	gg_hex(edges, 0, hex);
+	assert_string_equal(hex, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stable_and_distinct),
 		cmocka_unit_test(test_known_answers),
+		cmocka_unit_test(test_sha256_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
