@@ -305,7 +305,8 @@ static int slot_start(struct exporter *x, struct export_slot *s, struct gg_spool
 
 		/* The topic reader's limits: what a controller relayed is parsed as it was. */
 		r = gg_iodef_to_json_text(row->payload, row->payload_len,
-					  &(struct gg_xml_limits){ row->payload_len + 1, 256 },
+					  &(struct gg_xml_limits){ .max_bytes = row->payload_len + 1,
+								    .max_depth = 256 },
 					  &s->body, &s->body_len, &err);
 		if (r == -EINVAL || r == -EFBIG) {
 			snprintf(why, why_len, "no IODEF-JSON (RFC 8727) of it: %.200s", err.msg);

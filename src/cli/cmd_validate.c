@@ -139,7 +139,8 @@ int gg_cmd_validate(const char *config_path, int argc, char **argv)
 	};
 	const char *schema_dir = getenv("GRIDGATE_SCHEMA_DIR");
 	char dirbuf[4096];
-	struct gg_xml_limits limits = { GG_XML_DEFAULT_MAX_BYTES, GG_XML_DEFAULT_MAX_DEPTH };
+	struct gg_xml_limits limits = { .max_bytes = GG_XML_DEFAULT_MAX_BYTES,
+				       .max_depth = GG_XML_DEFAULT_MAX_DEPTH };
 	struct gg_schema *schema = NULL;
 	struct gg_validator *v = NULL;
 	struct gg_error err;

@@ -568,8 +568,8 @@ int gg_iodef_to_json(xmlDocPtr doc, json_t **out, struct gg_error *err)
 int gg_iodef_to_json_text(const char *xml, size_t len, const struct gg_xml_limits *limits,
 			  char **out, size_t *out_len, struct gg_error *err)
 {
-	static const struct gg_xml_limits defaults = { GG_XML_DEFAULT_MAX_BYTES,
-						      GG_XML_DEFAULT_MAX_DEPTH };
+	static const struct gg_xml_limits defaults = { .max_bytes = GG_XML_DEFAULT_MAX_BYTES,
+						      .max_depth = GG_XML_DEFAULT_MAX_DEPTH };
 	xmlDocPtr doc = NULL;
 	json_t *j = NULL;
 	int r;

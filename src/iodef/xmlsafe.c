@@ -198,14 +198,103 @@ static void xmlsafe_generic_error(void *data, const char *fmt, ...)
 		gg_log_debug("xml: %s", text);
 }
 
+/* Whether buf is in UTF-16 (XML 1.0 appendix F: a byte order mark, or '<' as a 16-bit unit),
+ * where NUL bytes belong to characters and only a NUL unit is a NUL. */
+static int utf16_input(const unsigned char *b, size_t len)
+{
+	return len >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE) ||
+			    (b[0] == 0 && b[1] == '<') || (b[0] == '<' && b[1] == 0));
+}
+
+/* Where the first NUL character is, or len: a NUL byte in 8-bit input, a NUL unit (aligned)
+ * in UTF-16. */
+static size_t nul_at(const unsigned char *b, size_t len)
+{
+	const unsigned char *p;
+
+	if (!utf16_input(b, len))
+		return (p = memchr(b, 0, len)) != NULL ? (size_t)(p - b) : len;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		if (b[i] == 0 && b[i + 1] == 0)
+			return i;
+	return len;
+}
+
+/* Where the markup starting at b[i] ('<') ends: the index after its closing sequence, or len.
+ * Counts the '=' outside quotes of a start tag in *equals (one per attribute). */
+static size_t markup_end(const unsigned char *b, size_t len, size_t i, int *equals)
+{
+	static const struct {
+		const char *open, *close;
+	} skip[] = { { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" } };
+	unsigned char quote = 0;
+
+	*equals = 0;
+	for (size_t k = 0; k < sizeof(skip) / sizeof(skip[0]); k++) {
+		size_t n = strlen(skip[k].open);
+
+		if (len - i >= n && memcmp(b + i, skip[k].open, n) == 0) {
+			const unsigned char *end = memmem(b + i + n, len - i - n, skip[k].close,
+							  strlen(skip[k].close));
+
+			return end != NULL ? (size_t)(end - b) + strlen(skip[k].close) : len;
+		}
+	}
+	for (i++; i < len; i++) {
+		if (quote != 0) {
+			if (b[i] == quote)
+				quote = 0;
+		} else if (b[i] == '"' || b[i] == '\'') {
+			quote = b[i];
+		} else if (b[i] == '=') {
+			(*equals)++;
+		} else if (b[i] == '>') {
+			return i + 1;
+		}
+	}
+	return len;
+}
+
+/* The checks made on the bytes before libxml2 sees them: no NUL, and no element with more
+ * attributes than max_attributes (counted as '=' outside quotes in a start tag: an
+ * overestimate in UTF-16 at worst, where a character's byte may read as '='). */
+static int prescan(const char *buf, size_t len, int max_attributes, struct gg_error *err)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	size_t nul = nul_at(b, len), i = 0;
+	int line = 1, equals;
+
+	if (nul < len)
+		return gg_error_set(err, -EINVAL, "xml: a NUL byte at offset %zu: XML has no NUL "
+				    "character", nul);
+	while (i < len) {
+		const unsigned char *lt = memchr(b + i, '<', len - i);
+		size_t end;
+
+		if (lt == NULL)
+			break;
+		end = markup_end(b, len, (size_t)(lt - b), &equals);
+		if (equals > max_attributes) {
+			for (const unsigned char *p = b; p < lt; p++)
+				line += *p == '\n';
+			return gg_error_set_at(err, -EINVAL, line, 0, "xml: line %d: an element "
+					       "has more than %d attributes (the limit)", line,
+					       max_attributes);
+		}
+		i = end;
+	}
+	return 0;
+}
+
 int gg_xml_parse(const char *buf, size_t len, const struct gg_xml_limits *limits, xmlDocPtr *out,
 		 struct gg_error *err)
 {
-	struct gg_xml_limits lim = { GG_XML_DEFAULT_MAX_BYTES, GG_XML_DEFAULT_MAX_DEPTH };
+	struct gg_xml_limits lim = { GG_XML_DEFAULT_MAX_BYTES, GG_XML_DEFAULT_MAX_DEPTH,
+				     GG_XML_DEFAULT_MAX_ATTRIBUTES };
 	struct parse_state st;
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
-	int ok;
+	int ok, r;
 
 	*out = NULL;
 	if (limits != NULL) {
@@ -213,12 +302,16 @@ int gg_xml_parse(const char *buf, size_t len, const struct gg_xml_limits *limits
 			lim.max_bytes = limits->max_bytes;
 		if (limits->max_depth > 0)
 			lim.max_depth = limits->max_depth;
+		if (limits->max_attributes > 0)
+			lim.max_attributes = limits->max_attributes;
 	}
 	if (len > lim.max_bytes || len > INT_MAX)
 		return gg_error_set(err, -EFBIG, "xml: document is %zu bytes, the limit is %zu",
 				    len, lim.max_bytes);
 	if (buf == NULL || len == 0)
 		return gg_error_set(err, -EINVAL, "xml: empty document");
+	if ((r = prescan(buf, len, lim.max_attributes, err)) != 0)
+		return r;
 
 	/* Per call: libxml2 keeps the generic handler per thread, and inputs parse in their own. */
 	xmlSetGenericErrorFunc(NULL, xmlsafe_generic_error);

@@ -236,7 +236,7 @@ int gg_rid_answer_read(struct gg_rid_checker *c, const char *buf, size_t len,
 		       struct gg_rid_answer *out, struct gg_error *err)
 {
 	/* An answer is an Acknowledgement: a few hundred bytes and a shallow tree. */
-	static const struct gg_xml_limits limits = { 64 * 1024, 32 };
+	static const struct gg_xml_limits limits = { .max_bytes = 64 * 1024, .max_depth = 32 };
 	xmlNodePtr root, policy, status, id;
 	xmlDocPtr doc = NULL;
 	int oom = 0, rc;

@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct gg_schema *schema;
 static struct gg_validator *validator;
-static const struct gg_xml_limits reader_limits = { 16 * 1024 * 1024, 256 };
+static const struct gg_xml_limits reader_limits = { .max_bytes = 16 * 1024 * 1024,
+						     .max_depth = 256 };
 
 static void finding(const char *what, const char *detail)
 {

@@ -27,7 +27,8 @@ static const struct gg_iodef_defaults defaults = {
 
 /* The limits of the topic reader (grid_reader.c), not the ingest defaults: escaping the
  * line into RecordItem makes the document longer than anything it came in under. */
-static const struct gg_xml_limits reader_limits = { 16 * 1024 * 1024, 256 };
+static const struct gg_xml_limits reader_limits = { .max_bytes = 16 * 1024 * 1024,
+						     .max_depth = 256 };
 
 /* docs/ndjson-mapping.md promises that every document the mapping returns validates; a
  * broken promise is not a sanitizer error, so it is made a crash libFuzzer records. */

@@ -69,7 +69,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* What is staged must be valid IODEF 2.0 after the serialization the spool stores. */
 static void check_document(xmlDocPtr doc)
 {
-	static const struct gg_xml_limits reader = { 16 * 1024 * 1024, 256 };
+	static const struct gg_xml_limits reader = { .max_bytes = 16 * 1024 * 1024,
+						     .max_depth = 256 };
 	struct gg_error err = { 0 };
 	xmlDocPtr again = NULL;
 	char *text = NULL;
@@ -109,7 +110,8 @@ static void check_report(xmlDocPtr doc)
 	static const struct gg_rid_report_policy policy = { "RIDSystem", regions, 1, traffic, 1,
 							    "fuzz" };
 	/* The envelope adds four levels to the document's depth. */
-	static const struct gg_xml_limits reader = { 16 * 1024 * 1024, 256 };
+	static const struct gg_xml_limits reader = { .max_bytes = 16 * 1024 * 1024,
+						     .max_depth = 256 };
 	struct gg_error err = { 0 };
 	struct gg_rid_message *back = NULL;
 	xmlDocPtr a = NULL, b = NULL;

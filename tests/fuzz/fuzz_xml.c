@@ -30,7 +30,8 @@ static xmlSchemaValidCtxtPtr validator_v1;
 /* The limits of the topic reader (grid_reader.c), not the ingest defaults: the upgrade may
  * legitimately add two levels (Email/EmailTo, Application/SoftwareReference/Application)
  * and escaping makes text longer, so a published document may exceed what it came in under. */
-static const struct gg_xml_limits reader_limits = { 16 * 1024 * 1024, 256 };
+static const struct gg_xml_limits reader_limits = { .max_bytes = 16 * 1024 * 1024,
+						     .max_depth = 256 };
 
 /* A property violation: the sanitizers only see memory and UB errors, so a broken promise
  * of the API is turned into a crash that libFuzzer records with its input. */

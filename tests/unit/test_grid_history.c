@@ -103,7 +103,7 @@ static void test_doc_time(void **state)
 		"<ReportTime>2015-07-18T15:00:00Z</ReportTime></Incident>"
 		"<Incident><GenerationTime>2015-07-18T16:00:00+02:00</GenerationTime></Incident>"
 		"</IODEF-Document>";
-	struct gg_xml_limits limits = { 1 << 20, 64 };
+	struct gg_xml_limits limits = { .max_bytes = 1 << 20, .max_depth = 64 };
 	struct gg_error err;
 	xmlDocPtr d;
 	int64_t want;

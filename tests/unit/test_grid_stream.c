@@ -59,7 +59,7 @@ static void seen_free(struct seen *s)
 /* The payload as a standalone document must carry every namespace of the original. */
 static void assert_faithful(const char *text)
 {
-	struct gg_xml_limits limits = { 1 << 20, 64 };
+	struct gg_xml_limits limits = { .max_bytes = 1 << 20, .max_depth = 64 };
 	struct gg_error err;
 	xmlDocPtr doc;
 	xmlNodePtr root, ext, up;

@@ -17,6 +17,9 @@
 #include "iodef/iodef_to_json.h"
 #include "test_util.h"
 
+/* A topic reader's limits. */
+static const struct gg_xml_limits reader_limits = { .max_bytes = 1 << 20, .max_depth = 64 };
+
 /* The value at "Incident/0/EventData/0" (object keys and array indexes), NULL if none. */
 static json_t *at(json_t *j, const char *path)
 {
@@ -45,8 +48,7 @@ static json_t *convert_text(const char *xml, int expect, struct gg_error *err)
 	json_t *j = NULL;
 	int r;
 
-	assert_int_equal(gg_xml_parse(xml, strlen(xml), &(struct gg_xml_limits){ 1 << 20, 64 },
-				      &doc, err), 0);
+	assert_int_equal(gg_xml_parse(xml, strlen(xml), &reader_limits, &doc, err), 0);
 	r = gg_iodef_to_json(doc, &j, err);
 	xmlFreeDoc(doc);
 	if (r != expect)
@@ -240,8 +242,7 @@ static void test_mapping_vectors(void **state)
 			xmlNodePtr inc;
 			size_t n = 0;
 
-			if (gg_xml_parse(p, len, &(struct gg_xml_limits){ 1 << 20, 64 }, &doc,
-					 &err) != 0)
+			if (gg_xml_parse(p, len, &reader_limits, &doc, &err) != 0)
 				fail_msg("%s: %s", g.gl_pathv[i], err.msg);
 			if (gg_iodef_to_json(doc, &j, &err) != 0)
 				fail_msg("%s: %s", g.gl_pathv[i], err.msg);

@@ -368,7 +368,7 @@ static void test_relative_namespace(void **state)
 
 static void test_deep_and_big(void **state)
 {
-	struct gg_xml_limits lim = { 4096, 16 };
+	struct gg_xml_limits lim = { .max_bytes = 4096, .max_depth = 16 };
 	char buf[8192];
 	size_t n = 0;
 

@@ -1,5 +1,6 @@
 /* test_xmlsafe.c: the hardened parser refuses DTDs (XXE, billion laughs), oversize and
- * over-deep documents, reports errors by line, and serializes stanza-ready XML. */
+ * over-deep documents, NUL bytes and elements with too many attributes, reports errors by
+ * line, and serializes stanza-ready XML. */
 #include "test_util.h"
 
 #include <errno.h>
@@ -149,6 +150,82 @@ static void test_depth_limit(void **state)
 	free(deep);
 }
 
+/* An element of n attributes: plain ones, or namespace declarations. */
+static char *wide(int n, int xmlns)
+{
+	size_t cap = (size_t)n * 40 + 64, len = 0;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	len += (size_t)snprintf(s, cap, "<r\n");
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, xmlns ? " xmlns:n%d=\"urn:n%d\"" :
+							" a%d=\"v%d\"", i, i);
+	snprintf(s + len, cap - len, "/>");
+	return s;
+}
+
+/* libxml2 2.9 checks an element's attributes pairwise: 30,000 namespace declarations took it
+ * 6 s. The limit refuses them before the parse; quotes, text, comments and CDATA do not
+ * count toward it. */
+static void test_attribute_limit(void **state)
+{
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	char *ok = wide(GG_XML_DEFAULT_MAX_ATTRIBUTES, 0);
+	char *over = wide(GG_XML_DEFAULT_MAX_ATTRIBUTES + 1, 0);
+	char *flood = wide(30000, 1);
+	struct gg_xml_limits lim = { .max_attributes = 2 };
+	double t;
+
+	assert_int_equal(parse_str(ok, NULL, &doc, &err), 0);
+	xmlFreeDoc(doc);
+	assert_int_equal(parse_str(over, NULL, &doc, &err), -EINVAL);
+	assert_null(doc);
+	assert_non_null(strstr(err.msg, "more than 256 attributes"));
+	t = now_s();
+	assert_int_equal(parse_str(flood, NULL, &doc, &err), -EINVAL);
+	assert_true(now_s() - t < 0.5);
+	assert_int_equal(parse_str("<a x='1' y=\"2\"/>", &lim, &doc, &err), 0);
+	xmlFreeDoc(doc);
+	assert_int_equal(parse_str("<a>\n<b x='1' y='2' z='3'/></a>", &lim, &doc, &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "line 2"));
+	/* '=' in values, text, comments, CDATA and processing instructions */
+	assert_int_equal(parse_str("<?pi a=1 b=2 c=3?><a x='a=b=c=d' y=\"=>=\">k=v=w=z"
+				   "<!-- <b p=1 q=2 r=3> --><![CDATA[<c p=1 q=2 r=3>]]></a>",
+				   &lim, &doc, &err), 0);
+	xmlFreeDoc(doc);
+	free(ok);
+	free(over);
+	free(flood);
+}
+
+/* XML has no NUL: libxml2 reads one as the end of the input, so what followed it was never
+ * parsed. In UTF-16 a NUL byte is half of most characters: only a NUL unit counts. */
+static void test_nul_refused(void **state)
+{
+	static const char after_root[] = "<a/>\0<b>not closed";
+	static const char in_text[] = "<a>x\0y</a>";
+	/* "<a>x</a>" in UTF-16LE with a byte order mark, then the same with a NUL unit after */
+	static const char utf16[] = "\xff\xfe<\0a\0>\0x\0<\0/\0a\0>\0";
+	static const char utf16_nul[] = "\xff\xfe<\0a\0/\0>\0\0\0<\0";
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+
+	assert_int_equal(gg_xml_parse(after_root, sizeof(after_root) - 1, NULL, &doc, &err),
+			 -EINVAL);
+	assert_null(doc);
+	assert_non_null(strstr(err.msg, "NUL byte at offset 4"));
+	assert_int_equal(gg_xml_parse(in_text, sizeof(in_text) - 1, NULL, &doc, &err), -EINVAL);
+	assert_int_equal(gg_xml_parse(utf16, sizeof(utf16) - 1, NULL, &doc, &err), 0);
+	assert_string_equal((const char *)xmlDocGetRootElement(doc)->name, "a");
+	xmlFreeDoc(doc);
+	assert_int_equal(gg_xml_parse(utf16_nul, sizeof(utf16_nul) - 1, NULL, &doc, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "NUL byte at offset 10"));
+}
+
 static void test_truncated_reports_line(void **state)
 {
 	struct gg_error err = { 0 };
@@ -282,6 +359,8 @@ int main(void)
 		cmocka_unit_test(test_billion_laughs_refused_quickly),
 		cmocka_unit_test(test_byte_limit),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_attribute_limit),
+		cmocka_unit_test(test_nul_refused),
 		cmocka_unit_test(test_truncated_reports_line),
 		cmocka_unit_test(test_malformed_line_column),
 		cmocka_unit_test(test_serialize),
