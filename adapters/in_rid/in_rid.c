@@ -384,8 +384,8 @@ fail:
 }
 
 /* Binds the partners that name this listener (every instance is open by now) and gives each
- * an emitter. Two partners one certificate could match would make the first one win
- * silently, so a fingerprint both name is refused. */
+ * an emitter. (Two partners one certificate would match never get here: the configuration
+ * refuses them, partner_check_pair.) */
 static int rid_bind(struct rid_listener *l, struct gg_error *err)
 {
 	const char *name = l->input->name;
@@ -400,19 +400,8 @@ static int rid_bind(struct rid_listener *l, struct gg_error *err)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	l->n_partners = rid_partners_of(name, l->partners, n);
 	for (size_t i = 0; i < n; i++) {
-		const struct rid_rules *a = l->partners[i]->rules;
 		int r;
 
-		for (size_t j = 0; j < i; j++) {
-			const struct rid_rules *b = l->partners[j]->rules;
-
-			if ((a->cert_sha256[0] && strcmp(a->cert_sha256, b->cert_sha256) == 0) ||
-			    (a->spki_sha256[0] && strcmp(a->spki_sha256, b->spki_sha256) == 0))
-				return gg_error_set(err, -EINVAL, "[rid_partner:%s] and "
-						    "[rid_partner:%s] name the same fingerprint",
-						    l->partners[j]->input->name,
-						    l->partners[i]->input->name);
-		}
 		if ((r = gg_emitter_new(l->partners[i]->input, &(struct gg_emitter_opts){ 0 },
 					&l->emitters[i], err)) != 0)
 			return r;

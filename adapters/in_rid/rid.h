@@ -44,8 +44,12 @@ struct rid_rules {
 
 int rid_rules_new(const struct rid_partner_conf *c, struct rid_rules **out, struct gg_error *err);
 void rid_rules_free(struct rid_rules *r);
-/* 1 when the verified certificate id is this partner's. */
-int rid_rules_match(const struct rid_rules *r, const struct gg_http_cert_identity *id);
+/* How a partner names its certificate, the most specific first: a certificate two partners
+ * name in different ways is the one's that names it more specifically. */
+enum rid_match { RID_BY_CERT, RID_BY_SPKI, RID_BY_SUBJECT, RID_BY__N };
+/* 1 when the verified certificate id is this partner's by that kind of name. */
+int rid_rules_match(const struct rid_rules *r, const struct gg_http_cert_identity *id,
+		    enum rid_match by);
 /* "TraceRequest Report ..." -> bits; -EINVAL naming the word that is not a MsgType. */
 int rid_types_parse(const char *list, unsigned *out, struct gg_error *err);
 

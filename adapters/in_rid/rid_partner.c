@@ -114,6 +114,40 @@ static int partner_check(const void *conf_ptr, const char **key, struct gg_error
 	return 0;
 }
 
+/* Two partners of one listener that one certificate would match: the first in the file would
+ * take its messages, the other never hear from it. Fingerprints compare as parsed (case and
+ * colons do not matter). A certificate both match through different kinds of name (one
+ * partner's cert_sha256, the other's subject) cannot be seen without it: then the more
+ * specific name wins (enum rid_match). */
+static int partner_check_pair(const void *conf_ptr, const void *earlier_ptr,
+			      const char *earlier_name, const char **key, struct gg_error *err)
+{
+	const struct rid_partner_conf *c = conf_ptr, *e = earlier_ptr;
+	char a[65], b[65];
+
+	if (strcmp(c->rid, e->rid) != 0)
+		return 0;
+	*key = "cert_sha256";
+	if (c->cert_sha256 != NULL && e->cert_sha256 != NULL &&
+	    gg_http_fingerprint_parse(c->cert_sha256, a) == 0 &&
+	    gg_http_fingerprint_parse(e->cert_sha256, b) == 0 && strcmp(a, b) == 0)
+		return gg_error_set(err, -EINVAL, "[rid_partner:%s] names the same certificate: "
+				    "one of them would never be reached", earlier_name);
+	*key = "spki_sha256";
+	if (c->spki_sha256 != NULL && e->spki_sha256 != NULL &&
+	    gg_http_fingerprint_parse(c->spki_sha256, a) == 0 &&
+	    gg_http_fingerprint_parse(e->spki_sha256, b) == 0 && strcmp(a, b) == 0)
+		return gg_error_set(err, -EINVAL, "[rid_partner:%s] names the same public key: "
+				    "one of them would never be reached", earlier_name);
+	*key = "subject";
+	if (c->subject != NULL && e->subject != NULL && strcmp(c->subject, e->subject) == 0 &&
+	    strcmp(c->issuer, e->issuer) == 0)
+		return gg_error_set(err, -EINVAL, "[rid_partner:%s] names the same subject and "
+				    "issuer: one of them would never be reached", earlier_name);
+	*key = NULL;
+	return 0;
+}
+
 void rid_rules_free(struct rid_rules *r)
 {
 	if (r == NULL)
@@ -171,14 +205,18 @@ fail:
 	return rc;
 }
 
-int rid_rules_match(const struct rid_rules *r, const struct gg_http_cert_identity *id)
+int rid_rules_match(const struct rid_rules *r, const struct gg_http_cert_identity *id,
+		    enum rid_match by)
 {
-	if (r->cert_sha256[0] != '\0' && strcmp(r->cert_sha256, id->sha256) == 0)
-		return 1;
-	if (r->spki_sha256[0] != '\0' && strcmp(r->spki_sha256, id->spki_sha256) == 0)
-		return 1;
-	return r->subject != NULL && strcmp(r->subject, id->subject) == 0 &&
-	       strcmp(r->issuer, id->issuer) == 0;
+	switch (by) {
+	case RID_BY_CERT:
+		return r->cert_sha256[0] != '\0' && strcmp(r->cert_sha256, id->sha256) == 0;
+	case RID_BY_SPKI:
+		return r->spki_sha256[0] != '\0' && strcmp(r->spki_sha256, id->spki_sha256) == 0;
+	default:
+		return r->subject != NULL && strcmp(r->subject, id->subject) == 0 &&
+		       strcmp(r->issuer, id->issuer) == 0;
+	}
 }
 
 /* The partners, in open order, and the listeners; main thread only (rid.h). */
@@ -310,6 +348,7 @@ const struct gg_adapter gg_in_rid_partner = {
 	.options = partner_options,
 	.conf_size = sizeof(struct rid_partner_conf),
 	.check = partner_check,
+	.check_pair = partner_check_pair,
 	.open = partner_open,
 	.start = partner_start,
 	.stop = partner_stop,

@@ -71,15 +71,15 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* The partner the certificate is (first match in section order), or n_partners. */
+/* The partner the certificate is, or n_partners: the one that names it most specifically
+ * (no two name it alike: the configuration refuses that). */
 static size_t find_partner(const struct rid_listener *l, const struct gg_http_cert_identity *id)
 {
-	size_t i;
-
-	for (i = 0; i < l->n_partners; i++)
-		if (rid_rules_match(l->partners[i]->rules, id))
-			break;
-	return i;
+	for (int by = RID_BY_CERT; by < RID_BY__N; by++)
+		for (size_t i = 0; i < l->n_partners; i++)
+			if (rid_rules_match(l->partners[i]->rules, id, (enum rid_match)by))
+				return i;
+	return l->n_partners;
 }
 
 /* Signature policy: checked whenever the partner has a trust, required when it says so.

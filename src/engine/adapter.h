@@ -43,6 +43,12 @@ struct gg_adapter {
 	 * table's): keys that go together, addresses, files (optional). On an error it sets
 	 * *key to the option it is about (NULL: the section), so the core names its line. */
 	int (*check)(const void *conf, const char **key, struct gg_error *err);
+	/* Checks an input against an earlier one of the same kind in the file (optional): what
+	 * no section shows alone, as two RID partners known by one certificate. Run for every
+	 * pair once the sections passed check, so `check-config`, the start and SIGHUP refuse
+	 * alike; *key and err as for check, about conf (the later of the two). */
+	int (*check_pair)(const void *conf, const void *earlier, const char *earlier_name,
+			  const char **key, struct gg_error *err);
 	/* Takes what needs privileges or may fail at start: listening sockets, key files,
 	 * directories, its state (in->state). Runs before the daemon drops root; reads no input. */
 	int (*open)(struct gg_input *in, struct gg_error *err);

@@ -678,6 +678,31 @@ static int config_check_instance(const struct gg_config *cfg, const char *sectio
 	return config_key_error(cfg, err, -EINVAL, section, key, "%s", msg);
 }
 
+/* Every input against the earlier ones of its kind (gg_adapter.check_pair). */
+static int config_check_pairs(const struct gg_config *cfg, struct gg_error *err)
+{
+	for (size_t i = 0; i < cfg->n_inputs; i++) {
+		const struct gg_input_conf *in = &cfg->inputs[i];
+
+		if (in->adapter->check_pair == NULL)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct gg_input_conf *earlier = &cfg->inputs[j];
+			const char *key = NULL;
+			char section[128], msg[sizeof(err->msg)];
+
+			if (earlier->adapter != in->adapter ||
+			    in->adapter->check_pair(in->conf, earlier->conf, earlier->name, &key,
+						    err) == 0)
+				continue;
+			snprintf(section, sizeof(section), "%s:%s", in->adapter->name, in->name);
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return config_key_error(cfg, err, -EINVAL, section, key, "%s", msg);
+		}
+	}
+	return 0;
+}
+
 /* An input's outputs: the names it lists, each an output section, else every output. */
 static int config_routes(const struct gg_config *cfg, const char *section,
 			 struct gg_input_conf *in, struct gg_error *err)
@@ -796,7 +821,7 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 		    (r = config_routes(cfg, section, in, err)) != 0)
 			return r;
 	}
-	return 0;
+	return config_check_pairs(cfg, err);
 }
 
 const struct gg_xmpp_conf *gg_config_grid(const struct gg_config *cfg)

@@ -91,6 +91,13 @@ tls_client_ca = $c/ca.crt
 tls_crl = $c/crl.pem
 max_body_size = 64k
 timeout = 2s
+# alpha's certificate by its subject, before alpha in the file: alpha's fingerprint names it
+# more specifically and wins (a Report from alpha is served as alpha's, not refused as alias's).
+[rid_partner:alias]
+rid = rid
+subject = $(dn subject "$c/alpha.crt")
+issuer = $(dn issuer "$c/alpha.crt")
+message_types = Query
 [rid_partner:alpha]
 rid = rid
 cert_sha256 = $(fingerprint "$c/alpha.crt")
@@ -114,6 +121,13 @@ EOC
 }
 rid_config
 "$GRIDGATE" -c "$work/gridgate.conf" check-config > /dev/null || fail "check-config refuses the config"
+# A second partner with alpha's fingerprint: one of the two could never be reached.
+cp "$work/gridgate.conf" "$work/good.conf"
+printf '[rid_partner:twin]\nrid = rid\ncert_sha256 = %s\n' "$(fingerprint "$c/alpha.crt" | tr -d : | tr A-F a-f)" >> "$work/gridgate.conf"
+"$GRIDGATE" -c "$work/gridgate.conf" check-config > "$work/twin.out" 2>&1 && fail "check-config took two partners with one fingerprint"
+grep -q "gridgate.conf:$(grep -c '' "$work/gridgate.conf"): \[rid_partner:twin\] cert_sha256 = .*\[rid_partner:alpha\] names the same certificate" "$work/twin.out" \
+	|| fail "the refusal does not name the line and the other partner: $(cat "$work/twin.out")"
+cp "$work/good.conf" "$work/gridgate.conf"
 gg_start
 wait_for 30 port_bound tcp "$port" || fail "gridgate does not listen on $port"
 
@@ -244,6 +258,14 @@ done
 ack Denied Other
 grep -q 'SIGHUP: \[rid_partner:delta\] enabled changed: applied in place' "$work/gridgate.log" || fail "no reload line"
 grep -q 'is disabled' "$work/gridgate.log" || fail "the disabled partner's refusal is not logged"
+# A SIGHUP that would give delta alpha's fingerprint is refused whole: delta stays disabled,
+# alpha stays alpha.
+sed -i "/^\[rid_partner:delta\]/,/^enabled/{s/^cert_sha256 = .*/cert_sha256 = $(fingerprint "$c/alpha.crt")/; s/^enabled = .*/enabled = yes/}" "$work/gridgate.conf"
+kill -HUP "$gg_pid"
+wait_for 10 grep -q 'names the same certificate' "$work/gridgate.log" || fail "the SIGHUP with a twin fingerprint was not refused"
+AS=delta send 403 "$data/gridgate/result.xml"; ack Denied Other
+AS=alpha send 200 "$data/gridgate/result.xml"; ack Approved
+delta_enabled=no rid_config
 
 # A clean stop (the sanitizer build checks this instance, reload included, for leaks), and
 # every refusal counted.

@@ -332,9 +332,45 @@ static void test_password_file(void **state)
 	free(secret);
 }
 
+/* Two partners of one listener that one certificate would match: refused by the loader, so
+ * check-config and SIGHUP refuse them as the start does; fingerprints compare as parsed. */
+static void test_rid_partners_one_certificate(void **state)
+{
+#define RID XMPP "[rid:r]\nlisten = 127.0.0.1:4590\ntls_cert = c\ntls_key = k\n"    \
+	"tls_client_ca = ca\n[rid:s]\nlisten = 127.0.0.1:4591\ntls_cert = c\ntls_key = k\n" \
+	"tls_client_ca = ca\n" /* lines 1-13 */
+#define FP "ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01"
+#define FP_COLONS "AB:01:AB:01:AB:01:AB:01:AB:01:AB:01:AB:01:AB:01:AB:01:AB:01:AB:01:AB:01:" \
+	"AB:01:AB:01:AB:01:AB:01"
+	char *path = write_conf(RID "[rid_partner:a]\nrid = r\ncert_sha256 = " FP "\n"
+				"[rid_partner:b]\nrid = s\ncert_sha256 = " FP "\n");
+	struct gg_config *cfg = NULL;
+	struct gg_error err;
+
+	/* The same certificate at two listeners: two partnerships, fine. */
+	assert_int_equal(gg_config_load(path, &cfg, &err), 0);
+	unlink(path);
+	gg_config_free(cfg);
+	expect_error(RID "[rid_partner:a]\nrid = r\ncert_sha256 = " FP "\n"
+		     "[rid_partner:b]\nrid = r\ncert_sha256 = " FP_COLONS "\n",
+		     "[rid_partner:b] cert_sha256 = " FP_COLONS ": [rid_partner:a] names the same "
+		     "certificate", 19);
+	expect_error(RID "[rid_partner:a]\nrid = r\nspki_sha256 = " FP "\n"
+		     "[rid_partner:b]\nrid = r\ncert_sha256 = " FP "\n"
+		     "[rid_partner:c]\nrid = r\nspki_sha256 = " FP_COLONS "\n",
+		     "[rid_partner:a] names the same public key", 22);
+	expect_error(RID "[rid_partner:a]\nrid = r\nsubject = CN=x\nissuer = CN=ca\n"
+		     "[rid_partner:b]\nrid = r\nsubject = CN=x\nissuer = CN=ca\n",
+		     "[rid_partner:a] names the same subject and issuer", 20);
+#undef FP_COLONS
+#undef FP
+#undef RID
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rid_partners_one_certificate),
 		cmocka_unit_test(test_sizes_and_durations),
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_errors_name_file_and_line),

@@ -41,14 +41,17 @@ static void test_match(void **state)
 	(void)state;
 	assert_int_equal(rid_rules_new(&c, &r, &err), 0);
 	assert_string_equal(r->cert_sha256, FP);
-	assert_true(rid_rules_match(r, &id));
+	assert_true(rid_rules_match(r, &id, RID_BY_CERT));
+	assert_false(rid_rules_match(r, &id, RID_BY_SPKI));
+	assert_false(rid_rules_match(r, &id, RID_BY_SUBJECT));
 	/* Subject and issuer together, or not at all. */
 	strcpy(id.sha256, "ff");
-	assert_false(rid_rules_match(r, &id));
+	assert_false(rid_rules_match(r, &id, RID_BY_CERT));
 	strcpy(id.subject, "CN=gamma,O=Partner gamma");
-	assert_true(rid_rules_match(r, &id));
+	assert_true(rid_rules_match(r, &id, RID_BY_SUBJECT));
+	assert_false(rid_rules_match(r, &id, RID_BY_CERT));
 	strcpy(id.issuer, "CN=another CA");
-	assert_false(rid_rules_match(r, &id));
+	assert_false(rid_rules_match(r, &id, RID_BY_SUBJECT));
 	rid_rules_free(r);
 	c.cert_sha256 = "6E:50";
 	assert_int_equal(rid_rules_new(&c, &r, &err), -EINVAL);
