@@ -25,15 +25,17 @@ static const struct gg_option rid_options[] = {
 	  .help = "numeric address and port (RFC 6546: the registered RID port is 4590): "
 	  "192.0.2.1:4590, [2001:db8::1]:4590, [::]:4590" },
 	{ "tls_cert", GG_OPT_STRING, NULL, RC(tls_cert),
-	  .help = "the server certificate (PEM, chain after it)", .flags = GG_OPT_REQUIRED },
+	  .help = "the server certificate (PEM, chain after it)",
+	  .flags = GG_OPT_REQUIRED | GG_OPT_FILE },
 	{ "tls_key", GG_OPT_STRING, NULL, RC(tls_key),
-	  .help = "the server certificate's private key (PEM)", .flags = GG_OPT_REQUIRED },
+	  .help = "the server certificate's private key (PEM)",
+	  .flags = GG_OPT_REQUIRED | GG_OPT_FILE },
 	{ "tls_client_ca", GG_OPT_STRING, NULL, RC(tls_client_ca),
 	  .help = "CA certificates (PEM) partners' client certificates must chain to: every "
-	  "request without a valid one is refused (403)", .flags = GG_OPT_REQUIRED },
+	  "request without a valid one is refused (403)", .flags = GG_OPT_REQUIRED | GG_OPT_FILE },
 	{ "tls_crl", GG_OPT_STRING, NULL, RC(tls_crl),
 	  .help = "CRLs (PEM) of tls_client_ca: a revoked client certificate is refused (403); "
-	  "read at start" },
+	  "read at start", .flags = GG_OPT_FILE },
 	{ "max_body_size", GG_OPT_SIZE, "1M", RC(max_body_size),
 	  .help = "larger RID messages are refused (413), from Content-Length before any is "
 	  "read; a gzip or deflate body is held to it decoded too",

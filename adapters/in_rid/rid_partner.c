@@ -50,7 +50,7 @@ static const struct gg_option partner_options[] = {
 	  "(403); a signature is checked whenever signature_trust is set" },
 	{ "signature_trust", GG_OPT_STRING, NULL, RO(signature_trust),
 	  .help = "PEM file of the certificates (a CA, or the partner's own) its XML Signatures "
-	  "must chain to" },
+	  "must chain to", .flags = GG_OPT_FILE },
 	GG_OPTIONS_END,
 };
 #undef RO

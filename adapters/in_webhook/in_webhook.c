@@ -58,12 +58,15 @@ static const struct gg_option webhook_options[] = {
 	  .help = "HTTPS (TLS 1.2 or later) with tls_cert and tls_key; no: plain HTTP, with a "
 	  "warning unless listen is a loopback address" },
 	{ "tls_cert", GG_OPT_STRING, NULL, WO(tls_cert),
-	  .help = "the server certificate (PEM, chain after it), required with tls" },
+	  .help = "the server certificate (PEM, chain after it), required with tls",
+	  .flags = GG_OPT_FILE },
 	{ "tls_key", GG_OPT_STRING, NULL, WO(tls_key),
-	  .help = "the server certificate's private key (PEM), required with tls" },
+	  .help = "the server certificate's private key (PEM), required with tls",
+	  .flags = GG_OPT_FILE },
 	{ "tls_client_ca", GG_OPT_STRING, NULL, WO(tls_client_ca),
 	  .help = "CA certificates (PEM) client certificates must chain to: clients are asked for "
-	  "one, and routes with auth = client_cert refuse requests without a valid one" },
+	  "one, and routes with auth = client_cert refuse requests without a valid one",
+	  .flags = GG_OPT_FILE },
 	{ "max_body_size", GG_OPT_SIZE, "1M", WO(max_body_size),
 	  .help = "larger bodies are refused (413), from Content-Length before any is read; a "
 	  "gzip or deflate body is held to it decoded too",
@@ -285,11 +288,13 @@ static int webhook_begin(void *ctx, struct gg_http_request *req, const char **wh
 	}
 	if (rt->auth == WEBHOOK_AUTH_BEARER) {
 		const char *a = gg_http_header(req, "Authorization");
+		int presented = gg_http_bearer_presented(a);
 
-		if (!gg_http_bearer_ok(a, rt->secret, rt->secret_len)) {
-			auth_failure(l, req, rt, a == NULL ? "no bearer token" : "wrong bearer token");
-			*why = a == NULL ? "a bearer token is required" : "wrong bearer token";
-			return a == NULL ? 401 : 403;
+		if (!webhook_route_bearer_ok(rt, a)) {
+			auth_failure(l, req, rt, presented ? "wrong bearer token" : "no bearer token");
+			*why = presented ? "wrong bearer token" : "a bearer token is required";
+			gg_http_request_set_challenge(req, WEBHOOK_CHALLENGE_BEARER);
+			return presented ? 403 : 401;
 		}
 	} else if (rt->auth == WEBHOOK_AUTH_CLIENT_CERT) {
 		struct gg_http_cert_identity id;
@@ -309,7 +314,7 @@ static int webhook_begin(void *ctx, struct gg_http_request *req, const char **wh
 
 /* HMAC signatures cover the body: checked when it is in. Returns 0 or the status. */
 static unsigned check_signature(struct webhook_listener *l, struct gg_http_request *req,
-				const struct webhook_route *rt, const char *body, size_t len)
+				struct webhook_route *rt, const char *body, size_t len)
 {
 	const char *wid = gg_http_header(req, "webhook-id");
 	const char *hub = gg_http_header(req, "X-Hub-Signature-256");
@@ -317,16 +322,19 @@ static unsigned check_signature(struct webhook_listener *l, struct gg_http_reque
 	static const char *const what[] = { "", "no signature", "wrong signature",
 					    "timestamp outside the replay window" };
 
+	pthread_mutex_lock(&rt->secret_lock);
 	if (wid != NULL || hub == NULL)
 		sig = gg_http_sig_standard(rt->secret, rt->secret_len, wid,
 					   gg_http_header(req, "webhook-timestamp"),
 					   gg_http_header(req, "webhook-signature"), body, len,
-					   (int64_t)time(NULL), rt->conf->replay_window_ms / 1000);
+					   (int64_t)time(NULL), rt->replay_window_s);
 	else
 		sig = gg_http_sig_github(rt->secret, rt->secret_len, hub, body, len);
+	pthread_mutex_unlock(&rt->secret_lock);
 	if (sig == GG_HTTP_SIG_OK)
 		return 0;
 	auth_failure(l, req, rt, what[sig]);
+	gg_http_request_set_challenge(req, WEBHOOK_CHALLENGE_HMAC);
 	return sig == GG_HTTP_SIG_MISSING ? 401 : 403;
 }
 
@@ -515,7 +523,7 @@ static void webhook_complete(void *ctx, struct gg_http_request *req)
 {
 	struct webhook_listener *l = ctx;
 	size_t index = (size_t)gg_http_request_data(req) - 1;
-	const struct webhook_route *rt = l->routes[index];
+	struct webhook_route *rt = l->routes[index];
 	struct gg_http_body_limits limits = { .max_depth = (size_t)l->conf->max_depth,
 					      .max_objects = (size_t)l->conf->max_objects };
 	enum gg_http_body_format format = GG_HTTP_BODY_JSON;

@@ -6,6 +6,7 @@
 #ifndef GG_WEBHOOK_H
 #define GG_WEBHOOK_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,10 +30,21 @@ struct webhook_route {
 	struct gg_input *input;
 	const struct webhook_route_conf *conf;
 	enum webhook_auth auth;
+	/* A SIGHUP replaces these while libmicrohttpd's threads check requests with them. */
+	pthread_mutex_t secret_lock;
 	unsigned char *secret; /* the bearer token or the HMAC key, wiped when freed */
 	size_t secret_len;
+	int64_t replay_window_s;
 	struct webhook_listener *bound; /* the listener serving it, while it runs */
 };
+
+/* WWW-Authenticate of a route's 401s. Standard Webhooks and GitHub define no scheme: the
+ * challenge names what is missing. */
+#define WEBHOOK_CHALLENGE_BEARER "Bearer realm=\"gridgate\""
+#define WEBHOOK_CHALLENGE_HMAC "webhook-signature realm=\"gridgate\""
+
+/* 1 when the Authorization header carries the route's bearer token. */
+int webhook_route_bearer_ok(struct webhook_route *rt, const char *authorization);
 
 /* The routes that name the listener `name` (at most max); returns how many there are. */
 size_t webhook_routes_of(const char *name, struct webhook_route **out, size_t max);

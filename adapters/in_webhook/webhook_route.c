@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "http/http_auth.h"
 #include "http/http_pairs.h"
 #include "in_webhook/webhook.h"
@@ -27,10 +28,10 @@ static const struct gg_option route_options[] = {
 	  "client_cert (a certificate that chains to the listener's tls_client_ca)",
 	  .words = auth_words, .flags = GG_OPT_REQUIRED },
 	{ "token_file", GG_OPT_STRING, NULL, RO(token_file),
-	  .help = "auth = bearer: file holding the token (one line)" },
+	  .help = "auth = bearer: file holding the token (one line)", .flags = GG_OPT_FILE },
 	{ "secret_file", GG_OPT_STRING, NULL, RO(secret_file),
 	  .help = "auth = hmac: file holding the secret: whsec_BASE64 (Standard Webhooks) or the "
-	  "text itself (GitHub)" },
+	  "text itself (GitHub)", .flags = GG_OPT_FILE },
 	{ "replay_window", GG_OPT_DURATION, "5m", RO(replay_window_ms),
 	  .help = "auth = hmac with webhook-timestamp: signatures older or newer than this are "
 	  "refused (403)", .min = 1000, .max = 86400000 },
@@ -44,6 +45,22 @@ static enum webhook_auth route_auth(const char *word)
 	       : strcmp(word, "hmac") == 0	? WEBHOOK_AUTH_HMAC
 	       : strcmp(word, "client_cert") == 0 ? WEBHOOK_AUTH_CLIENT_CERT
 						  : WEBHOOK_AUTH_NONE;
+}
+
+/* A token or secret file that is not there or holds no usable secret is refused with the
+ * configuration (check-config, start, SIGHUP) instead of failing the start. One this process
+ * may not read (root's, checked as another user or after the privileges went) is left to the
+ * start, which reads it as root. */
+static int secret_check(const char *file, int bearer, struct gg_error *err)
+{
+	unsigned char *secret;
+	size_t len;
+	int r = gg_http_secret_read(file, bearer, &secret, &len, err);
+
+	if (r == -EACCES || r == -EPERM)
+		return 0;
+	gg_http_secret_free(secret, len);
+	return r;
 }
 
 static int route_check(const void *conf_ptr, const char **key, struct gg_error *err)
@@ -60,8 +77,24 @@ static int route_check(const void *conf_ptr, const char **key, struct gg_error *
 	*key = "secret_file";
 	if ((auth == WEBHOOK_AUTH_HMAC) != (c->secret_file != NULL))
 		return gg_error_set(err, -EINVAL, "goes with auth = hmac, and only with it");
+	*key = "token_file";
+	if (c->token_file != NULL && secret_check(c->token_file, 1, err) != 0)
+		return -EINVAL;
+	*key = "secret_file";
+	if (c->secret_file != NULL && secret_check(c->secret_file, 0, err) != 0)
+		return -EINVAL;
 	*key = NULL;
 	return 0;
+}
+
+int webhook_route_bearer_ok(struct webhook_route *rt, const char *authorization)
+{
+	int ok;
+
+	pthread_mutex_lock(&rt->secret_lock);
+	ok = gg_http_bearer_ok(authorization, rt->secret, rt->secret_len);
+	pthread_mutex_unlock(&rt->secret_lock);
+	return ok;
 }
 
 /* The routes, in open order, and the listeners; main thread only (webhook.h). */
@@ -104,6 +137,7 @@ static void route_free(struct webhook_route *rt)
 		return;
 	gg_http_pairs_remove_member(&pairs, rt);
 	gg_http_secret_free(rt->secret, rt->secret_len);
+	pthread_mutex_destroy(&rt->secret_lock);
 	free(rt);
 }
 
@@ -118,9 +152,11 @@ static int route_open(struct gg_input *in, struct gg_error *err)
 		free(rt);
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	}
+	pthread_mutex_init(&rt->secret_lock, NULL);
 	rt->input = in;
 	rt->conf = in->conf;
 	rt->auth = route_auth(rt->conf->auth);
+	rt->replay_window_s = rt->conf->replay_window_ms / 1000;
 	file = rt->auth == WEBHOOK_AUTH_BEARER ? rt->conf->token_file : rt->conf->secret_file;
 	if (file != NULL &&
 	    (r = gg_http_secret_read(file, rt->auth == WEBHOOK_AUTH_BEARER, &rt->secret,
@@ -159,6 +195,47 @@ static void route_release(struct gg_input *in)
 	in->state = NULL;
 }
 
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* SIGHUP: a token or secret whose file changed (a rotation) and replay_window are put in
+ * force at once, between two requests; any other change restarts the route with its
+ * listener. A file this process cannot read now (root's, the privileges gone) leaves the
+ * running secret in force, and says so. */
+static int route_reload(struct gg_input *in, const void *conf_ptr, struct gg_error *err)
+{
+	struct webhook_route *rt = in->state;
+	const struct webhook_route_conf *c = conf_ptr;
+	const char *file = rt->auth == WEBHOOK_AUTH_BEARER ? c->token_file : c->secret_file;
+	unsigned char *secret = NULL, *old;
+	size_t len = 0, old_len;
+	struct gg_error e;
+
+	if (strcmp(c->webhook, rt->conf->webhook) != 0 || strcmp(c->path, rt->conf->path) != 0 ||
+	    route_auth(c->auth) != rt->auth || !same_text(c->token_file, rt->conf->token_file) ||
+	    !same_text(c->secret_file, rt->conf->secret_file))
+		return gg_error_set(err, -EINVAL, "a route's listener, path, auth or file takes a "
+				    "restart");
+	if (file != NULL && gg_http_secret_read(file, rt->auth == WEBHOOK_AUTH_BEARER, &secret,
+						&len, &e) != 0)
+		gg_log_warnx("%s: SIGHUP: %s; the running %s stays in force", in->name, e.msg,
+			     rt->auth == WEBHOOK_AUTH_BEARER ? "token" : "secret");
+	pthread_mutex_lock(&rt->secret_lock);
+	old = rt->secret;
+	old_len = rt->secret_len;
+	if (secret != NULL) {
+		rt->secret = secret;
+		rt->secret_len = len;
+	}
+	rt->replay_window_s = c->replay_window_ms / 1000;
+	pthread_mutex_unlock(&rt->secret_lock);
+	if (secret != NULL)
+		gg_http_secret_free(old, old_len);
+	return 0;
+}
+
 /* A route only works with its listener: SIGHUP restarts them together. */
 static const char *route_group(const void *conf, const char *name)
 {
@@ -177,5 +254,6 @@ const struct gg_adapter gg_in_webhook_route = {
 	.start = route_start,
 	.stop = route_stop,
 	.free = route_release,
+	.reload = route_reload,
 	.group = route_group,
 };

@@ -14,6 +14,7 @@
 
 #include "base/privdrop.h"
 #include "engine/adapter.h"
+#include "engine/config_files.h"
 #include "base/datadir.h"
 #include "base/log.h"
 #include "map/map.h"
@@ -83,17 +84,19 @@ const struct gg_option gg_xmpp_options[] = {
 	  .help = "controller address (default: the JID's domain via DNS SRV)" },
 	{ "port", GG_OPT_INT, "5222", OFF(gg_xmpp_conf, port), .help = "controller c2s port",
 	  .min = 1, .max = 65535 },
-	{ "jid", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, jid), .help = "the gateway's JID: user@domain, or user@domain/resource", .flags = GG_OPT_REQUIRED },
+	{ "jid", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, jid), .help = "the gateway's JID: user@domain, or user@domain/resource",
+	  .flags = GG_OPT_REQUIRED },
 	{ "password", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, password),
 	  .help = "SCRAM password (prefer password_file)" },
 	{ "password_file", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, password_file),
-	  .help = "file whose first line is the password" },
+	  .help = "file whose first line is the password", .flags = GG_OPT_FILE },
 	{ "client_cert", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, client_cert),
-	  .help = "PEM client certificate for SASL EXTERNAL" },
+	  .help = "PEM client certificate for SASL EXTERNAL", .flags = GG_OPT_FILE },
 	{ "client_key", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, client_key),
-	  .help = "PEM key of client_cert" },
+	  .help = "PEM key of client_cert", .flags = GG_OPT_FILE },
 	{ "ca_file", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, ca_file),
-	  .help = "CA bundle that verifies the controller (default: system store)" },
+	  .help = "CA bundle that verifies the controller (default: system store)",
+	  .flags = GG_OPT_FILE },
 	{ "pubsub_service", GG_OPT_STRING, NULL, OFF(gg_xmpp_conf, pubsub_service),
 	  .help = "pubsub service JID (default: found by disco#items on the domain)" },
 	{ "topic", GG_OPT_STRING, "iodef", OFF(gg_xmpp_conf, topic), .help = "pubsub node to publish to" },
@@ -279,6 +282,8 @@ static int config_add_input(struct gg_config *cfg, const struct gg_adapter *adap
 	memset(&in->common, 0, sizeof(in->common));
 	in->routes = NULL;
 	in->n_routes = 0;
+	in->files = NULL;
+	in->n_files = 0;
 	cfg->n_inputs++;
 	if (gg_options_apply_defaults(gg_input_common_options, &in->common, err) != 0)
 		return -ENOMEM;
@@ -678,6 +683,21 @@ static int config_check_instance(const struct gg_config *cfg, const char *sectio
 	return config_key_error(cfg, err, -EINVAL, section, key, "%s", msg);
 }
 
+/* What the files an instance names hold now, for SIGHUP to compare (config_files.h). */
+static int config_stamp_files(const struct gg_config *cfg, const char *section,
+			      const struct gg_option *table, const void *conf,
+			      struct gg_file_stamp **files, size_t *n, struct gg_error *err)
+{
+	char msg[sizeof(err->msg)];
+	const char *key;
+	int r = gg_file_stamps_take(table, conf, files, n, &key, err);
+
+	if (r == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return config_key_error(cfg, err, r, section, key, "%s", msg);
+}
+
 /* Every input against the earlier ones of its kind (gg_adapter.check_pair). */
 static int config_check_pairs(const struct gg_config *cfg, struct gg_error *err)
 {
@@ -809,7 +829,9 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 		struct gg_output_conf *out = &cfg->outputs[i];
 
 		if ((r = config_check_instance(cfg, out->section, out->adapter, out->conf,
-					       err)) != 0)
+					       err)) != 0 ||
+		    (r = config_stamp_files(cfg, out->section, out->adapter->options, out->conf,
+					    &out->files, &out->n_files, err)) != 0)
 			return r;
 	}
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
@@ -818,7 +840,9 @@ static int config_finish(struct gg_config *cfg, struct gg_error *err)
 
 		snprintf(section, sizeof(section), "%s:%s", in->adapter->name, in->name);
 		if ((r = config_check_instance(cfg, section, in->adapter, in->conf, err)) != 0 ||
-		    (r = config_routes(cfg, section, in, err)) != 0)
+		    (r = config_routes(cfg, section, in, err)) != 0 ||
+		    (r = config_stamp_files(cfg, section, in->adapter->options, in->conf,
+					    &in->files, &in->n_files, err)) != 0)
 			return r;
 	}
 	return config_check_pairs(cfg, err);
@@ -930,6 +954,7 @@ void gg_config_free(struct gg_config *cfg)
 		gg_options_free(cfg->inputs[i].adapter->options, cfg->inputs[i].conf);
 		gg_options_free(gg_input_common_options, &cfg->inputs[i].common);
 		free(cfg->inputs[i].routes);
+		free(cfg->inputs[i].files);
 		free(cfg->inputs[i].conf);
 		free(cfg->inputs[i].name);
 	}
@@ -942,6 +967,7 @@ void gg_config_free(struct gg_config *cfg)
 			gg_options_free(out->adapter->options, out->conf);
 			free(out->conf);
 		}
+		free(out->files);
 		free(out->section);
 		free(out->name);
 	}

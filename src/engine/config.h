@@ -19,6 +19,9 @@ enum gg_option_type {
 
 /* option flags */
 #define GG_OPT_REQUIRED 0x1u /* a section without it is refused (naming the section's line) */
+/* STRING: a file's path, whose content is part of the setting: SIGHUP re-applies the option
+ * when the file changed, even with the same path (config_files.h). */
+#define GG_OPT_FILE 0x2u
 
 /* One option: the only place its type, default, accepted values and help are written. The
  * loader checks the range and the words, `gridgate help SECTION` and gridgate.conf(5) print
@@ -31,7 +34,7 @@ struct gg_option {
 	const char *help;
 	int64_t min, max;         /* INT, SIZE, DURATION: accepted values min..max (both set) */
 	const char *const *words; /* STRING: the accepted words, NULL-terminated; NULL: any text */
-	unsigned flags;           /* GG_OPT_REQUIRED */
+	unsigned flags;           /* GG_OPT_REQUIRED, GG_OPT_FILE */
 };
 
 /* A table ends with a row whose key is NULL. */
@@ -62,6 +65,7 @@ struct gg_spool_conf {
 
 
 struct gg_adapter;
+struct gg_file_stamp;
 
 /* Options every input section takes, whatever its kind: how its records are mapped. */
 struct gg_input_common {
@@ -81,6 +85,9 @@ struct gg_input_conf {
 	 * when it names none), in the order of the file's output sections. */
 	const char **routes;
 	size_t n_routes;
+	/* What its GG_OPT_FILE options' files held when the file was read. */
+	struct gg_file_stamp *files;
+	size_t n_files;
 };
 
 /* One output section: [out_grid:NAME], or the [xmpp] section, which is the output "grid"
@@ -91,6 +98,8 @@ struct gg_output_conf {
 	void *conf;    /* adapter->conf_size bytes, filled from adapter->options */
 	int is_alias;  /* conf is &cfg->xmpp, owned by the config itself */
 	char *section; /* "out_grid:NAME" or "xmpp": where its keys are in the file */
+	struct gg_file_stamp *files; /* as an input's */
+	size_t n_files;
 };
 #define GG_CONFIG_XMPP_OUTPUT "grid"
 

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "engine/adapter.h"
+#include "engine/config_files.h"
 #include "engine/map_input.h"
 #include "engine/pipeline.h"
 
@@ -279,6 +280,7 @@ static enum change instance_change(const struct instance *it, const struct gg_co
 				   const void **section, char *why, size_t size)
 {
 	const struct gg_option *o;
+	const char *key;
 
 	*section = NULL;
 	if (it->input != NULL) {
@@ -301,6 +303,11 @@ static enum change instance_change(const struct instance *it, const struct gg_co
 				snprintf(why, size, "%s changed", o->key);
 				return CHANGE_OWN;
 			}
+			if ((key = gg_file_stamps_differ(it->input->files, it->input->n_files,
+							 f->files, f->n_files)) != NULL) {
+				snprintf(why, size, "%s's file changed", key);
+				return CHANGE_OWN;
+			}
 			return CHANGE_NONE;
 		}
 	} else {
@@ -313,6 +320,11 @@ static enum change instance_change(const struct instance *it, const struct gg_co
 			*section = f;
 			if ((o = gg_options_differ(f->adapter->options, it->output->conf, f->conf))) {
 				snprintf(why, size, "%s changed", o->key);
+				return CHANGE_OWN;
+			}
+			if ((key = gg_file_stamps_differ(it->output->files, it->output->n_files,
+							 f->files, f->n_files)) != NULL) {
+				snprintf(why, size, "%s's file changed", key);
 				return CHANGE_OWN;
 			}
 			return CHANGE_NONE;

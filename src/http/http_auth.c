@@ -55,6 +55,25 @@ int gg_http_secret_parse(const char *text, size_t len, unsigned char **key, size
 	return 0;
 }
 
+/* Why text is not an RFC 6750 b64token (1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" /
+ * "/" ) *"="), or NULL when it is. */
+static const char *token_why(const char *text, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (isalnum((unsigned char)text[i]) || strchr("-._~+/", text[i]) != NULL))
+		i++;
+	if (i == 0)
+		return "not a bearer token: it must start with a letter, a digit or one of -._~+/";
+	while (i < n && text[i] == '=')
+		i++;
+	if (i == n)
+		return NULL;
+	return text[i] == ' ' || text[i] == '\t'
+		       ? "a blank in the token (no Authorization header could carry it)"
+		       : "not a bearer token: letters, digits and -._~+/ only, then = padding";
+}
+
 int gg_http_secret_read(const char *path, int raw, unsigned char **out, size_t *out_len,
 			struct gg_error *err)
 {
@@ -69,14 +88,23 @@ int gg_http_secret_read(const char *path, int raw, unsigned char **out, size_t *
 		return gg_error_set(err, -errno, "%s: %s", path, strerror(errno));
 	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	if (n == sizeof(buf))
+	if (n == sizeof(buf)) {
+		OPENSSL_cleanse(buf, sizeof(buf));
 		return gg_error_set(err, -EINVAL, "%s: longer than 4 KiB", path);
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (memchr(buf, '\n', n) != NULL || memchr(buf, '\r', n) != NULL) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return gg_error_set(err, -EINVAL, "%s: more than one line: the file holds the "
+				    "secret alone", path);
+	}
 	if (raw) {
-		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-			n--;
-		if (n == 0 || (*out = malloc(n)) == NULL) {
-			r = n == 0 ? gg_error_set(err, -EINVAL, "%s: empty", path)
-				   : gg_error_set(err, -ENOMEM, "out of memory");
+		const char *why = n == 0 ? "empty" : token_why(buf, n);
+
+		if (why != NULL || (*out = malloc(n)) == NULL) {
+			r = why != NULL ? gg_error_set(err, -EINVAL, "%s: %s", path, why)
+					: gg_error_set(err, -ENOMEM, "out of memory");
 			OPENSSL_cleanse(buf, sizeof(buf));
 			return r;
 		}
@@ -99,6 +127,17 @@ void gg_http_secret_free(unsigned char *key, size_t key_len)
 		return;
 	OPENSSL_cleanse(key, key_len);
 	free(key);
+}
+
+int gg_http_bearer_presented(const char *authorization)
+{
+	if (authorization == NULL || strncasecmp(authorization, "Bearer", 6) != 0 ||
+	    (authorization[6] != ' ' && authorization[6] != '\t'))
+		return 0;
+	authorization += 6;
+	while (*authorization == ' ' || *authorization == '\t')
+		authorization++;
+	return *authorization != '\0';
 }
 
 int gg_http_bearer_ok(const char *authorization, const unsigned char *token, size_t token_len)

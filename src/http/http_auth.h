@@ -23,8 +23,10 @@ enum gg_http_sig {
  * -EINVAL (empty, bad base64) or -ENOMEM. *key is freed with gg_http_secret_free. */
 int gg_http_secret_parse(const char *text, size_t len, unsigned char **key, size_t *key_len);
 /* Reads a secret file whole (4 KiB at most): raw = 1 takes its bytes without the trailing
- * newline (a bearer token), raw = 0 parses them as gg_http_secret_parse does. 0 or <0 with
- * err naming the file; the buffer read is wiped. */
+ * newline as a bearer token, which must be one RFC 6750 b64token (letters, digits, -._~+/
+ * then '=' padding: no blank, no second line, which no Authorization header could carry);
+ * raw = 0 parses them as gg_http_secret_parse does, on one line. 0 or <0 with err naming
+ * the file; the buffer read is wiped. */
 int gg_http_secret_read(const char *path, int raw, unsigned char **out, size_t *out_len,
 			struct gg_error *err);
 /* Wipes and frees. */
@@ -37,6 +39,10 @@ int gg_http_fingerprint_parse(const char *s, char out[65]);
 
 /* 1 when the Authorization header value is "Bearer TOKEN" with exactly this token. */
 int gg_http_bearer_ok(const char *authorization, const unsigned char *token, size_t token_len);
+/* 1 when the Authorization header value presents a bearer token at all ("Bearer" and a
+ * token): a request without one is told how to authenticate (401), one with a wrong one is
+ * refused (403). */
+int gg_http_bearer_presented(const char *authorization);
 
 /* Standard Webhooks: the signature header may list several "v1,BASE64" (key rotation); one
  * match is enough. now and window in seconds; the timestamp is checked only once the

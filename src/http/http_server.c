@@ -74,6 +74,7 @@ struct gg_http_request {
 	int coded;      /* refused for its Content-Encoding */
 	int suspended;  /* handed to complete: only gg_http_answer resumes it */
 	void *data;
+	const char *challenge; /* a 401's WWW-Authenticate, NULL: the server's */
 	/* The answer, set by gg_http_answer before the resume (whose lock orders the writes). */
 	int answered;
 	unsigned status;
@@ -86,6 +87,10 @@ const char *gg_http_path(const struct gg_http_request *req) { return req->path; 
 const char *gg_http_peer(const struct gg_http_request *req) { return req->peer; }
 void gg_http_request_set_data(struct gg_http_request *req, void *data) { req->data = data; }
 void *gg_http_request_data(const struct gg_http_request *req) { return req->data; }
+void gg_http_request_set_challenge(struct gg_http_request *req, const char *challenge)
+{
+	req->challenge = challenge;
+}
 
 const char *gg_http_header(const struct gg_http_request *req, const char *name)
 {
@@ -160,9 +165,10 @@ static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, c
 	if (status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->server->conf.allow != NULL
 								      ? req->server->conf.allow : "POST");
-	if (status == 401 && req->server->conf.www_authenticate != NULL)
+	if (status == 401 && (req->challenge != NULL || req->server->conf.www_authenticate != NULL))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					req->server->conf.www_authenticate);
+					req->challenge != NULL ? req->challenge
+							       : req->server->conf.www_authenticate);
 	/* Tells a coding refused from a media type refused (RFC 9110, 12.5.3). */
 	if (status == 415 && req->coded)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_ENCODING,

@@ -127,6 +127,9 @@ size_t gg_http_args(const struct gg_http_request *req, struct gg_http_arg *out, 
 const char *gg_http_body(const struct gg_http_request *req, size_t *len);
 void gg_http_request_set_data(struct gg_http_request *req, void *data);
 void *gg_http_request_data(const struct gg_http_request *req);
+/* The WWW-Authenticate challenge a 401 of this request carries (a static string), in place of
+ * the server's www_authenticate: routes of one server may ask for different credentials. */
+void gg_http_request_set_challenge(struct gg_http_request *req, const char *challenge);
 
 /* Who presented the verified client certificate. */
 struct gg_http_cert_identity {

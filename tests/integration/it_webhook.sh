@@ -70,6 +70,21 @@ EOC
 }
 webhook_config
 "$GRIDGATE" -c "$work/gridgate.conf" check-config > /dev/null || fail "check-config refuses the config"
+# A token file no request could match is refused with the configuration, not at the start:
+# empty, two lines, a blank in the token; a missing one too.
+cp "$work/token" "$work/token.good"
+for bad in '\n' 'one\ntwo\n' 'tok en\n'; do
+	printf "$bad" > "$work/token"
+	"$GRIDGATE" -c "$work/gridgate.conf" check-config > "$work/check.out" 2>&1 &&
+		fail "check-config took the token file $bad"
+	grep -q 'gridgate.conf:[0-9]*: \[webhook_route:bearer\] token_file = ' "$work/check.out" ||
+		fail "the refusal does not name the line: $(cat "$work/check.out")"
+done
+rm "$work/token"
+"$GRIDGATE" -c "$work/gridgate.conf" check-config > "$work/check.out" 2>&1 &&
+	fail "check-config took a missing token file"
+grep -q 'No such file' "$work/check.out" || fail "a missing token file: $(cat "$work/check.out")"
+cp "$work/token.good" "$work/token"
 gg_start
 listening() { port_bound tcp "$port" && port_bound tcp "$plain_port"; }
 wait_for 30 listening || fail "gridgate does not listen on $port and $plain_port"
@@ -145,6 +160,10 @@ grep -q 'depth' "$work/out" || fail "deep body: $(cat "$work/out")"
 
 # 401/403 (bearer), 404, 405, 411, 413 (length and chunked), 415.
 post 401 /bearer --data-binary '{}'
+grep -qi '^WWW-Authenticate: Bearer realm="gridgate"' "$work/headers" || fail "401 without a Bearer challenge"
+# Other credentials, or "Bearer" and no token, are no bearer token: 401 too.
+post 401 /bearer -u user:password --data-binary '{}'
+post 401 /bearer -H 'Authorization: Bearer ' --data-binary '{}'
 post 403 /bearer -H 'Authorization: Bearer wrong' --data-binary '{}'
 grep -q "$token" "$work/gridgate.log" && fail "the token is in the log"
 post 404 /nowhere "${bearer[@]}" --data-binary '{}'
@@ -195,6 +214,7 @@ old=$((ts - 600))
 post 403 /hmac -H "webhook-id: msg-2" -H "webhook-timestamp: $old" \
 	-H "webhook-signature: v1,$(sign msg-2 "$old" "$body")" --data-binary "$body"
 post 401 /hmac --data-binary "$body"
+grep -qi '^WWW-Authenticate: webhook-signature' "$work/headers" || fail "401 without a challenge"
 # A replay inside the window: the same webhook-id gives the same ids, stored once.
 before=$(records)
 post 202 /hmac -H "webhook-id: msg-1" -H "webhook-timestamp: $ts" \
@@ -239,6 +259,20 @@ post 202 /bearer "${bearer[@]}" --data-binary '{"route":"kept"}'
 accepted=$((accepted + 2))
 grep -qF "[webhook:plain]" <(grep SIGHUP "$work/gridgate.log") &&
 	fail "the other listener was restarted: $(grep SIGHUP "$work/gridgate.log")"
+
+# A token rotated in its file (same path): SIGHUP puts it in force in place, without
+# restarting the listener; the old one is refused from then on.
+printf 'rotated-%s\n' "$token" > "$work/token"
+restarts=$(grep -c 'restarts with its group' "$work/gridgate.log")
+kill -HUP "$gg_pid"
+wait_for 10 grep -qF "SIGHUP: [webhook_route:bearer] token_file's file changed: applied in place" \
+	"$work/gridgate.log" || fail "the rotated token was not applied: $(grep SIGHUP "$work/gridgate.log")"
+[ "$(grep -c 'restarts with its group' "$work/gridgate.log")" = "$restarts" ] ||
+	fail "a token rotation restarted the listener"
+post 403 /bearer "${bearer[@]}" --data-binary '{"token":"old"}'
+bearer=(-H "Authorization: Bearer rotated-$token")
+post 202 /bearer "${bearer[@]}" --data-binary '{"token":"rotated"}'
+accepted=$((accepted + 1))
 
 # Everything accepted reaches the topic.
 wait_for 30 spool_drained || fail "spool not drained: $(gg_spool_stat pending) pending"

@@ -13,6 +13,7 @@
 
 #include "engine/adapter.h"
 #include "engine/config.h"
+#include "engine/config_files.h"
 
 static char *write_conf(const char *text)
 {
@@ -332,6 +333,59 @@ static void test_password_file(void **state)
 	free(secret);
 }
 
+/* A file's content is part of its option: a SIGHUP compares what the files held. */
+static void test_file_stamps(void **state)
+{
+	struct conf {
+		char *cert, *other;
+	};
+	static const struct gg_option table[] = {
+		{ "cert", GG_OPT_STRING, NULL, offsetof(struct conf, cert), .help = "a file",
+		  .flags = GG_OPT_FILE },
+		{ "other", GG_OPT_STRING, NULL, offsetof(struct conf, other), .help = "a word" },
+		GG_OPTIONS_END,
+	};
+	char path[64];
+	struct conf c;
+	struct gg_file_stamp *a, *b, *gone;
+	size_t n_a, n_b, n_gone;
+	const char *key;
+	struct gg_error err;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", write_conf("-----BEGIN CERTIFICATE-----\n"));
+	c = (struct conf){ .cert = path, .other = "/not/a/file/option" };
+	assert_int_equal(gg_file_stamps_take(table, &c, &a, &n_a, &key, &err), 0);
+	assert_int_equal(n_a, 1);
+	assert_int_equal(a[0].state, GG_FILE_READ);
+	assert_int_equal(gg_file_stamps_take(table, &c, &b, &n_b, &key, &err), 0);
+	assert_null(gg_file_stamps_differ(a, n_a, b, n_b));
+	free(b);
+	/* Renewed in place: same path, new content. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("-----BEGIN CERTIFICATE-----\nrenewed\n", f);
+	fclose(f);
+	assert_int_equal(gg_file_stamps_take(table, &c, &b, &n_b, &key, &err), 0);
+	assert_string_equal(gg_file_stamps_differ(a, n_a, b, n_b), "cert");
+	free(b);
+	unlink(path);
+	assert_int_equal(gg_file_stamps_take(table, &c, &gone, &n_gone, &key, &err), 0);
+	assert_int_equal(gone[0].state, GG_FILE_MISSING);
+	assert_string_equal(gg_file_stamps_differ(a, n_a, gone, n_gone), "cert");
+	/* Unreadable on one side: not compared (a process that cannot read it cannot apply it). */
+	gone[0].state = GG_FILE_UNREADABLE;
+	assert_null(gg_file_stamps_differ(a, n_a, gone, n_gone));
+	/* A directory is no file: refused, naming the option. */
+	c.cert = "/tmp";
+	assert_int_not_equal(gg_file_stamps_take(table, &c, &b, &n_b, &key, &err), 0);
+	assert_string_equal(key, "cert");
+	assert_non_null(strstr(err.msg, "cannot read"));
+	free(a);
+	free(gone);
+}
+
 /* Two partners of one listener that one certificate would match: refused by the loader, so
  * check-config and SIGHUP refuse them as the start does; fingerprints compare as parsed. */
 static void test_rid_partners_one_certificate(void **state)
@@ -371,6 +425,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rid_partners_one_certificate),
+		cmocka_unit_test(test_file_stamps),
 		cmocka_unit_test(test_sizes_and_durations),
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_errors_name_file_and_line),

@@ -1,6 +1,6 @@
-/* test_http_auth.c: bearer tokens, Standard Webhooks signatures (the specification's own
- * example vector) with their replay window, and GitHub's X-Hub-Signature-256 (GitHub's
- * documented example). */
+/* test_http_auth.c: bearer tokens (and the files they are read from), Standard Webhooks
+ * signatures (the specification's own example vector) with their replay window, and GitHub's
+ * X-Hub-Signature-256 (GitHub's documented example). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,6 +25,61 @@ static void test_bearer(void **state)
 	assert_false(gg_http_bearer_ok("Bearer s3cretX", tok, 6));
 	assert_false(gg_http_bearer_ok("Basic s3cret", tok, 6));
 	assert_false(gg_http_bearer_ok(NULL, tok, 6));
+	/* Presented at all (else 401 and a challenge, not 403): */
+	assert_true(gg_http_bearer_presented("Bearer x"));
+	assert_true(gg_http_bearer_presented("bearer\t x"));
+	assert_false(gg_http_bearer_presented("Bearer"));
+	assert_false(gg_http_bearer_presented("Bearer   "));
+	assert_false(gg_http_bearer_presented("Bearerx y"));
+	assert_false(gg_http_bearer_presented("Basic dTpw"));
+	assert_false(gg_http_bearer_presented(NULL));
+}
+
+/* reads text as a token file (raw) or a secret file: the result, the error in err. */
+static int read_as_file(const char *text, int raw, struct gg_error *err)
+{
+	char path[] = "/tmp/gg-test-secret-XXXXXX";
+	int fd = mkstemp(path), r;
+	unsigned char *k;
+	size_t n;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	r = gg_http_secret_read(path, raw, &k, &n, err);
+	unlink(path);
+	if (r == 0) {
+		assert_int_equal(n, strcspn(text, "\r\n"));
+		assert_memory_equal(k, text, n);
+		gg_http_secret_free(k, n);
+	}
+	return r;
+}
+
+/* A token file holds one RFC 6750 b64token: one that no Authorization header could carry
+ * (blanks, a second line) would refuse every request, silently. */
+static void test_token_file(void **state)
+{
+	struct gg_error err;
+
+	(void)state;
+	assert_int_equal(read_as_file("s3cret\n", 1, &err), 0);
+	assert_int_equal(read_as_file("a-b.c_d~e+f/g==\r\n", 1, &err), 0);
+	assert_int_equal(read_as_file("s3cret", 1, &err), 0);
+	assert_int_equal(read_as_file("\n", 1, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "empty"));
+	assert_int_equal(read_as_file("one\ntwo\n", 1, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "more than one line"));
+	assert_int_equal(read_as_file(" s3cret \n", 1, &err), -EINVAL);
+	assert_int_equal(read_as_file("s3 cret\n", 1, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "a blank"));
+	assert_int_equal(read_as_file("s3cret=x\n", 1, &err), -EINVAL);
+	assert_int_equal(read_as_file("s3cr\xc3\xa9t\n", 1, &err), -EINVAL);
+	/* A signing secret is any text, on one line. */
+	assert_int_equal(read_as_file("any text at all\n", 0, &err), 0);
+	assert_int_equal(read_as_file("one\ntwo\n", 0, &err), -EINVAL);
+	assert_int_equal(gg_http_secret_read("/nonexistent/token", 1, &(unsigned char *){ NULL },
+					     &(size_t){ 0 }, &err), -ENOENT);
 }
 
 static void test_secret(void **state)
@@ -104,6 +160,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bearer),
 		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_token_file),
 		cmocka_unit_test(test_standard),
 		cmocka_unit_test(test_github),
 	};
