@@ -119,6 +119,11 @@ static const struct gg_counter pull_counter_rows[] = {
 	{ "reconnects", "XMPP sessions lost and made again", PC(reconnects) },
 	{ "timeouts", "requests cut at the timeout: a client that stalled", PC(http.timeouts) },
 	{ "cut_off", "connections cut off at request_timeout (slow clients)", PC(http.cut_off) },
+	{ "over_limit", "connections closed at once: max_connections were open",
+	  PC(http.over_limit) },
+	{ "bad_framing", "requests framed as RFC 9112 forbids (two Content-Length, a transfer "
+	  "coding other than chunked, no Host): 400 or 501, connection closed",
+	  PC(http.bad_framing) },
 	{ "aborted", "requests that ended unanswered: the client went away", PC(http.aborted) },
 	GG_COUNTERS_END,
 };

@@ -87,6 +87,11 @@ static const struct gg_counter rid_counter_rows[] = {
 	  CO(rate_limited) },
 	{ "timeouts", "requests cut at the timeout: a sender that stalled", CO(http.timeouts) },
 	{ "cut_off", "connections cut off at request_timeout (slow senders)", CO(http.cut_off) },
+	{ "over_limit", "connections closed at once: max_connections were open",
+	  CO(http.over_limit) },
+	{ "bad_framing", "requests framed as RFC 9112 forbids (two Content-Length, a transfer "
+	  "coding other than chunked, no Host): 400 or 501, connection closed",
+	  CO(http.bad_framing) },
 	{ "aborted", "requests that ended unanswered: the sender went away mid-way, or its "
 	  "connection was cut off or idle too long", CO(http.aborted) },
 	{ "busy", "requests answered 503 while the spool was full or unavailable", CO(busy) },

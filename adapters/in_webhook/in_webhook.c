@@ -142,6 +142,11 @@ static const struct gg_counter webhook_counter_rows[] = {
 	{ "rate_limited", "requests over rate_limit (429)", WC(http.rate_limited) },
 	{ "timeouts", "requests cut at the timeout: a sender that stalled", WC(http.timeouts) },
 	{ "cut_off", "connections cut off at request_timeout (slow senders)", WC(http.cut_off) },
+	{ "over_limit", "connections closed at once: max_connections were open",
+	  WC(http.over_limit) },
+	{ "bad_framing", "requests framed as RFC 9112 forbids (two Content-Length, a transfer "
+	  "coding other than chunked, no Host): 400 or 501, connection closed",
+	  WC(http.bad_framing) },
 	{ "aborted", "requests that ended unanswered: the sender went away mid-way, or its "
 	  "connection was cut off or idle too long", WC(http.aborted) },
 	{ "busy", "requests answered 503 while the spool was full", WC(busy) },

@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "http/http_coding.h"
 #include "http/http_deadline.h"
+#include "http/http_framing.h"
 
 /* TLS 1.2 and 1.3 only, GnuTLS's NORMAL ciphers. */
 #define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -34,6 +35,8 @@ struct gg_http_server {
 	struct MHD_Daemon *mhd[GG_HTTP_MAX_THREADS];
 	unsigned n;
 	struct gg_http_deadlines *deadlines;
+	/* Connections open on all the daemons: max_connections holds for their sum. */
+	atomic_uint live;
 	/* The client CA and its CRLs: libmicrohttpd only asks for a certificate, this list is
 	 * what it is verified against. NULL without a client CA. */
 	gnutls_x509_trust_list_t trust;
@@ -72,6 +75,7 @@ struct gg_http_request {
 	int too_large;  /* the body went over max_body_size while it streamed in */
 	int coding;     /* its Content-Encoding (enum gg_http_coding): decoded once it is in */
 	int coded;      /* refused for its Content-Encoding */
+	int close;      /* its framing cannot be trusted: the connection closes after the answer */
 	int suspended;  /* handed to complete: only gg_http_answer resumes it */
 	void *data;
 	const char *challenge; /* a 401's WWW-Authenticate, NULL: the server's */
@@ -158,6 +162,8 @@ static enum MHD_Result http_send(struct gg_http_request *req, unsigned status, c
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				req->server->conf.content_type != NULL ? req->server->conf.content_type
 									: "application/json");
+	if (req->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%u", retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
@@ -237,14 +243,19 @@ static void http_peer(struct gg_http_request *req)
 }
 
 /* The checks that need only the headers: rate, length, coding, then the handler's own. */
-static enum MHD_Result http_begin(struct gg_http_request *req)
+static enum MHD_Result http_begin(struct gg_http_request *req, const char *version)
 {
 	const struct gg_http_server_conf *conf = &req->server->conf;
 	const char *cl, *te, *why = NULL;
-	unsigned wait;
+	unsigned wait, framing;
 	int status;
 
 	conf->counters->requests++;
+	if ((framing = gg_http_framing_check(req->conn, version, &why)) != 0) {
+		conf->counters->bad_framing++;
+		req->close = 1;
+		return http_refuse(req, framing, why, 0);
+	}
 	if (conf->rate != NULL &&
 	    (wait = gg_http_rate_take(conf->rate, req->peer_key, req->peer_key_len, now_ns())) > 0)
 		return http_refuse(req, 429, "over the rate limit", wait);
@@ -338,7 +349,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 		req->hc = ci != NULL ? ci->socket_context : NULL;
 		http_peer(req);
-		return http_begin(req);
+		return http_begin(req, version);
 	}
 	if (*upload_data_size > 0) {
 		if (http_append(req, upload_data, *upload_data_size) != 0)
@@ -412,6 +423,20 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	*con_cls = NULL;
 }
 
+/* Over max_connections a connection is closed as it is accepted (before any TLS), counted:
+ * libmicrohttpd's own limit stops accepting instead, which leaves senders hanging in the
+ * listen backlog until their timeout. */
+static enum MHD_Result http_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct gg_http_server *s = cls;
+
+	(void)addr, (void)addrlen;
+	if (atomic_load(&s->live) < s->conf.max_connections)
+		return MHD_YES;
+	s->conf.counters->over_limit++;
+	return MHD_NO;
+}
+
 /* Every connection gets its state (a request deadline, the certificate verdict) from its
  * start, and loses it at its close. */
 static void http_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -422,14 +447,18 @@ static void http_connection(void *cls, struct MHD_Connection *conn, void **socke
 	struct http_conn *hc;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_add(&s->live, 1);
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		if ((hc = calloc(1, sizeof(*hc))) != NULL && ci != NULL)
 			hc->deadline = gg_http_deadline_add(s->deadlines, ci->connect_fd);
 		*socket_context = hc;
-	} else if ((hc = *socket_context) != NULL) {
-		gg_http_deadline_remove(s->deadlines, hc->deadline);
-		free(hc);
-		*socket_context = NULL;
+	} else {
+		atomic_fetch_sub(&s->live, 1);
+		if ((hc = *socket_context) != NULL) {
+			gg_http_deadline_remove(s->deadlines, hc->deadline);
+			free(hc);
+			*socket_context = NULL;
+		}
 	}
 }
 
@@ -548,13 +577,15 @@ int gg_http_server_start(struct gg_http_server *s, struct gg_error *err)
 				       &s->deadlines, err)) != 0)
 		return r;
 	for (unsigned i = 0; i < s->n; i++) {
-		/* max_connections shared as libmicrohttpd shares it among a pool's threads. */
-		unsigned limit = c->max_connections / s->n + (i < c->max_connections % s->n);
+		/* http_accept holds max_connections over all the daemons; libmicrohttpd's own limit
+		 * (which stops accepting) is above what the few accepts racing it could reach. */
+		unsigned limit = c->max_connections + GG_HTTP_MAX_THREADS;
 
 		s->mhd[i] = MHD_start_daemon(
-			flags, 0, NULL, NULL, http_access, s,
+			flags, 0, http_accept, s, http_access, s,
 			MHD_OPTION_LISTEN_SOCKET, c->listen_fds[i],
 			MHD_OPTION_CONNECTION_LIMIT, limit,
+			MHD_OPTION_UNESCAPE_CALLBACK, gg_http_unescape, NULL,
 			MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
 			MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
 			MHD_OPTION_NOTIFY_CONNECTION, http_connection, s,

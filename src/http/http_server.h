@@ -35,6 +35,8 @@ struct gg_http_counters {
 	atomic_uint_fast64_t rate_limited;    /* 429 */
 	atomic_uint_fast64_t timeouts;        /* requests cut at timeout_s: stalled senders */
 	atomic_uint_fast64_t cut_off;         /* connections past request_timeout_ms */
+	atomic_uint_fast64_t over_limit;      /* connections closed at once: max_connections */
+	atomic_uint_fast64_t bad_framing;     /* RFC 9112 framing refused (400, 501) */
 	atomic_uint_fast64_t aborted;         /* requests that ended unanswered */
 };
 

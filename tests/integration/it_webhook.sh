@@ -241,9 +241,44 @@ grep -qi '^Retry-After: [1-9]' "$work/headers" || fail "429 without Retry-After"
 accepted=$((accepted + 2))
 grep -q 'tls = no' "$work/gridgate.log" && fail "a loopback plain listener was warned about"
 
+# Framing RFC 9112 forbids, which a proxy in front may read otherwise (request smuggling):
+# refused at once and the connection closed. raw.py sends the bytes over TLS and prints the
+# status line, then "closed" when the server closed the connection within 5 s.
+cat > "$work/raw.py" <<'EOP'
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="localhost")
+s.settimeout(5)
+s.sendall(sys.stdin.buffer.read())
+got = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            got += b"\nclosed"
+            break
+        got += b
+except socket.timeout:
+    pass
+print(got.split(b"\r\n")[0].decode(), "closed" if got.endswith(b"closed") else "open")
+EOP
+raw() { python3 "$work/raw.py" "$port" "$c/ca.crt"; }
+auth="Authorization: Bearer $token"
+[ "$(printf 'POST /bearer HTTP/1.1\r\nHost: x\r\n%s\r\nContent-Type: application/json\r\nContent-Length: 9\r\nContent-Length: 10\r\n\r\n{"dup":1}' "$auth" | raw)" = "HTTP/1.1 400 Bad Request closed" ] ||
+	fail "two Content-Length were not refused and closed"
+[ "$(printf 'POST /bearer HTTP/1.1\r\nHost: x\r\n%s\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n9\r\n{"te":1}\n\r\n0\r\n\r\n' "$auth" | raw)" = "HTTP/1.1 501 Not Implemented closed" ] ||
+	fail "a transfer coding other than chunked was not refused at once"
+[ "$(printf 'POST /bearer HTTP/1.1\r\n%s\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}' "$auth" | raw)" = "HTTP/1.1 400 Bad Request closed" ] ||
+	fail "an HTTP/1.1 request without Host was not refused"
+# An encoded NUL does not cut the path: /bearer%00/x is no route (it was served as /bearer).
+url=https://localhost:$port
+post 404 '/bearer%00/x' --path-as-is "${bearer[@]}" --data-binary '{"nul":1}'
+url=http://127.0.0.1:$plain_port
+
 counters_now hooks
 [ "$(counter hooks auth_failed)" -ge 7 ] || fail "auth_failed: $(counter hooks auth_failed)"
 [ "$(counter hooks bad_encoding)" = 2 ] || fail "bad_encoding: $(counter hooks bad_encoding)"
+[ "$(counter hooks bad_framing)" = 3 ] || fail "bad_framing: $(counter hooks bad_framing)"
 
 # SIGHUP with a route added to a running listener: the listener and its routes restart
 # together (a route alone cannot), the new path answers, the old ones still do.
@@ -274,12 +309,38 @@ bearer=(-H "Authorization: Bearer rotated-$token")
 post 202 /bearer "${bearer[@]}" --data-binary '{"token":"rotated"}'
 accepted=$((accepted + 1))
 
+counters_now plain
+[ "$(counter plain rate_limited)" = 1 ] || fail "rate_limited: $(counter plain rate_limited)"
+# Over max_connections a connection is closed as it is accepted (it used to wait in the listen
+# backlog until the sender gave up), and counted; once one closes, the next is served.
+sed -i "/^listen = 127.0.0.1:$plain_port/a max_connections = 2" "$work/gridgate.conf"
+kill -HUP "$gg_pid"
+wait_for 10 grep -qF "SIGHUP: [webhook:plain] max_connections changed" "$work/gridgate.log" ||
+	fail "max_connections was not applied: $(grep SIGHUP "$work/gridgate.log" | tail -3)"
+wait_for 10 port_bound tcp "$plain_port" || fail "the plain listener is not back"
+python3 - "$plain_port" <<'EOP' || fail "a connection over max_connections was not closed at once"
+import socket, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+time.sleep(0.5)
+extra = socket.create_connection(("127.0.0.1", port))
+extra.settimeout(3)
+try:
+    closed = extra.recv(1) == b""
+except ConnectionResetError:
+    closed = True
+except socket.timeout:
+    closed = False
+sys.exit(0 if closed else 1)
+EOP
+wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$plain_port/open" || fail "not served after the extra connection"
+
 # Everything accepted reaches the topic.
 wait_for 30 spool_drained || fail "spool not drained: $(gg_spool_stat pending) pending"
 got=$(read_items)
 [ "$got" = "$accepted" ] || fail "topic holds $got items, $accepted records were accepted"
 gg_stop || fail "gridgate did not stop cleanly"
-[ "$(counter plain rate_limited)" = 1 ] || fail "rate_limited: $(counter plain rate_limited)"
+[ "$(counter plain over_limit)" -ge 1 ] || fail "over_limit: $(counter plain over_limit)"
 
 # 503 while the spool is full: no controller to publish to, max_pending 2. Nothing accepted
 # is lost: the next start publishes it.
