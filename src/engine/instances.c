@@ -415,6 +415,7 @@ static size_t mark_replaced(struct gg_instances *set, struct generation *fresh_g
 		if (!it->replace &&
 		    group_touched(groups, n, instance_group(it->in.adapter, it->in.conf, it->in.name))) {
 			it->replace = 1;
+			changed++;
 			gg_log_info("SIGHUP: [%s:%s] restarts with its group", instance_kind(it),
 				    it->in.name);
 		}

@@ -83,9 +83,12 @@ static int split_text(const char *base, size_t len, size_t at, int array_ok,
 	root = json_loadb(base, len, 0, &jerr);
 	/* jansson's position counts the bytes it read, the offending one included: the 0-based
 	 * offset of that byte is one less. */
+	/* jansson's text for it names its own flag, which means nothing to a sender. */
 	if (root == NULL)
 		return body_fail(err, at + (jerr.position > 0 ? (size_t)jerr.position - 1 : 0), out->n,
-				 jerr.text);
+				 json_error_code(&jerr) == json_error_null_character
+					 ? "a NUL character (\\u0000) in a string"
+					 : jerr.text);
 	if (json_is_object(root)) {
 		if (out->n >= limits->max_objects)
 			r = body_fail(err, at, out->n, "more objects than max_objects");

@@ -294,6 +294,8 @@ post 202 /bearer "${bearer[@]}" --data-binary '{"route":"kept"}'
 accepted=$((accepted + 2))
 grep -qF "[webhook:plain]" <(grep SIGHUP "$work/gridgate.log") &&
 	fail "the other listener was restarted: $(grep SIGHUP "$work/gridgate.log")"
+grep -q 'every input and output unchanged' "$work/gridgate.log" &&
+	fail "a SIGHUP that restarted a group said nothing changed"
 
 # A token rotated in its file (same path): SIGHUP puts it in force in place, without
 # restarting the listener; the old one is refused from then on.

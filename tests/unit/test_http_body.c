@@ -111,6 +111,10 @@ static void test_refusals(void **state)
 	assert_int_equal(gg_http_body_split("{\"a\":\0}", 7, GG_HTTP_BODY_JSON, &limits, &o, &e),
 			 -EINVAL);
 	assert_int_equal(e.offset, 5);
+	/* An escaped one is refused in the sender's words, not jansson's flag name. */
+	assert_int_equal(split("{\"a\":\"x\\u0000y\"}", GG_HTTP_BODY_JSON, &o, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "a NUL character"));
+	assert_null(strstr(e.msg, "JSON_ALLOW_NUL"));
 }
 
 int main(void)
