@@ -53,7 +53,8 @@ static void ingest_clear(struct gg_ingest *ing)
 #define CC(field) offsetof(struct gg_counters, field)
 const struct gg_counter gg_core_counters[] = {
 	{ "accepted", "records committed to the spool", CC(accepted) },
-	{ "duplicates", "records the spool had already (replays, recognised by id)", CC(duplicates) },
+	{ "duplicates", "records the spool or its quarantine had already (replays, recognised by "
+	  "id)", CC(duplicates) },
 	{ "quarantined", "records refused (parse, version, schema, size), kept for inspection",
 	  CC(quarantined) },
 	{ "records_cut", "built documents cut to fit max_document_size", CC(records_cut) },
@@ -476,7 +477,9 @@ static int ingest_write_range(struct gg_ingest *ing, struct gg_spool *sp, size_t
 			r = gg_spool_quarantine(sp, s->id, ing->input_name, s->reason,
 						s->line, s->column, s->payload ? s->payload : "",
 						s->len, err);
+			/* One quarantined already (a retry) is a replay recognised by id. */
 			counts[2] += r == 0;
+			counts[1] += r == 1;
 		} else if (file != NULL) {
 			/* rows borrow the entries' strings; they outlive the put below. */
 			rows[n_rows++] = (struct gg_spool_stage_row){ s->id, s->payload, s->len };

@@ -198,8 +198,10 @@ static const char *const spool_sql[ST__N] = {
 		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_DELIVER] = "INSERT OR IGNORE INTO deliveries(output, seq, updated)"
 		       " SELECT ?1, seq, ?3 FROM records WHERE seq > ?2",
+	/* A record its input quarantined already (same id, same input) is not stored again. */
 	[ST_QUARANTINE] = "INSERT INTO quarantine(id, source, reason, line, col, payload, created)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM"
+			  " quarantine WHERE id = ?1 AND source IS ?2)",
 	/* next_at: a delivery an output asked to retry later stays out of its scans till then. */
 	[ST_FETCH] = "SELECT d.seq, r.id, r.payload, d.attempts, r.source, r.created, r.meta"
 		     " FROM deliveries d"
@@ -404,6 +406,23 @@ fail:
 	return ret;
 }
 
+/* The quarantine's index on id, which keeps a retried record's second insert from scanning
+ * the table. Additive, like file_stage: created at open when missing, so spools of any
+ * schema get it without a version bump, and an older gridgate that finds it ignores it. It
+ * is looked for first: every handle opens through here, and a CREATE would want the write
+ * lock even when the index exists. */
+static int spool_quarantine_index(struct gg_spool *sp, struct gg_error *err)
+{
+	int n = 0, rc;
+
+	rc = spool_query_int(sp, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+			     " AND name = 'quarantine_id'", &n);
+	if (rc == SQLITE_OK && n == 0)
+		rc = sqlite3_exec(sp->db, "CREATE INDEX IF NOT EXISTS quarantine_id"
+				  " ON quarantine(id)", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : spool_fail(sp, err, rc, "create quarantine index");
+}
+
 /* Switches the file to WAL (the mode is stored in the file, so later opens find it set) and
  * checks the answer, which stays "delete" on media that cannot share memory for the WAL index.
  * Two first openers of a new file both hold a shared lock and want an exclusive one; SQLite
@@ -507,7 +526,8 @@ int gg_spool_open(const struct gg_spool_options *opts, struct gg_spool **out,
 	}
 	if ((ret = spool_configure(sp, opts, err)) != 0 ||
 	    (ret = spool_schema(sp, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms
-							      : SPOOL_BUSY_TIMEOUT_MS, err)) != 0)
+							      : SPOOL_BUSY_TIMEOUT_MS, err)) != 0 ||
+	    (ret = spool_quarantine_index(sp, err)) != 0)
 		goto fail;
 
 	/* Prepared once, kept for the life of the handle: a put costs a bind and a step. */
@@ -691,8 +711,11 @@ int gg_spool_put_meta(struct gg_spool *sp, const char *id, const char *source, c
 	return 0;
 }
 
-/* Quarantine rows are for people to inspect, not a queue: a replay may add the same id twice,
- * which is preferable to hiding a second, different failure of that record. */
+/* Quarantine rows are for people to inspect and release, so a record is kept once: a
+ * partner retrying a refused request, or a file read again after a crash, brings the same
+ * record under the same id (its bytes are in the id, or for RID its canonical form), and a
+ * row per try grew the quarantine by a body each time. The first row stays; a later refusal
+ * of it is in the log, and a release runs it through today's engine anyway. */
 int gg_spool_quarantine(struct gg_spool *sp, const char *id, const char *source,
 			const char *reason, int line, int column, const char *payload, size_t len,
 			struct gg_error *err)
@@ -717,7 +740,8 @@ int gg_spool_quarantine(struct gg_spool *sp, const char *id, const char *source,
 		rc = sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	ret = rc == SQLITE_DONE ? 0 : spool_fail(sp, err, rc, "quarantine");
+	ret = rc != SQLITE_DONE ? spool_fail(sp, err, rc, "quarantine")
+				: sqlite3_changes(sp->db) == 0;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;

@@ -81,7 +81,9 @@ int gg_spool_put(struct gg_spool *sp, const char *id, const char *source, const 
  * text, or NULL), which the outputs read back in gg_spool_row.meta. */
 int gg_spool_put_meta(struct gg_spool *sp, const char *id, const char *source, const char *meta,
 		      const char *payload, size_t len, struct gg_error *err);
-/* Records a document that failed validation, with the reason and its position. */
+/* Records a document that failed validation, with the reason and its position. Returns 0
+ * when stored, 1 when the same source quarantined a record of this id already (a retried
+ * request, a file read again: the first row stays), negative on error. */
 int gg_spool_quarantine(struct gg_spool *sp, const char *id, const char *source,
 			const char *reason, int line, int column, const char *payload, size_t len,
 			struct gg_error *err);

@@ -3,7 +3,7 @@
 # certificates from a throwaway CA made here (expired and revoked ones through `openssl ca`, a
 # CRL, a foreign CA): the RFC examples and every MsgType answered with the RID reply after
 # the commit; partners known by certificate fingerprint, public key, or subject + issuer; a
-# retry stored once (also after a SIGKILL); refusals (certificates, partner, MsgType, XML
+# retry stored once (also after a SIGKILL, and a quarantined document's); refusals (certificates, partner, MsgType, XML
 # Signature, rate, DTD/XXE/billion laughs, oversize, depth, not RID, unknown IODEF version,
 # method, media type) with nothing spooled; a half-open handshake and a slow sender not
 # holding up anyone; a partner disabled by SIGHUP refused within a second; every accepted
@@ -82,6 +82,7 @@ dn() { openssl x509 -noout "-$1" -nameopt RFC2253 -in "$2" | sed "s/^$1=//"; }
 delta_enabled=yes
 rid_config() {
 	gg_config
+	sed -i '/^\[gridgate\]/a max_document_size = 16k\nmax_record_size = 4k' "$work/gridgate.conf"
 	cat >> "$work/gridgate.conf" <<EOC
 [rid:rid]
 listen = 127.0.0.1:$port
@@ -179,6 +180,16 @@ sed "s/MsgType=\"Report\"/MsgType='Report'/" "$data/rfc6545/rfc6545-s7.3.1-Repor
 send 200 "$work/retry.xml"
 cmp -s "$work/out" "$work/report-reply" || fail "the retry got another reply"
 refused_nothing_spooled "a retry"
+
+# A document over max_document_size: quarantined, the message answered Denied CannotProcess.
+# The partner's retries get the same answer and are quarantined once.
+sed "s/Host illicitly accessed admin account/$(head -c 20000 /dev/zero | tr '\0' x)/" \
+	"$data/rfc6545/rfc6545-s7.3.1-Report.xml" > "$work/big-doc.xml"
+for _ in 1 2 3; do
+	send 200 "$work/big-doc.xml"; ack Denied CannotProcess
+done
+[ "$(gg_spool_stat quarantined)" = 1 ] ||
+	fail "a retried message's document was quarantined again: $(gg_spool_stat quarantined) rows"
 
 # Bad input: 400 with an Acknowledgement Denied, nothing spooled.
 before=$(records)

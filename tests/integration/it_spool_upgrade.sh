@@ -3,7 +3,8 @@
 # records are published with their ids; nothing is lost. tests/data/spool/schema1.db (one state
 # per record) goes through schemas 2 and 3 to 4; schema2.db (a delivery per output, every id
 # checked) and schema3.db (stream ids unchecked) to 4, where a
-# replayed file's ids are still recognised and the delivery counts stay exact.
+# replayed file's ids are still recognised (a quarantined one's too: its row is not added
+# again) and the delivery counts stay exact.
 . "$(dirname "$0")/lib.sh"
 
 base_topic=$topic
@@ -45,6 +46,12 @@ for schema in 2 3; do
 	wait_for 30 no_files_left || fail "schema $schema: the replayed file was not taken"
 	[ "$(gg_spool_stat published)" = 2 ] && [ "$(gg_spool_stat pending)" = 0 ] ||
 		fail "schema $schema: the replayed file was published again: $("$GRIDGATE" -c "$work/gridgate.conf" spool stats | head -n 1)"
+	# The file these spools quarantined, read again: the same record, its row kept once
+	# (the quarantine's index is added at the first open).
+	cp "$top/tests/data/iodef/rfc5070/rfc5070-s7.1-worm.xml" "$work/drop/"
+	wait_for 30 no_files_left || fail "schema $schema: the quarantined file was not taken again"
+	[ "$(gg_spool_stat quarantined)" = 1 ] ||
+		fail "schema $schema: the quarantined file read again was quarantined twice: $("$GRIDGATE" -c "$work/gridgate.conf" spool stats | head -n 1)"
 	iodef2_doc "new-after-upgrade-$schema" > "$work/new.xml"
 	mv "$work/new.xml" "$work/drop/"
 	wait_for 30 spool_drained || fail "schema $schema: the new record was not published"

@@ -1,7 +1,9 @@
 /* test_spool_quarantine.c: the quarantine as `gridgate spool quarantine` reads and changes it:
  * listed newest first without payloads, one row found by seq or every row of a record id with
  * its payload byte for byte, a row deleted inside a caller's transaction (a release: gone only
- * if the transaction commits), and purged whole or by age, the count kept right throughout. */
+ * if the transaction commits), and purged whole or by age, the count kept right throughout;
+ * a record its input quarantines again (a retry) kept once, also in a spool from before the
+ * quarantine's index, whose rows all stay. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +59,20 @@ static int teardown(void **state)
 
 #define ID_A "0123456789abcdef0123456789abcdef"
 #define ID_B "fedcba9876543210fedcba9876543210"
+#define ID_C "00112233445566778899aabbccddeeff"
+#define ID_D "ffeeddccbbaa99887766554433221100"
+
+/* Quarantines as input source; returns gg_spool_quarantine's 0 (stored) or 1 (had it). */
+static int quarantine_from(struct fixture *fx, const char *source, const char *id,
+			   const char *reason, const char *payload, size_t len)
+{
+	struct gg_error err = { 0 };
+	int r = gg_spool_quarantine(fx->sp, id, source, reason, 0, 0, payload, len, &err);
+
+	if (r < 0)
+		fail_msg("quarantine: %s", err.msg);
+	return r;
+}
 
 static void quarantine(struct fixture *fx, const char *id, const char *reason, int line,
 		       int col, const char *payload, size_t len)
@@ -65,6 +81,22 @@ static void quarantine(struct fixture *fx, const char *id, const char *reason, i
 
 	if (gg_spool_quarantine(fx->sp, id, "drop", reason, line, col, payload, len, &err) != 0)
 		fail_msg("quarantine: %s", err.msg);
+}
+
+static int raw_exec(const struct fixture *fx, const char *sql, int *count)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open(fx->tmp.path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW && count != NULL)
+		*count = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rc;
 }
 
 static int64_t quarantined(struct fixture *fx)
@@ -95,6 +127,7 @@ struct seen {
 	int64_t seq[8];
 	char id[8][65];
 	char reason[8][64];
+	char source[8][16];
 	int line[8], column[8];
 	char payload[8][64];
 	size_t len[8];
@@ -110,7 +143,7 @@ static void collect(void *arg, const struct gg_spool_quarantined *row)
 	s->seq[i] = row->seq;
 	snprintf(s->id[i], sizeof(s->id[i]), "%s", row->id);
 	snprintf(s->reason[i], sizeof(s->reason[i]), "%s", row->reason);
-	assert_string_equal(row->source, "drop");
+	snprintf(s->source[i], sizeof(s->source[i]), "%s", row->source);
 	assert_true(row->created > 0);
 	s->line[i] = row->line;
 	s->column[i] = row->column;
@@ -128,12 +161,13 @@ static void test_list_newest_first(void **state)
 
 	quarantine(fx, ID_A, "xml: line 3, column 7: bad", 3, 7, "<a>", 3);
 	quarantine(fx, ID_B, "not a log line", 0, 0, "hello world", 11);
-	quarantine(fx, ID_A, "line 9: element 'Incident': missing", 9, 0, "<IODEF-Document/>", 17);
+	quarantine(fx, ID_C, "line 9: element 'Incident': missing", 9, 0, "<IODEF-Document/>", 17);
 	assert_int_equal(gg_spool_quarantine_list(fx->sp, 20, collect, &s, &err), 3);
 	assert_int_equal(s.seq[0], 3);
 	assert_int_equal(s.seq[1], 2);
 	assert_int_equal(s.seq[2], 1);
 	assert_string_equal(s.id[1], ID_B);
+	assert_string_equal(s.source[1], "drop");
 	assert_string_equal(s.reason[2], "xml: line 3, column 7: bad");
 	assert_int_equal(s.line[2], 3);
 	assert_int_equal(s.column[2], 7);
@@ -156,7 +190,7 @@ static void test_get_by_seq_or_id(void **state)
 
 	quarantine(fx, ID_A, "first", 0, 0, bin, sizeof(bin));
 	quarantine(fx, ID_B, "other", 0, 0, "x", 1);
-	quarantine(fx, ID_A, "again", 0, 0, "", 0);
+	assert_int_equal(quarantine_from(fx, "logs", ID_A, "again", "", 0), 0);
 
 	assert_int_equal(gg_spool_quarantine_get(fx->sp, "1", collect, &s, &err), 1);
 	assert_int_equal(s.seq[0], 1);
@@ -168,6 +202,7 @@ static void test_get_by_seq_or_id(void **state)
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(gg_spool_quarantine_get(fx->sp, ID_A, collect, &s, &err), 2);
 	assert_int_equal(s.seq[0], 3);
+	assert_string_equal(s.source[0], "logs");
 	assert_int_equal(s.seq[1], 1);
 	assert_true(s.had_payload[0]);
 	assert_int_equal(s.len[0], 0);
@@ -222,8 +257,10 @@ static void test_purge_by_age(void **state)
 	struct seen s = { 0 };
 	int64_t removed = -1;
 
+	static const char *const ids[] = { ID_A, ID_B, ID_C, ID_D };
+
 	for (int i = 0; i < 4; i++)
-		quarantine(fx, i % 2 ? ID_A : ID_B, "r", 0, 0, "p", 1);
+		quarantine(fx, ids[i], "r", 0, 0, "p", 1);
 	age_rows(fx, "seq <= 2", 8 * 86400);
 	assert_int_equal(gg_spool_quarantine_purge(fx->sp, 7 * 86400, &removed, &err), 0);
 	assert_int_equal(removed, 2);
@@ -241,6 +278,60 @@ static void test_purge_by_age(void **state)
 	assert_int_equal(quarantined(fx), 0);
 }
 
+/* A partner retrying a refused message, a file read again after a crash: the same input
+ * quarantines the same record again. It is kept once (the first row, as it was), so retries
+ * do not grow the quarantine; the same id from another input is another row. */
+static void test_retry_stored_once(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_error err = { 0 };
+	struct seen s = { 0 };
+
+	assert_int_equal(quarantine_from(fx, "partner", ID_A, "too big", "<doc/>", 6), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(quarantine_from(fx, "partner", ID_A, "too big", "<doc/>", 6), 1);
+	assert_int_equal(quarantine_from(fx, "partner", ID_A, "refused otherwise", "<d/>", 4), 1);
+	assert_int_equal(quarantined(fx), 1);
+	assert_int_equal(gg_spool_quarantine_get(fx->sp, ID_A, collect, &s, &err), 1);
+	assert_string_equal(s.reason[0], "too big");
+	assert_int_equal(s.len[0], 6);
+
+	assert_int_equal(quarantine_from(fx, "other", ID_A, "too big", "<doc/>", 6), 0);
+	assert_int_equal(quarantine_from(fx, "partner", ID_B, "too big", "<doc/>", 6), 0);
+	assert_int_equal(quarantined(fx), 3);
+
+	/* Released (its row deleted), then refused again: a row again. */
+	assert_int_equal(gg_spool_quarantine_delete(fx->sp, 1, &err), 1);
+	assert_int_equal(quarantine_from(fx, "partner", ID_A, "too big", "<doc/>", 6), 0);
+	assert_int_equal(quarantined(fx), 3);
+}
+
+/* A spool an older gridgate wrote has no index on the quarantine and may hold a record
+ * several times: the next open adds the index and keeps every row, and from then on a retry
+ * adds none. */
+static void test_old_spool_gets_index(void **state)
+{
+	struct fixture *fx = *state;
+	struct gg_spool_options opts = { .path = fx->tmp.path, .busy_timeout_ms = 5000 };
+	struct gg_error err = { 0 };
+	int n = -1;
+
+	gg_spool_close(fx->sp);
+	fx->sp = NULL;
+	assert_int_equal(raw_exec(fx, "DROP INDEX quarantine_id", NULL), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(raw_exec(fx, "INSERT INTO quarantine(id, source, reason, payload,"
+					  " created) VALUES ('" ID_A "', 'drop', 'old', 'p', 1)",
+					  NULL), 0);
+	assert_int_equal(gg_spool_open(&opts, &fx->sp, &err), 0);
+	assert_int_equal(raw_exec(fx, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+				  " AND name = 'quarantine_id'", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(quarantined(fx), 2);
+	assert_int_equal(quarantine_from(fx, "drop", ID_A, "new", "p", 1), 1);
+	assert_int_equal(quarantined(fx), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +339,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get_by_seq_or_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_by_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_stored_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_spool_gets_index, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
