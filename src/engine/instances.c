@@ -273,16 +273,51 @@ static int same_routes(const struct gg_input_conf *a, const struct gg_input_conf
 
 enum change { CHANGE_NONE, CHANGE_OWN, CHANGE_OTHER, CHANGE_GONE };
 
+/* Appends to why (holding *len bytes) every key of table whose value differs between a and
+ * b, comma-separated; returns how many differ. Every key, not the first: an operator who
+ * changed two reads both in the SIGHUP line. */
+static size_t keys_changed(const struct gg_option *table, const void *a, const void *b,
+			   char *why, size_t size, size_t *len)
+{
+	size_t n = 0;
+
+	for (const struct gg_option *o = gg_options_differ(table, a, b); o != NULL;
+	     o = gg_options_differ(o + 1, a, b), n++) {
+		int r = snprintf(why + *len, size - *len, "%s%s", *len > 0 ? ", " : "", o->key);
+
+		/* Cut at size: the keys that fit are named. */
+		*len += (size_t)r < size - *len ? (size_t)r : size - 1 - *len;
+	}
+	return n;
+}
+
+/* Appends to why the option whose file's content changed ("token_file's file"), if one did
+ * (config_files.h); returns 1 then. */
+static size_t file_changed(const struct gg_file_stamp *a, size_t n_a,
+			   const struct gg_file_stamp *b, size_t n_b, char *why, size_t size,
+			   size_t *len)
+{
+	const char *key = gg_file_stamps_differ(a, n_a, b, n_b);
+	int r;
+
+	if (key == NULL)
+		return 0;
+	r = snprintf(why + *len, size - *len, "%s%s's file", *len > 0 ? ", " : "", key);
+	*len += (size_t)r < size - *len ? (size_t)r : size - 1 - *len;
+	return 1;
+}
+
 /* What in fresh differs for a running instance: only its plugin's own options (*section is
  * the fresh one), something else (its common options, its outputs), or it is gone; why says
- * it in a few words. */
+ * it in a few words, naming every changed key. */
 static enum change instance_change(const struct instance *it, const struct gg_config *fresh,
 				   const void **section, char *why, size_t size)
 {
-	const struct gg_option *o;
-	const char *key;
+	size_t len = 0, common, own;
+	int routes;
 
 	*section = NULL;
+	why[0] = '\0';
 	if (it->input != NULL) {
 		for (size_t i = 0; i < fresh->n_inputs; i++) {
 			const struct gg_input_conf *f = &fresh->inputs[i];
@@ -290,25 +325,20 @@ static enum change instance_change(const struct instance *it, const struct gg_co
 			if (f->adapter != it->input->adapter || strcmp(f->name, it->input->name) != 0)
 				continue;
 			*section = f;
-			if ((o = gg_options_differ(gg_input_common_options, &it->input->common,
-						   &f->common)) != NULL) {
-				snprintf(why, size, "%s changed", o->key);
-				return CHANGE_OTHER;
-			}
-			if (!same_routes(f, it->input)) {
-				snprintf(why, size, "its outputs changed");
-				return CHANGE_OTHER;
-			}
-			if ((o = gg_options_differ(f->adapter->options, it->input->conf, f->conf))) {
-				snprintf(why, size, "%s changed", o->key);
-				return CHANGE_OWN;
-			}
-			if ((key = gg_file_stamps_differ(it->input->files, it->input->n_files,
-							 f->files, f->n_files)) != NULL) {
-				snprintf(why, size, "%s's file changed", key);
-				return CHANGE_OWN;
-			}
-			return CHANGE_NONE;
+			common = keys_changed(gg_input_common_options, &it->input->common,
+					      &f->common, why, size, &len);
+			own = keys_changed(f->adapter->options, it->input->conf, f->conf, why, size,
+					   &len) +
+			      file_changed(it->input->files, it->input->n_files, f->files,
+					   f->n_files, why, size, &len);
+			/* The outputs it resolves to change without a key of its own when an
+			 * output section comes or goes. */
+			routes = common > 0 || same_routes(f, it->input);
+			if (common + own == 0 && routes)
+				return CHANGE_NONE;
+			snprintf(why + len, size - len, "%s changed",
+				 routes ? "" : len > 0 ? ", its outputs" : "its outputs");
+			return common > 0 || !routes ? CHANGE_OTHER : CHANGE_OWN;
 		}
 	} else {
 		for (size_t i = 0; i < fresh->n_outputs; i++) {
@@ -318,16 +348,14 @@ static enum change instance_change(const struct instance *it, const struct gg_co
 			    strcmp(f->name, it->output->name) != 0)
 				continue;
 			*section = f;
-			if ((o = gg_options_differ(f->adapter->options, it->output->conf, f->conf))) {
-				snprintf(why, size, "%s changed", o->key);
-				return CHANGE_OWN;
-			}
-			if ((key = gg_file_stamps_differ(it->output->files, it->output->n_files,
-							 f->files, f->n_files)) != NULL) {
-				snprintf(why, size, "%s's file changed", key);
-				return CHANGE_OWN;
-			}
-			return CHANGE_NONE;
+			own = keys_changed(f->adapter->options, it->output->conf, f->conf, why, size,
+					   &len) +
+			      file_changed(it->output->files, it->output->n_files, f->files,
+					   f->n_files, why, size, &len);
+			if (own == 0)
+				return CHANGE_NONE;
+			snprintf(why + len, size - len, " changed");
+			return CHANGE_OWN;
 		}
 	}
 	snprintf(why, size, "gone from the file");
@@ -381,7 +409,7 @@ static size_t mark_replaced(struct gg_instances *set, struct generation *fresh_g
 	for (size_t j = 0; j < set->n; j++) {
 		struct instance *it = set->items[j];
 		const void *section;
-		char why[96];
+		char why[256];
 		enum change c = instance_change(it, fresh, &section, why, sizeof(why));
 
 		it->replace = c != CHANGE_NONE;
@@ -428,16 +456,17 @@ static size_t mark_replaced(struct gg_instances *set, struct generation *fresh_g
 static void report_fixed(const struct gg_config *run, const struct gg_config *fresh)
 {
 	for (const struct gg_config_section *s = gg_config_sections; s->name != NULL; s++) {
-		const struct gg_option *o;
+		char keys[256];
+		size_t len = 0;
 
 		/* Per-input options, and [xmpp], are compared instance by instance. */
 		if (s->offset == GG_SECTION_PER_INPUT || s->options == gg_xmpp_options)
 			continue;
-		o = gg_options_differ(s->options, gg_config_section_base(run, s),
-				      gg_config_section_base(fresh, s));
-		if (o != NULL)
+		keys[0] = '\0';
+		if (keys_changed(s->options, gg_config_section_base(run, s),
+				 gg_config_section_base(fresh, s), keys, sizeof(keys), &len) > 0)
 			gg_log_warnx("SIGHUP: [%s] %s changed: it takes effect at the next restart",
-				     s->name, o->key);
+				     s->name, keys);
 	}
 }
 

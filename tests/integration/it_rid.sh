@@ -80,6 +80,7 @@ spki() { openssl x509 -noout -pubkey -in "$1" | openssl pkey -pubin -outform DER
 dn() { openssl x509 -noout "-$1" -nameopt RFC2253 -in "$2" | sed "s/^$1=//"; }
 
 delta_enabled=yes
+delta_types="TraceRequest InvestigationRequest Report Query Acknowledgement Result"
 rid_config() {
 	gg_config
 	sed -i '/^\[gridgate\]/a max_document_size = 16k\nmax_record_size = 4k' "$work/gridgate.conf"
@@ -117,6 +118,7 @@ signature_trust = $c/signer.crt
 [rid_partner:delta]
 rid = rid
 cert_sha256 = $(fingerprint "$c/delta.crt")
+message_types = $delta_types
 enabled = $delta_enabled
 EOC
 }
@@ -259,15 +261,17 @@ exec 3>&-
 wait "$slow" || true
 [ "$(records)" = $((before + 1)) ] || fail "the stalled sender left records: $before -> $(records)"
 
-# SIGHUP disables delta: refused within a second, without a restart.
-delta_enabled=no rid_config
+# SIGHUP disables delta (and narrows its types): refused within a second, without a restart;
+# the log names both keys.
+delta_enabled=no delta_types=Report rid_config
 kill -HUP "$gg_pid"
 hup=$(date +%s%N)
 until AS=delta send 403 "$data/gridgate/result.xml" 2>/dev/null; do
 	[ $((($(date +%s%N) - hup) / 1000000)) -lt 1000 ] || fail "delta still served 1 s after SIGHUP"
 done
 ack Denied Other
-grep -q 'SIGHUP: \[rid_partner:delta\] enabled changed: applied in place' "$work/gridgate.log" || fail "no reload line"
+grep -q 'SIGHUP: \[rid_partner:delta\] message_types, enabled changed: applied in place' "$work/gridgate.log" ||
+	fail "the reload line does not name both keys: $(grep 'SIGHUP: \[rid_partner:delta\]' "$work/gridgate.log")"
 grep -q 'is disabled' "$work/gridgate.log" || fail "the disabled partner's refusal is not logged"
 # A SIGHUP that would give delta alpha's fingerprint is refused whole: delta stays disabled,
 # alpha stays alpha.
@@ -276,7 +280,7 @@ kill -HUP "$gg_pid"
 wait_for 10 grep -q 'names the same certificate' "$work/gridgate.log" || fail "the SIGHUP with a twin fingerprint was not refused"
 AS=delta send 403 "$data/gridgate/result.xml"; ack Denied Other
 AS=alpha send 200 "$data/gridgate/result.xml"; ack Approved
-delta_enabled=no rid_config
+delta_enabled=no delta_types=Report rid_config
 
 # A clean stop (the sanitizer build checks this instance, reload included, for leaks), and
 # every refusal counted.
