@@ -50,7 +50,8 @@ static const struct gg_option partner_options[] = {
 	  "(403); a signature is checked whenever signature_trust is set" },
 	{ "signature_trust", GG_OPT_STRING, NULL, RO(signature_trust),
 	  .help = "PEM file of the certificates (a CA, or the partner's own) its XML Signatures "
-	  "must chain to", .flags = GG_OPT_FILE },
+	  "must chain to; one that does not load refuses the configuration (check-config, start, "
+	  "SIGHUP)", .flags = GG_OPT_FILE },
 	GG_OPTIONS_END,
 };
 #undef RO
@@ -84,6 +85,26 @@ int rid_types_parse(const char *list, unsigned *out, struct gg_error *err)
 	return 0;
 }
 
+/* The trust file loads, or the configuration is refused with its line: rid_rules_new reads
+ * it again at open and at every SIGHUP, where a file that did not load stopped the partner
+ * and restarted its whole listener group. check-config may run as another user than the
+ * daemon: a file it cannot open says so, with the uid it tried as. */
+static int trust_check(const char *path, struct gg_error *err)
+{
+	struct gg_rid_trust *trust = NULL;
+	FILE *f = fopen(path, "re");
+	int r;
+
+	if (f == NULL)
+		return gg_error_set(err, -errno, "cannot read: %s (as uid %u)", strerror(errno),
+				    (unsigned)geteuid());
+	fclose(f);
+	if ((r = gg_rid_signature_init(err)) != 0 || (r = gg_rid_trust_load(path, &trust, err)) != 0)
+		return r;
+	gg_rid_trust_free(trust);
+	return 0;
+}
+
 static int partner_check(const void *conf_ptr, const char **key, struct gg_error *err)
 {
 	const struct rid_partner_conf *c = conf_ptr;
@@ -110,6 +131,8 @@ static int partner_check(const void *conf_ptr, const char **key, struct gg_error
 	*key = "signature_trust";
 	if (c->require_signature && c->signature_trust == NULL)
 		return gg_error_set(err, -EINVAL, "require_signature = yes needs signature_trust");
+	if (c->signature_trust != NULL && trust_check(c->signature_trust, err) != 0)
+		return -EINVAL;
 	*key = NULL;
 	return 0;
 }
@@ -309,19 +332,19 @@ static void partner_release(struct gg_input *in)
 }
 
 /* SIGHUP: everything but the listener it names takes effect at once; the listener's worker
- * puts the new rules in force before it serves another request. */
+ * puts the new rules in force before it serves another request. The section passed
+ * partner_check when the new configuration was loaded (its trust file loaded then). */
 static int partner_reload(struct gg_input *in, const void *conf_ptr, struct gg_error *err)
 {
 	struct rid_partner *p = in->state;
 	const struct rid_partner_conf *c = conf_ptr;
 	struct rid_rules *rules;
-	const char *key;
 	int r;
 
 	if (strcmp(c->rid, p->conf->rid) != 0)
 		return gg_error_set(err, -EINVAL, "rid = %s: moving a partner to another listener "
 				    "takes a restart", c->rid);
-	if ((r = partner_check(c, &key, err)) != 0 || (r = rid_rules_new(c, &rules, err)) != 0)
+	if ((r = rid_rules_new(c, &rules, err)) != 0)
 		return r;
 	if (p->bound != NULL) {
 		rid_listener_post_rules(p->bound, p, rules);

@@ -281,6 +281,21 @@ wait_for 10 grep -q 'names the same certificate' "$work/gridgate.log" || fail "t
 AS=delta send 403 "$data/gridgate/result.xml"; ack Denied Other
 AS=alpha send 200 "$data/gridgate/result.xml"; ack Approved
 delta_enabled=no delta_types=Report rid_config
+# A signature_trust that does not load: check-config refuses it with its line, and a SIGHUP
+# with it changes nothing (gamma keeps its trust, no partner or listener restarts).
+sed -i "s|^signature_trust = .*|signature_trust = $work/missing.pem|" "$work/gridgate.conf"
+"$GRIDGATE" -c "$work/gridgate.conf" check-config > "$work/trust.out" 2>&1 &&
+	fail "check-config took a signature_trust that does not exist"
+grep -q "gridgate.conf:$(grep -n '^signature_trust' "$work/gridgate.conf" | cut -d: -f1): \[rid_partner:gamma\] signature_trust = $work/missing.pem: cannot read: " \
+	"$work/trust.out" || fail "the refusal does not name the line and the file: $(cat "$work/trust.out")"
+kill -HUP "$gg_pid"
+wait_for 10 grep -q "signature_trust = .*missing.pem: cannot read: .*the running configuration stays" \
+	"$work/gridgate.log" || fail "the SIGHUP with a missing signature_trust was not refused"
+! grep -q 'restarting it\|restarts with its group' "$work/gridgate.log" ||
+	fail "a SIGHUP restarted partners: $(grep SIGHUP "$work/gridgate.log")"
+AS=gamma send 200 "$work/signed.xml"; ack Approved
+AS=gamma send 403 "$work/tampered.xml"; ack Denied Authentication
+delta_enabled=no delta_types=Report rid_config
 
 # A clean stop (the sanitizer build checks this instance, reload included, for leaks), and
 # every refusal counted.

@@ -1,5 +1,7 @@
 /* test_rid_partner.c: a partner's rules from its section: the MsgType list, fingerprints as
- * operators paste them (colons, capitals), and which certificate identities match. */
+ * operators paste them (colons, capitals), which certificate identities match, and a
+ * signature_trust file that does not load refused with the section (check-config, start and
+ * SIGHUP alike), a readable one taken. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +11,9 @@
 
 #include <cmocka.h>
 
+#include "in_rid/in_rid.h"
 #include "in_rid/rid.h"
+#include "test_dir.h"
 
 #define FP "6e504553dc1713c4fe71023324897d805419f223e985900d156c87c1544ae0d5"
 
@@ -58,11 +62,62 @@ static void test_match(void **state)
 	assert_null(r);
 }
 
+/* The plugin's check, as the configuration loader calls it: 0, or <0 with the key. */
+static int check(const struct rid_partner_conf *c, const char **key, struct gg_error *err)
+{
+	*key = NULL;
+	return gg_in_rid_partner.check(c, key, err);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_trust_must_load(void **state)
+{
+	struct rid_partner_conf c = { .rid = "rid", .message_types = "Report", .enabled = 1,
+				      .cert_sha256 = FP, .require_signature = 1 };
+	struct gg_test_dir tmp;
+	char path[192], cmd[512];
+	struct gg_error err;
+	const char *key;
+
+	(void)state;
+	assert_int_equal(gg_test_dir_make(&tmp, "rid-trust"), 0);
+	snprintf(path, sizeof(path), "%s/missing.pem", tmp.dir);
+	c.signature_trust = path;
+	assert_true(check(&c, &key, &err) < 0);
+	assert_string_equal(key, "signature_trust");
+	assert_non_null(strstr(err.msg, "cannot read: "));
+
+	snprintf(path, sizeof(path), "%s/junk.pem", tmp.dir);
+	write_file(path, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n"
+		   "-----END CERTIFICATE-----\n");
+	assert_true(check(&c, &key, &err) < 0);
+	assert_string_equal(key, "signature_trust");
+	assert_non_null(strstr(err.msg, "junk.pem"));
+
+	/* A certificate made here (never committed) loads, and the section passes. */
+	snprintf(path, sizeof(path), "%s/trust.pem", tmp.dir);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		 "-nodes -days 2 -subj /CN=signer -keyout %s/key.pem -out %s >/dev/null 2>&1",
+		 tmp.dir, path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(check(&c, &key, &err), 0);
+	assert_int_equal(gg_test_dir_remove(&tmp), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_trust_must_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
