@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "engine/pipeline.h"
 #include "in_rid/rid_serve.h"
+#include "iodef/xmlsafe.h"
 
 #define RC(field) offsetof(struct rid_conf, field)
 static const struct gg_option rid_options[] = {
@@ -78,7 +79,8 @@ static const struct gg_counter rid_counter_rows[] = {
 	{ "bad_signature", "messages refused 403: XML Signature missing (required) or not valid",
 	  CO(bad_signature) },
 	{ "bad_method", "requests other than POST (405)", CO(bad_method) },
-	{ "bad_type", "requests whose Content-Type is not XML (415)", CO(bad_type) },
+	{ "bad_type", "requests whose Content-Type is not XML, or names a charset gridgate cannot "
+	  "read (415)", CO(bad_type) },
 	{ "too_large", "bodies over max_body_size (413)", CO(http.too_large) },
 	{ "length_required", "POSTs without a length (411)", CO(http.length_required) },
 	{ "bad_encoding", "bodies in a coding not decoded (415) or that do not decode (400)",
@@ -111,8 +113,7 @@ static int rid_check(const void *conf_ptr, const char **key, struct gg_error *er
 	return 0;
 }
 
-/* text/xml (RFC 6546's), application/xml or application/rid+xml; parameters are left to the
- * XML declaration, which the parser reads. */
+/* text/xml (RFC 6546's), application/xml or application/rid+xml. */
 static int xml_type(const char *type)
 {
 	size_t n;
@@ -125,11 +126,42 @@ static int xml_type(const char *type)
 	       (n == 19 && strncasecmp(type, "application/rid+xml", n) == 0);
 }
 
+/* The charset parameter of a media type (RFC 9110 5.6.6: name case-insensitive, value a token
+ * or a quoted string) into out: 1, 0 when there is none, -1 when it is empty, unterminated or
+ * longer than out holds. RFC 7303 section 3.2 makes it authoritative for XML media types:
+ * without a byte order mark it says how the body is encoded, over the XML declaration. */
+static int content_charset(const char *type, char *out, size_t size)
+{
+	for (const char *p = strchr(type, ';'); p != NULL; p = strchr(p, ';')) {
+		const char *v;
+		size_t n, len;
+
+		p += 1 + strspn(p + 1, " \t");
+		n = strcspn(p, "=;");
+		if (p[n] != '=')
+			continue;
+		v = p + n + 1;
+		len = *v == '"' ? strcspn(++v, "\"") : strcspn(v, "; \t");
+		if (!(n == 7 && strncasecmp(p, "charset", 7) == 0)) {
+			p = v + len;
+			continue;
+		}
+		if (len == 0 || len >= size || (v[-1] == '"' && v[len] != '"'))
+			return -1;
+		memcpy(out, v, len);
+		out[len] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 /* Headers in: method, media type, and the client certificate, all before the body is read.
  * Which partner the certificate is, the worker decides (it owns the partner rules). */
 static int rid_begin(void *ctx, struct gg_http_request *req, const char **why)
 {
 	struct rid_listener *l = ctx;
+	const char *type = gg_http_header(req, "Content-Type");
+	char charset[sizeof(((struct rid_job *)0)->charset)] = "";
 	struct rid_job *job;
 	struct gg_error e;
 
@@ -138,15 +170,23 @@ static int rid_begin(void *ctx, struct gg_http_request *req, const char **why)
 		*why = "RID messages are POSTed";
 		return 405;
 	}
-	if (!xml_type(gg_http_header(req, "Content-Type"))) {
+	if (!xml_type(type)) {
 		l->counters.bad_type++;
 		*why = "Content-Type must be text/xml (RFC 6546)";
+		return 415;
+	}
+	/* 415, as for a media type: the body is not read in a charset that cannot be. */
+	if (content_charset(type, charset, sizeof(charset)) < 0 ||
+	    (charset[0] != '\0' && !gg_xml_encoding_known(charset))) {
+		l->counters.bad_type++;
+		*why = "the Content-Type's charset is not one gridgate can read";
 		return 415;
 	}
 	if ((job = calloc(1, sizeof(*job))) == NULL) {
 		*why = "out of memory";
 		return 503;
 	}
+	memcpy(job->charset, charset, sizeof(charset));
 	if (gg_http_client_cert(req, &job->id, &e) != 0) {
 		l->counters.bad_certificate++;
 		gg_log_warnx("%s: %s: refused: %s (subject '%s', sha256 %s)", l->input->name,

@@ -140,7 +140,8 @@ static int screen(struct rid_listener *l, struct rid_job *job)
 		return -1;
 	}
 	body = gg_http_body(job->req, &len);
-	r = gg_rid_parse(l->checker, body, len, &l->limits, name, &job->msg, &err);
+	r = gg_rid_parse_as(l->checker, body, len, &l->limits,
+			    job->charset[0] != '\0' ? job->charset : NULL, name, &job->msg, &err);
 	if (r == -ENOMEM) {
 		refuse(job, 503, GG_RID_JUST_SYSTEM_RESOURCE, 1);
 		return -1;

@@ -36,7 +36,7 @@ struct rid_counters {
 	atomic_uint_fast64_t not_allowed;     /* 403: a MsgType the partner may not send */
 	atomic_uint_fast64_t bad_signature;   /* 403: missing (required) or not valid */
 	atomic_uint_fast64_t bad_method;      /* 405 */
-	atomic_uint_fast64_t bad_type;        /* 415 */
+	atomic_uint_fast64_t bad_type;        /* 415: not XML, or an unknown charset */
 	atomic_uint_fast64_t rate_limited;    /* 503: over the partner's rate_limit */
 	atomic_uint_fast64_t busy;            /* 503: spool full or unavailable, stopping */
 };
@@ -46,6 +46,7 @@ struct rid_job {
 	struct rid_job *next;
 	struct gg_http_request *req;
 	struct gg_http_cert_identity id;
+	char charset[48]; /* the Content-Type's charset, "" when none: decides the encoding */
 	/* Worker only, once the job is screened: the partner, the message, its records' origin
 	 * and each document's outcome. */
 	size_t partner;

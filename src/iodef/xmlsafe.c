@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include <libxml/catalog.h>
+#include <libxml/encoding.h>
 #include <libxml/globals.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -286,15 +287,58 @@ static int prescan(const char *buf, size_t len, int max_attributes, struct gg_er
 	return 0;
 }
 
+/* Whether buf starts with a byte order mark (UTF-8, UTF-16 or UTF-32 in either order). */
+static int has_bom(const unsigned char *b, size_t len)
+{
+	return (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) ||
+	       (len >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE))) ||
+	       (len >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF);
+}
+
+int gg_xml_encoding_known(const char *encoding)
+{
+	xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(encoding);
+
+	if (h == NULL)
+		return 0;
+	xmlCharEncCloseFunc(h); /* an iconv one holds descriptors; libxml2's own are static */
+	return 1;
+}
+
+/* Reads ctxt's input in the labelled encoding and makes the parser ignore the document's
+ * own declaration (XML_PARSE_IGNORE_ENC), which would switch again mid-way; a byte order
+ * mark is left to libxml2, which reads it before anything else. */
+static int use_encoding(xmlParserCtxtPtr ctxt, const char *buf, size_t len, const char *encoding,
+			int *options, struct gg_error *err)
+{
+	xmlCharEncodingHandlerPtr h;
+
+	if (encoding == NULL || has_bom((const unsigned char *)buf, len))
+		return 0;
+	if ((h = xmlFindCharEncodingHandler(encoding)) == NULL)
+		return gg_error_set(err, -EINVAL, "xml: unknown character encoding '%.60s'",
+				    encoding);
+	if (xmlSwitchToEncoding(ctxt, h) < 0)
+		return gg_error_set(err, -EINVAL, "xml: cannot read %.60s", encoding);
+	*options |= XML_PARSE_IGNORE_ENC;
+	return 0;
+}
+
 int gg_xml_parse(const char *buf, size_t len, const struct gg_xml_limits *limits, xmlDocPtr *out,
 		 struct gg_error *err)
+{
+	return gg_xml_parse_as(buf, len, limits, NULL, out, err);
+}
+
+int gg_xml_parse_as(const char *buf, size_t len, const struct gg_xml_limits *limits,
+		    const char *encoding, xmlDocPtr *out, struct gg_error *err)
 {
 	struct gg_xml_limits lim = { GG_XML_DEFAULT_MAX_BYTES, GG_XML_DEFAULT_MAX_DEPTH,
 				     GG_XML_DEFAULT_MAX_ATTRIBUTES };
 	struct parse_state st;
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
-	int ok, r;
+	int ok, r, options = XMLSAFE_PARSE_OPTIONS;
 
 	*out = NULL;
 	if (limits != NULL) {
@@ -318,7 +362,11 @@ int gg_xml_parse(const char *buf, size_t len, const struct gg_xml_limits *limits
 	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
 	if (ctxt == NULL)
 		return gg_error_set(err, -ENOMEM, "xml: cannot allocate a parser context");
-	xmlCtxtUseOptions(ctxt, XMLSAFE_PARSE_OPTIONS);
+	if ((r = use_encoding(ctxt, buf, len, encoding, &options, err)) != 0) {
+		xmlFreeParserCtxt(ctxt);
+		return r;
+	}
+	xmlCtxtUseOptions(ctxt, options);
 
 	memset(&st, 0, sizeof(st));
 	st.max_depth = lim.max_depth;

@@ -32,6 +32,14 @@ void gg_xml_init(void);
  * -EINVAL (malformed or refused) or -EFBIG (over max_bytes) and fills err with line/column. */
 int gg_xml_parse(const char *buf, size_t len, const struct gg_xml_limits *limits, xmlDocPtr *out,
 		 struct gg_error *err);
+/* The same, with the character encoding the bytes came labelled with (a MIME charset; NULL:
+ * none, as gg_xml_parse). RFC 7303 section 3.2: a byte order mark decides when there is
+ * one, else the label does, over the document's own encoding declaration. An encoding
+ * libxml2 does not know is -EINVAL. */
+int gg_xml_parse_as(const char *buf, size_t len, const struct gg_xml_limits *limits,
+		    const char *encoding, xmlDocPtr *out, struct gg_error *err);
+/* 1 when libxml2 can read bytes in this encoding (a MIME charset name), else 0. */
+int gg_xml_encoding_known(const char *encoding);
 
 /* Serializes doc's root element without the XML declaration, comments or processing
  * instructions (RFC 6120 11.1 forbids both in XMPP), ready to embed in a stanza; caller frees

@@ -267,13 +267,20 @@ int gg_rid_parse(struct gg_rid_checker *c, const char *buf, size_t len,
 		 const struct gg_xml_limits *limits, const char *partner,
 		 struct gg_rid_message **out, struct gg_error *err)
 {
+	return gg_rid_parse_as(c, buf, len, limits, NULL, partner, out, err);
+}
+
+int gg_rid_parse_as(struct gg_rid_checker *c, const char *buf, size_t len,
+		    const struct gg_xml_limits *limits, const char *charset, const char *partner,
+		    struct gg_rid_message **out, struct gg_error *err)
+{
 	struct gg_rid_message *m;
 	xmlDocPtr doc = NULL, work = NULL;
 	xmlNodePtr root, policy;
 	int rc;
 
 	*out = NULL;
-	rc = gg_xml_parse(buf, len, limits, &doc, err);
+	rc = gg_xml_parse_as(buf, len, limits, charset, &doc, err);
 	if (rc != 0) {
 		gg_error_prefix(err, "RID: ");
 		return rc;

@@ -79,6 +79,11 @@ struct gg_rid_message {
 int gg_rid_parse(struct gg_rid_checker *c, const char *buf, size_t len,
 		 const struct gg_xml_limits *limits, const char *partner,
 		 struct gg_rid_message **out, struct gg_error *err);
+/* The same for a body labelled with a charset (the Content-Type's; NULL: none), which
+ * decides its encoding as gg_xml_parse_as says. */
+int gg_rid_parse_as(struct gg_rid_checker *c, const char *buf, size_t len,
+		    const struct gg_xml_limits *limits, const char *charset, const char *partner,
+		    struct gg_rid_message **out, struct gg_error *err);
 void gg_rid_message_free(struct gg_rid_message *m);
 
 #endif

@@ -193,6 +193,21 @@ done
 [ "$(gg_spool_stat quarantined)" = 1 ] ||
 	fail "a retried message's document was quarantined again: $(gg_spool_stat quarantined) rows"
 
+# The Content-Type's charset decides the encoding (RFC 7303 section 3.2), over the XML
+# declaration: a Latin-1 body labelled so is read, unlabelled it is not UTF-8 (400); UTF-8
+# bytes labelled Latin-1 are read as Latin-1; a charset gridgate cannot read is 415.
+sed 's/207-1/207-7/g; s/at the source.s SP/caf\xc3\xa9 latin1/' "$data/gridgate/result.xml" |
+	iconv -f UTF-8 -t ISO-8859-1 > "$work/latin1.xml"
+sed 's/207-1/207-8/g; s/at the source.s SP/caf\xc3\xa9 relabelled/' "$data/gridgate/result.xml" \
+	> "$work/relabelled.xml"
+CT='application/rid+xml; charset=iso-8859-1' send 200 "$work/latin1.xml"; ack Approved
+CT='text/xml; charset="ISO-8859-1"' send 200 "$work/relabelled.xml"; ack Approved
+before=$(records)
+send 400 "$work/latin1.xml"; ack Denied UnrecognizedFormat
+CT='text/xml; charset=x-no-such-charset' send 415 "$data/gridgate/result.xml"; ack Denied UnrecognizedFormat
+CT='text/xml; charset=' send 415 "$data/gridgate/result.xml"
+refused_nothing_spooled "a body in no charset gridgate can read"
+
 # Bad input: 400 with an Acknowledgement Denied, nothing spooled.
 before=$(records)
 send 400 "$data/gridgate/not-rid-schema.xml"; ack Denied UnrecognizedFormat
@@ -301,7 +316,7 @@ delta_enabled=no delta_types=Report rid_config
 # every refusal counted.
 gg_stop || fail "gridgate did not stop cleanly"
 for k in timeouts:1 bad_certificate:4 unknown_partner:1 not_allowed:1 rate_limited:1 \
-	bad_signature:2 disabled:1 malformed:7 too_large:2 bad_method:1 bad_type:1 bad_encoding:1; do
+	bad_signature:2 disabled:1 malformed:8 too_large:2 bad_method:1 bad_type:3 bad_encoding:1; do
 	[ "$(counter rid "${k%%:*}")" -ge "${k##*:}" ] || fail "counter ${k%%:*}: $(counter rid "${k%%:*}")"
 done
 gg_start
@@ -329,5 +344,9 @@ for m in rid-partner rid-msgtype rid-incident-id rid-policy-region; do
 	[ "$(grep -l "meaning=\"$m\"" "$work"/items/* | wc -l)" = "$want" ] || fail "not every item has $m"
 done
 grep -l '>gamma<' "$work"/items/* > /dev/null || fail "no item names partner gamma"
+grep -l $'192.0.2.35 caf\xc3\xa9 latin1' "$work"/items/* > /dev/null ||
+	fail "the Latin-1 message did not arrive as UTF-8"
+grep -l $'192.0.2.35 caf\xc3\x83\xc2\xa9 relabelled' "$work"/items/* > /dev/null ||
+	fail "the UTF-8 message labelled ISO-8859-1 was not read as Latin-1"
 gg_stop || fail "gridgate did not stop cleanly"
 echo "ok: $test_name ($want documents, $n requests)"

@@ -1,6 +1,7 @@
 /* test_xmlsafe.c: the hardened parser refuses DTDs (XXE, billion laughs), oversize and
  * over-deep documents, NUL bytes and elements with too many attributes, reports errors by
- * line, and serializes stanza-ready XML. */
+ * line, reads bytes in the encoding they are labelled with (RFC 7303: a BOM, then the label,
+ * over the declaration), and serializes stanza-ready XML. */
 #include "test_util.h"
 
 #include <errno.h>
@@ -351,6 +352,71 @@ static void test_errors_are_per_thread(void **state)
 	}
 }
 
+/* The root element's text as UTF-8, after a parse of s in encoding; NULL when refused. */
+static char *text_as(const char *s, size_t len, const char *encoding, int *rc)
+{
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	xmlChar *t;
+	char *out;
+
+	*rc = gg_xml_parse_as(s, len, NULL, encoding, &doc, &err);
+	if (*rc != 0)
+		return NULL;
+	t = xmlNodeGetContent(xmlDocGetRootElement(doc));
+	out = strdup((const char *)t);
+	xmlFree(t);
+	xmlFreeDoc(doc);
+	return out;
+}
+
+static void expect_text(const char *s, const char *encoding, const char *want)
+{
+	int rc;
+	char *got = text_as(s, strlen(s), encoding, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_encoding_label(void **state)
+{
+	static const char latin1[] = "<a>caf\xe9</a>";
+	static const char utf8[] = "<a>caf\xc3\xa9</a>";
+	struct gg_error err = { 0 };
+	xmlDocPtr doc = NULL;
+	int rc;
+
+	(void)state;
+	/* Latin-1 without a declaration: not UTF-8 unless labelled. */
+	assert_int_equal(gg_xml_parse(latin1, strlen(latin1), NULL, &doc, &err), -EINVAL);
+	assert_null(text_as(latin1, strlen(latin1), NULL, &rc));
+	expect_text(latin1, "iso-8859-1", "caf\xc3\xa9");
+	expect_text(latin1, "ISO-8859-1", "caf\xc3\xa9");
+	/* The label is authoritative: UTF-8 bytes labelled Latin-1 are read as Latin-1, and a
+	 * declaration saying otherwise is not followed. */
+	expect_text(utf8, "iso-8859-1", "caf\xc3\x83\xc2\xa9");
+	expect_text("<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>caf\xe9</a>", "iso-8859-1",
+		    "caf\xc3\xa9");
+	expect_text("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xc3\xa9</a>", "utf-8",
+		    "caf\xc3\xa9");
+	/* Without a label the declaration still decides. */
+	expect_text("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>", NULL,
+		    "caf\xc3\xa9");
+	/* A byte order mark decides over the label. */
+	expect_text("\xef\xbb\xbf<a>caf\xc3\xa9</a>", "iso-8859-1", "caf\xc3\xa9");
+	/* An encoding libxml2 does not know. */
+	assert_int_equal(gg_xml_parse_as(latin1, strlen(latin1), NULL, "x-no-such-charset", &doc,
+					 &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "x-no-such-charset"));
+	assert_null(doc);
+	assert_true(gg_xml_encoding_known("utf-8"));
+	assert_true(gg_xml_encoding_known("iso-8859-1"));
+	assert_true(gg_xml_encoding_known("windows-1252"));
+	assert_false(gg_xml_encoding_known("x-no-such-charset"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_serialize),
 		cmocka_unit_test(test_serialize_roundtrip_corpus),
 		cmocka_unit_test(test_errors_are_per_thread),
+		cmocka_unit_test(test_encoding_label),
 	};
 
 	gg_xml_init();
