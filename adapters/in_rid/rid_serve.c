@@ -187,8 +187,8 @@ static int job_emit(struct rid_listener *l, struct rid_job *job)
 		char id[GG_RECORD_ID_LEN];
 		int r;
 
-		/* The id leaves the bytes out: a retry laid out differently is the same message
-		 * (the digest is over its canonical form). */
+		/* The id leaves the bytes out: a retry whose bytes differ only in what the
+		 * canonical form makes equal is the same message (docs/rid.md). */
 		gg_record_id(input, job->origin, i, "", 0, id);
 		/* The document is the engine's from here on (parsed with the envelope's
 		 * hardened parser and limits, and checked against the engine's schema). */

@@ -55,8 +55,10 @@ struct gg_rid_message {
 	char *status;           /* RequestStatus@AuthorizationStatus; NULL when absent */
 	char *justification;    /* RequestStatus@Justification; NULL when absent */
 	/* SHA-256 (hex) of the message's exclusive XML canonical form without comments: equal
-	 * for a retry of the same message however its bytes were laid out (attribute order,
-	 * quoting, namespace prefixes placement). With incident_id it recognises a retry. */
+	 * for a retry that differs in what that form makes equal (quotes, attribute order, line
+	 * ends, declaration, encoding, where namespaces are declared), not for whitespace
+	 * between elements or another prefix (docs/rid.md). With incident_id it recognises a
+	 * retry. */
 	char digest[65];
 	/* The IODEF documents of RIDPolicy/ReportSchema/XMLDocument, in order, each IODEF 2.0
 	 * (1.0 upgraded), valid, with the RID context appended (docs/rid.md). The caller may take

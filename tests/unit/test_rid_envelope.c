@@ -242,6 +242,91 @@ static void test_digest(void **state)
 	free(c);
 }
 
+/* The digest of text, parsed as charset (NULL: none) into out. */
+static void digest_of_text(struct fixture *f, const char *text, size_t len, const char *charset,
+			   char out[65])
+{
+	struct gg_error err = { 0 };
+	struct gg_rid_message *m = NULL;
+
+	if (gg_rid_parse_as(f->c, text, len, NULL, charset, NULL, &m, &err) != 0)
+		fail_msg("%s\n%s", err.msg, text);
+	memcpy(out, m->digest, 65);
+	gg_rid_message_free(m);
+}
+
+/* Exactly what a retry may change and still be recognised (docs/rid.md): what exclusive
+ * canonicalization makes equal (quotes, attribute order, whitespace inside tags, line ends,
+ * the XML declaration, the encoding, a byte order mark, character references, CDATA, empty
+ * element form, comments, where a namespace is declared), and what it does not (whitespace
+ * between elements, another namespace prefix). */
+static void test_digest_what_a_retry_may_change(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const same[] = {
+		"<r:RID\r\n  lang='en' xmlns:r='urn:ietf:params:xml:ns:iodef-rid-2.0'><r:RIDPolicy "
+		"MsgType='Query' MsgDestination='RIDSystem'><r:PolicyRegion region='PeerToPeer'/>"
+		"<i:Node xmlns:i='urn:ietf:params:xml:ns:iodef-1.0'><i:Address>&#49;92.0.2.1"
+		"</i:Address></i:Node><r:TrafficType type='Attack'/></r:RIDPolicy></r:RID>",
+		"\xef\xbb\xbf<r:RID xmlns:r='urn:ietf:params:xml:ns:iodef-rid-2.0' "
+		"xmlns:unused='urn:example' "
+		"xmlns:i='urn:ietf:params:xml:ns:iodef-1.0' lang='en'><r:RIDPolicy "
+		"MsgType='Query' MsgDestination='RIDSystem'><r:PolicyRegion region='PeerToPeer'>"
+		"</r:PolicyRegion><i:Node><i:Address><![CDATA[192.0.2.1]]></i:Address></i:Node>"
+		"<r:TrafficType type='Attack'/></r:RIDPolicy></r:RID>",
+	};
+	static const char *const other[] = {
+		"<r:RID xmlns:r='urn:ietf:params:xml:ns:iodef-rid-2.0' "
+		"xmlns:i='urn:ietf:params:xml:ns:iodef-1.0' lang='en'>\n  <r:RIDPolicy "
+		"MsgType='Query' MsgDestination='RIDSystem'><r:PolicyRegion region='PeerToPeer'/>"
+		"<i:Node><i:Address>192.0.2.1</i:Address></i:Node><r:TrafficType type='Attack'/>"
+		"</r:RIDPolicy></r:RID>",
+		"<rid:RID xmlns:rid='urn:ietf:params:xml:ns:iodef-rid-2.0' "
+		"xmlns:i='urn:ietf:params:xml:ns:iodef-1.0' lang='en'><rid:RIDPolicy "
+		"MsgType='Query' MsgDestination='RIDSystem'><rid:PolicyRegion region='PeerToPeer'/>"
+		"<i:Node><i:Address>192.0.2.1</i:Address></i:Node><rid:TrafficType type='Attack'/>"
+		"</rid:RIDPolicy></rid:RID>",
+	};
+	static const char base[] =
+		"<r:RID xmlns:r='urn:ietf:params:xml:ns:iodef-rid-2.0' "
+		"xmlns:i='urn:ietf:params:xml:ns:iodef-1.0' lang='en'><r:RIDPolicy "
+		"MsgType='Query' MsgDestination='RIDSystem'><r:PolicyRegion region='PeerToPeer'/>"
+		"<i:Node><i:Address>192.0.2.1</i:Address></i:Node><r:TrafficType type='Attack'/>"
+		"</r:RIDPolicy></r:RID>";
+	/* Latin-1, declared; the same bytes labelled instead; and UTF-8 (an é in a node's
+	 * name, which is free text). */
+	static const char latin1_declared[] =
+		"<?xml version='1.0' encoding='ISO-8859-1'?><r:RID "
+		"xmlns:r='urn:ietf:params:xml:ns:iodef-rid-2.0' "
+		"xmlns:i='urn:ietf:params:xml:ns:iodef-1.0' lang='en'><r:RIDPolicy "
+		"MsgType='Query' MsgDestination='RIDSystem'><r:PolicyRegion region='PeerToPeer'/>"
+		"<i:Node><i:NodeName>h\xe9te</i:NodeName></i:Node><r:TrafficType type='Attack'/>"
+		"</r:RIDPolicy></r:RID>";
+	static const char utf8[] =
+		"<r:RID xmlns:r='urn:ietf:params:xml:ns:iodef-rid-2.0' "
+		"xmlns:i='urn:ietf:params:xml:ns:iodef-1.0' lang='en'><r:RIDPolicy "
+		"MsgType='Query' MsgDestination='RIDSystem'><r:PolicyRegion region='PeerToPeer'/>"
+		"<i:Node><i:NodeName>h\xc3\xa9te</i:NodeName></i:Node><r:TrafficType type='Attack'/>"
+		"</r:RIDPolicy></r:RID>";
+	const char *latin1 = strchr(latin1_declared, '>') + 1;
+	char want[65], got[65];
+
+	digest_of_text(f, base, strlen(base), NULL, want);
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		digest_of_text(f, same[i], strlen(same[i]), NULL, got);
+		assert_string_equal(got, want);
+	}
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		digest_of_text(f, other[i], strlen(other[i]), NULL, got);
+		assert_string_not_equal(got, want);
+	}
+	digest_of_text(f, utf8, strlen(utf8), NULL, want);
+	digest_of_text(f, latin1_declared, strlen(latin1_declared), NULL, got);
+	assert_string_equal(got, want);
+	digest_of_text(f, latin1, strlen(latin1), "iso-8859-1", got);
+	assert_string_equal(got, want);
+}
+
 static void test_msgtype_foo(void **state)
 {
 	refused(*state, "rid/gridgate/msgtype-foo.xml", -EINVAL,
@@ -394,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_spaced_datetime),
 		cmocka_unit_test(test_digest_is_exc_c14n),
 		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_digest_what_a_retry_may_change),
 		cmocka_unit_test(test_msgtype_foo),
 		cmocka_unit_test(test_not_valid_rid),
 		cmocka_unit_test(test_not_rid_root),
