@@ -237,6 +237,10 @@ grep -qi '^Allow: POST' "$work/headers" || fail "405 without Allow: POST"
 CT=application/json send 415 "$data/rfc6545/rfc6545-s7.3.1-Report.xml"
 send 415 "$data/rfc6545/rfc6545-s7.3.1-Report.xml" -H 'Content-Encoding: br'
 grep -qi '^Accept-Encoding: gzip, deflate' "$work/headers" || fail "br 415: $(cat "$work/headers")"
+# A body that is not in the coding it names: its format is not recognised.
+send 400 "$data/rfc6545/rfc6545-s7.3.1-Report.xml" -H 'Content-Encoding: gzip'; ack Denied UnrecognizedFormat
+gzip -c "$data/gridgate/result.xml" > "$work/result.xml.gz"
+send 200 "$work/result.xml.gz" -H 'Content-Encoding: gzip'; ack Approved
 refused_nothing_spooled "bad input"
 
 # Certificates: none, foreign, expired, revoked, valid but no partner's: 403, nothing spooled.
@@ -316,7 +320,7 @@ delta_enabled=no delta_types=Report rid_config
 # every refusal counted.
 gg_stop || fail "gridgate did not stop cleanly"
 for k in timeouts:1 bad_certificate:4 unknown_partner:1 not_allowed:1 rate_limited:1 \
-	bad_signature:2 disabled:1 malformed:8 too_large:2 bad_method:1 bad_type:3 bad_encoding:1; do
+	bad_signature:2 disabled:1 malformed:8 too_large:2 bad_method:1 bad_type:3 bad_encoding:2; do
 	[ "$(counter rid "${k%%:*}")" -ge "${k##*:}" ] || fail "counter ${k%%:*}: $(counter rid "${k%%:*}")"
 done
 gg_start
