@@ -155,6 +155,23 @@ static int content_charset(const char *type, char *out, size_t size)
 	return 0;
 }
 
+/* A refusal made from the headers alone, logged within the listener's budget. The
+ * certificate is looked at for the log line only (its verdict is not the refusal's), and
+ * only when the line is logged: a flood of them costs no verification each. */
+static int refuse_headers(struct rid_listener *l, struct gg_http_request *req, unsigned status,
+			  const char *what, const char **why)
+{
+	struct gg_http_cert_identity id;
+	struct gg_error e;
+
+	if (gg_log_budget_allow(&l->refusals, l->input->name)) {
+		(void)gg_http_client_cert(req, &id, &e);
+		rid_log_refusal(l, req, &id, status, what);
+	}
+	*why = what;
+	return (int)status;
+}
+
 /* Headers in: method, media type, and the client certificate, all before the body is read.
  * Which partner the certificate is, the worker decides (it owns the partner rules). */
 static int rid_begin(void *ctx, struct gg_http_request *req, const char **why)
@@ -167,20 +184,18 @@ static int rid_begin(void *ctx, struct gg_http_request *req, const char **why)
 
 	if (strcmp(gg_http_method(req), "POST") != 0) {
 		l->counters.bad_method++;
-		*why = "RID messages are POSTed";
-		return 405;
+		return refuse_headers(l, req, 405, "RID messages are POSTed", why);
 	}
 	if (!xml_type(type)) {
 		l->counters.bad_type++;
-		*why = "Content-Type must be text/xml (RFC 6546)";
-		return 415;
+		return refuse_headers(l, req, 415, "Content-Type must be text/xml (RFC 6546)", why);
 	}
 	/* 415, as for a media type: the body is not read in a charset that cannot be. */
 	if (content_charset(type, charset, sizeof(charset)) < 0 ||
 	    (charset[0] != '\0' && !gg_xml_encoding_known(charset))) {
 		l->counters.bad_type++;
-		*why = "the Content-Type's charset is not one gridgate can read";
-		return 415;
+		return refuse_headers(l, req, 415, "the Content-Type's charset is not one gridgate "
+				      "can read", why);
 	}
 	if ((job = calloc(1, sizeof(*job))) == NULL) {
 		*why = "out of memory";
@@ -314,6 +329,7 @@ void rid_listener_shutdown(struct rid_listener *l)
 	gg_input_thread_stop(&l->thread);
 	gg_http_server_free(l->http);
 	l->http = NULL;
+	gg_log_budget_flush(&l->refusals, l->input->name);
 	apply_rules(l); /* the worker is gone: rules posted meanwhile go to their partners */
 	for (size_t i = 0; i < l->n_partners; i++) {
 		gg_emitter_free(l->emitters[i]);
@@ -348,6 +364,7 @@ static void listener_free(struct rid_listener *l)
 	free(l->ca_pem);
 	free(l->crl_pem);
 	pthread_mutex_destroy(&l->lock);
+	gg_log_budget_destroy(&l->refusals);
 	free(l);
 }
 
@@ -378,6 +395,7 @@ static int rid_open(struct gg_input *in, struct gg_error *err)
 	if (l == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_init(&l->lock, NULL);
+	gg_log_budget_init(&l->refusals, RID_REFUSALS_PER_SECOND);
 	l->tail = &l->head;
 	l->queue_fd = -1;
 	l->input = in;

@@ -57,6 +57,17 @@ char *rid_error_body(unsigned status, const char *why)
 	return reply_text(NULL, GG_RID_DENIED, j);
 }
 
+void rid_log_refusal(const struct rid_listener *l, const struct gg_http_request *req,
+		     const struct gg_http_cert_identity *id, unsigned status, const char *what)
+{
+	if (id != NULL && id->sha256[0] != '\0')
+		gg_log_info("%s: %s: refused %u: %s (certificate '%s', sha256 %s)", l->input->name,
+			    gg_http_peer(req), status, what, id->subject, id->sha256);
+	else
+		gg_log_info("%s: %s: refused %u: %s (no client certificate)", l->input->name,
+			    gg_http_peer(req), status, what);
+}
+
 static void refuse(struct rid_job *job, unsigned status, enum gg_rid_justification why,
 		   unsigned retry_after)
 {
@@ -135,6 +146,13 @@ static int screen(struct rid_listener *l, struct rid_job *job)
 	if (ru->rate != NULL && (wait = gg_http_rate_take(ru->rate, (const unsigned char *)"p", 1,
 							   now_ns())) > 0) {
 		l->counters.rate_limited++;
+		if (gg_log_budget_allow(&l->refusals, l->input->name)) {
+			char what[160];
+
+			snprintf(what, sizeof(what), "[rid_partner:%.60s] over its rate_limit, "
+				 "Retry-After %u s", name, wait);
+			rid_log_refusal(l, job->req, id, 503, what);
+		}
 		/* 503, not 429: RFC 6546 predates 429, and a 4xx tells a client not to retry. */
 		refuse(job, 503, GG_RID_JUST_SYSTEM_RESOURCE, wait);
 		return -1;

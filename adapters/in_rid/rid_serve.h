@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "base/input_thread.h"
+#include "base/log_budget.h"
 #include "engine/emit.h"
 #include "in_rid/rid.h"
 
@@ -75,7 +76,12 @@ struct rid_listener {
 	int closed;                 /* no more jobs: stopping */
 	int running;
 	struct rid_counters counters;
+	/* Refusals a peer can repeat at will, logged within this (RID_REFUSALS_PER_SECOND). */
+	struct gg_log_budget refusals;
 };
+
+/* A listener logs at most this many refusals of the kinds rid_log_refusal logs a second. */
+#define RID_REFUSALS_PER_SECOND 5
 
 /* Answers a job (status, body taken; Retry-After when retry_after > 0) and frees it. */
 void rid_job_answer(struct rid_job *job, unsigned status, char *body, unsigned retry_after);
@@ -83,6 +89,11 @@ void rid_job_free(struct rid_job *job);
 /* A RID Acknowledgement with only a RequestStatus Denied (no message to echo): the body of
  * every refusal made before a message could be read, justified by the HTTP status. */
 char *rid_error_body(unsigned status, const char *why);
+/* Logs (info) a refusal a peer can repeat at will, within the listener's budget: the peer,
+ * the status and what was wrong, and the certificate's subject and fingerprint when one was
+ * sent (id NULL: not looked at). The caller asked the budget (gg_log_budget_allow) first. */
+void rid_log_refusal(const struct rid_listener *l, const struct gg_http_request *req,
+		     const struct gg_http_cert_identity *id, unsigned status, const char *what);
 /* One group commit over the queued jobs: screens each (partner, rules, parse, signature),
  * emits the documents of those that pass, commits per partner, and only then answers. */
 void rid_serve_round(struct rid_listener *l, struct rid_job **list);

@@ -3,11 +3,15 @@
 # certificates from a throwaway CA made here (expired and revoked ones through `openssl ca`, a
 # CRL, a foreign CA): the RFC examples and every MsgType answered with the RID reply after
 # the commit; partners known by certificate fingerprint, public key, or subject + issuer; a
-# retry stored once (also after a SIGKILL, and a quarantined document's); refusals (certificates, partner, MsgType, XML
-# Signature, rate, DTD/XXE/billion laughs, oversize, depth, not RID, unknown IODEF version,
-# method, media type) with nothing spooled; a half-open handshake and a slow sender not
-# holding up anyone; a partner disabled by SIGHUP refused within a second; every accepted
-# document on the topic, valid IODEF 2.0 with its RID context. Runs in about 20 s.
+# retry stored once (also after a SIGKILL, and a quarantined document's); the Content-Type's
+# charset deciding the encoding; refusals (certificates, partner, MsgType, XML Signature,
+# rate, DTD/XXE/billion laughs, oversize, depth, not RID, unknown IODEF version, method,
+# media type, charset, coding) with nothing spooled, logged with the peer and the
+# certificate's subject as configured, a flood of them within 5 lines a second; a half-open
+# handshake and a slow sender not holding up anyone; a partner disabled by SIGHUP refused
+# within a second, the reload line naming every changed key, a signature_trust that does not
+# load refused by check-config and SIGHUP; every accepted document on the topic, valid IODEF
+# 2.0 with its RID context. Runs in about 20 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syslog_lib.sh"
 
@@ -64,8 +68,9 @@ for p in alpha beta gamma delta stranger revoked; do issue "$p" "/O=Partner $p/C
 issue expired "/CN=expired" -startdate 20200101000000Z -enddate 20200102000000Z
 openssl ca -batch -config "$c/ca.cnf" -revoke "$c/revoked.crt" 2>/dev/null
 openssl ca -batch -config "$c/ca.cnf" -gencrl -out "$c/crl.pem" 2>/dev/null
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=alpha" \
-	-keyout "$c/rogue.key" -out "$c/rogue.csr" 2>/dev/null
+# alpha's subject from a foreign CA, its RDNs in the order `openssl ca` does not make (O first).
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-subj "/O=Partner alpha/CN=alpha" -keyout "$c/rogue.key" -out "$c/rogue.csr" 2>/dev/null
 openssl x509 -req -in "$c/rogue.csr" -CA "$c/rogue-ca.crt" -CAkey "$c/rogue-ca.key" \
 	-CAcreateserial -days 2 -out "$c/rogue.crt" 2>/dev/null
 # gamma signs its messages (xmlsec1 over the RFC 6545 Report with a whole-message template).
@@ -235,6 +240,13 @@ send 413 "$work/big.xml" -H 'Transfer-Encoding: chunked'
 send 405 "$data/rfc6545/rfc6545-s7.3.1-Report.xml" -X GET
 grep -qi '^Allow: POST' "$work/headers" || fail "405 without Allow: POST"
 CT=application/json send 415 "$data/rfc6545/rfc6545-s7.3.1-Report.xml"
+# Refusals made from the headers are logged with the peer and the certificate.
+alpha_id="certificate '$(dn subject "$c/alpha.crt")', sha256 $(fingerprint "$c/alpha.crt" | tr -d : | tr A-F a-f)"
+for line in "refused 405: RID messages are POSTed ($alpha_id)" \
+	"refused 415: Content-Type must be text/xml (RFC 6546) ($alpha_id)" \
+	"refused 415: the Content-Type's charset is not one gridgate can read ($alpha_id)"; do
+	grep -qF "rid: 127.0.0.1: $line" "$work/gridgate.log" || fail "not logged: $line"
+done
 send 415 "$data/rfc6545/rfc6545-s7.3.1-Report.xml" -H 'Content-Encoding: br'
 grep -qi '^Accept-Encoding: gzip, deflate' "$work/headers" || fail "br 415: $(cat "$work/headers")"
 # A body that is not in the coding it names: its format is not recognised.
@@ -248,6 +260,12 @@ for who in none rogue expired revoked stranger; do
 	AS=$who send 403 "$data/gridgate/result.xml"; ack Denied
 done
 grep -q "subject 'CN=expired'" "$work/gridgate.log" || fail "the expired certificate is not named in the log"
+# Subjects are logged as the configuration names them (RFC 4514, as openssl -nameopt RFC2253
+# prints them), whatever the order of the certificate's RDNs and whether it verified.
+for who in rogue revoked; do
+	grep -qF "subject '$(dn subject "$c/$who.crt")'" "$work/gridgate.log" ||
+		fail "$who's subject is not logged as $(dn subject "$c/$who.crt")"
+done
 grep -q "certificate '$(dn subject "$c/stranger.crt")'.*sha256 $(fingerprint "$c/stranger.crt" | tr -d : | tr A-F a-f)" \
 	"$work/gridgate.log" || fail "the unknown partner's certificate is not named in the log"
 refused_nothing_spooled "refused certificates"
@@ -257,6 +275,8 @@ AS=beta send 200 "$data/rfc6545/rfc6545-s7.3.1-Report.xml"; ack Approved
 AS=beta send 403 "$data/rfc6545/rfc6545-s7.1.1-TraceRequest.xml"; ack Denied CannotProcess
 AS=beta send 503 "$data/rfc6545/rfc6545-s7.3.1-Report.xml"
 grep -qi '^Retry-After: [1-9]' "$work/headers" || fail "503 without Retry-After"
+grep -q "rid: 127.0.0.1: refused 503: \[rid_partner:beta\] over its rate_limit, Retry-After [1-9] s (certificate '$(dn subject "$c/beta.crt")'" \
+	"$work/gridgate.log" || fail "the rate-limited message is not logged"
 
 # gamma, known by subject and issuer, must sign: unsigned and tampered refused, signed taken.
 before=$(records)
@@ -316,11 +336,25 @@ AS=gamma send 200 "$work/signed.xml"; ack Approved
 AS=gamma send 403 "$work/tampered.xml"; ack Denied Authentication
 delta_enabled=no delta_types=Report rid_config
 
+# A flood of refusals does not flood the log: at most 5 lines a second, and a line saying
+# how many were left out.
+logged_405() { grep -c 'refused 405' "$work/gridgate.log"; }
+before=$(logged_405)
+flood_start=$SECONDS
+curl -s -o /dev/null --cacert "$c/ca.crt" --cert "$c/alpha.crt" --key "$c/alpha.key" -X GET \
+	$(for _ in $(seq 1 60); do printf '%s ' "$url"; done) > /dev/null || true
+sleep 1.1
+send 405 "$data/gridgate/result.xml" -X GET
+logged=$(($(logged_405) - before))
+[ "$logged" -le $((5 * (SECONDS - flood_start + 1) + 1)) ] || fail "$logged of 61 refusals logged"
+grep -q 'rid: [0-9]* more line(s) like these not logged (at most 5 a second)' "$work/gridgate.log" ||
+	fail "no line says how many refusals were left out"
+
 # A clean stop (the sanitizer build checks this instance, reload included, for leaks), and
 # every refusal counted.
 gg_stop || fail "gridgate did not stop cleanly"
 for k in timeouts:1 bad_certificate:4 unknown_partner:1 not_allowed:1 rate_limited:1 \
-	bad_signature:2 disabled:1 malformed:8 too_large:2 bad_method:1 bad_type:3 bad_encoding:2; do
+	bad_signature:2 disabled:1 malformed:8 too_large:2 bad_method:62 bad_type:3 bad_encoding:2; do
 	[ "$(counter rid "${k%%:*}")" -ge "${k##*:}" ] || fail "counter ${k%%:*}: $(counter rid "${k%%:*}")"
 done
 gg_start
