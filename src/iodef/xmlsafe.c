@@ -305,9 +305,10 @@ int gg_xml_encoding_known(const char *encoding)
 	return 1;
 }
 
-/* Reads ctxt's input in the labelled encoding and makes the parser ignore the document's
- * own declaration (XML_PARSE_IGNORE_ENC), which would switch again mid-way; a byte order
- * mark is left to libxml2, which reads it before anything else. */
+/* Reads ctxt's input in the labelled encoding and tells the parser to ignore the document's
+ * own declaration (XML_PARSE_IGNORE_ENC: libxml2 2.9 has converted an in-memory input whole
+ * by then, but the flag is its documented way to say so); a byte order mark is left to
+ * libxml2, which reads it before anything else. */
 static int use_encoding(xmlParserCtxtPtr ctxt, const char *buf, size_t len, const char *encoding,
 			int *options, struct gg_error *err)
 {
