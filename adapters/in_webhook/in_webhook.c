@@ -22,6 +22,7 @@
 
 #include "base/digest.h"
 #include "base/log.h"
+#include "base/log_budget.h"
 #include "engine/emit.h"
 #include "engine/emit_pool.h"
 #include "engine/pipeline.h"
@@ -192,7 +193,12 @@ struct webhook_listener {
 	int closed; /* no more jobs: stopping */
 	int running;
 	struct webhook_counters counters;
+	/* Authentication failures anyone can cause at will: logged within this budget. */
+	struct gg_log_budget refusals;
 };
+
+/* Authentication failure lines a second, each listener: 300 wrong tokens used to write 300. */
+#define WEBHOOK_REFUSALS_PER_SECOND 5
 
 /* What the table cannot say: the listen address, tls_* only with tls, and the pair. */
 static int webhook_check(const void *conf_ptr, const char **key, struct gg_error *err)
@@ -264,8 +270,9 @@ static void auth_failure(struct webhook_listener *l, const struct gg_http_reques
 {
 	l->counters.auth_failed++;
 	/* Names the peer and the reason, never what it sent as a credential. */
-	gg_log_warnx("%s: %s: %s %s: %s", l->input->name, gg_http_peer(req), rt->input->name,
-		     rt->conf->path, why);
+	if (gg_log_budget_allow(&l->refusals, l->input->name))
+		gg_log_warnx("%s: %s: %s %s: %s", l->input->name, gg_http_peer(req),
+			     rt->input->name, rt->conf->path, why);
 }
 
 /* Headers in: route, method, type, and the credentials that need no body. */
@@ -591,6 +598,7 @@ void webhook_listener_shutdown(struct webhook_listener *l)
 	}
 	gg_http_server_free(l->http);
 	l->http = NULL;
+	gg_log_budget_flush(&l->refusals, l->input->name);
 	for (size_t i = 0; i < l->n_routes; i++)
 		l->routes[i]->bound = NULL;
 }
@@ -612,6 +620,7 @@ static void listener_free(struct webhook_listener *l)
 		OPENSSL_cleanse(l->key_pem, l->key_pem_len);
 	free(l->key_pem);
 	free(l->ca_pem);
+	gg_log_budget_destroy(&l->refusals);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
@@ -627,6 +636,7 @@ static int webhook_open(struct gg_input *in, struct gg_error *err)
 	if (l == NULL)
 		return gg_error_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_init(&l->lock, NULL);
+	gg_log_budget_init(&l->refusals, WEBHOOK_REFUSALS_PER_SECOND);
 	l->input = in;
 	l->conf = c;
 	webhook_listener_register(l, in->name);

@@ -165,6 +165,14 @@ grep -qi '^WWW-Authenticate: Bearer realm="gridgate"' "$work/headers" || fail "4
 post 401 /bearer -u user:password --data-binary '{}'
 post 401 /bearer -H 'Authorization: Bearer ' --data-binary '{}'
 post 403 /bearer -H 'Authorization: Bearer wrong' --data-binary '{}'
+# A flood of wrong tokens cannot write the log full: at most 5 lines a second, the rest
+# counted and said (at the latest when the listener stops).
+before_lines=$(grep -c 'wrong bearer token' "$work/gridgate.log")
+urls=(); for _ in $(seq 40); do urls+=("$url/bearer"); done
+curl -s -Z --parallel-max 20 --cacert "$c/ca.crt" -H 'Authorization: Bearer wrong' \
+	-H 'Content-Type: application/json' --data-binary '{}' -o /dev/null "${urls[@]}" || true
+[ $(($(grep -c 'wrong bearer token' "$work/gridgate.log") - before_lines)) -le 15 ] ||
+	fail "40 wrong tokens wrote $(($(grep -c 'wrong bearer token' "$work/gridgate.log") - before_lines)) lines"
 grep -q "$token" "$work/gridgate.log" && fail "the token is in the log"
 post 404 /nowhere "${bearer[@]}" --data-binary '{}'
 post 405 /bearer "${bearer[@]}" -X GET
@@ -276,7 +284,9 @@ post 404 '/bearer%00/x' --path-as-is "${bearer[@]}" --data-binary '{"nul":1}'
 url=http://127.0.0.1:$plain_port
 
 counters_now hooks
-[ "$(counter hooks auth_failed)" -ge 7 ] || fail "auth_failed: $(counter hooks auth_failed)"
+[ "$(counter hooks auth_failed)" -ge 47 ] || fail "auth_failed: $(counter hooks auth_failed)"
+grep -q 'hooks: [0-9]* more line(s) like these not logged' "$work/gridgate.log" ||
+	fail "the wrong tokens left out of the log were not said"
 [ "$(counter hooks bad_encoding)" = 2 ] || fail "bad_encoding: $(counter hooks bad_encoding)"
 [ "$(counter hooks bad_framing)" = 3 ] || fail "bad_framing: $(counter hooks bad_framing)"
 
