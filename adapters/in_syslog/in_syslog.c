@@ -24,6 +24,7 @@
 #include "engine/emit.h"
 #include "engine/emit_pool.h"
 #include "engine/pipeline.h"
+#include "in_syslog/syslog_peer.h"
 #include "in_syslog/syslog_rate.h"
 #include "in_syslog/syslog_stream.h"
 #include "in_syslog/syslog_tls.h"
@@ -257,11 +258,16 @@ static int syslog_check(const void *conf_ptr, const char **key, struct gg_error 
 
 #define SYSLOG_ORIGIN_MAX (GG_SYSLOG_PEER_MAX + 24)
 
-/* A message's origin, "peer:seq": numbered as it is read, on the input's thread. */
-static void syslog_origin(const char *peer, char origin[SYSLOG_ORIGIN_MAX])
+/* One message as a record, its origin "host:port:seq" numbered as it is read, on the input's
+ * thread. The origin (and so the id) keeps the sender's port, the mappings get its address
+ * alone (syslog_peer.h). */
+static struct gg_record syslog_record(const struct gg_syslog_peer *peer,
+				      char origin[SYSLOG_ORIGIN_MAX], const char *data, size_t len)
 {
-	snprintf(origin, SYSLOG_ORIGIN_MAX, "%s:%llu", peer,
+	snprintf(origin, SYSLOG_ORIGIN_MAX, "%s:%llu", peer->name,
 		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
+	return (struct gg_record){ .kind = GG_RECORD_SYSLOG, .origin = origin,
+				   .peer = gg_syslog_peer_addr(peer), .bytes = data, .len = len };
 }
 
 /* Counts what the engine refused, on whichever thread emitted it. */
@@ -274,19 +280,18 @@ static void syslog_outcome(void *ctx, enum gg_emit_outcome outcome)
 }
 
 /* Hands one message to the engine. Returns <0 only when the batch cannot go on. */
-static int syslog_message(struct syslog_in *st, const char *peer, const char *data, size_t len)
+static int syslog_message(struct syslog_in *st, const struct gg_syslog_peer *peer,
+			  const char *data, size_t len)
 {
 	char origin[SYSLOG_ORIGIN_MAX];
-	struct gg_record rec = { .kind = GG_RECORD_SYSLOG, .origin = origin, .peer = peer,
-				 .bytes = data, .len = len };
+	struct gg_record rec = syslog_record(peer, origin, data, len);
 	enum gg_emit_outcome outcome;
 	struct gg_error why;
 	int r;
 
-	syslog_origin(peer, origin);
 	r = gg_emit(st->emitter, &rec, &outcome, &why);
 	if (r < 0) {
-		gg_log_warnx("%s: %s: %s", st->input->name, peer, why.msg);
+		gg_log_warnx("%s: %s: %s", st->input->name, peer->name, why.msg);
 		return r;
 	}
 	syslog_outcome(st, outcome);
@@ -352,7 +357,7 @@ static void syslog_udp_burst(struct syslog_in *st)
 	for (int i = 0; i < SYSLOG_BURST; i++) {
 		struct sockaddr_storage sa;
 		socklen_t salen = sizeof(sa);
-		char peer[GG_SYSLOG_PEER_MAX];
+		struct gg_syslog_peer peer;
 		unsigned char key[GG_RATE_KEY_MAX];
 		ssize_t n = recvfrom(st->sock_fd, st->dgram, cap, MSG_TRUNC | MSG_DONTWAIT,
 				     (struct sockaddr *)&sa, &salen);
@@ -381,8 +386,8 @@ static void syslog_udp_burst(struct syslog_in *st)
 				return;
 			open = 1;
 		}
-		gg_syslog_peer_name(&sa, salen, peer, sizeof(peer));
-		if (syslog_message(st, peer, st->dgram, (size_t)n) < 0) {
+		gg_syslog_peer_of(&sa, salen, &peer);
+		if (syslog_message(st, &peer, st->dgram, (size_t)n) < 0) {
 			gg_batch_rollback(st->emitter);
 			return;
 		}
@@ -420,18 +425,17 @@ static int stream_begin(void *ctx)
 	return gg_emit_pool_wait(st->pool);
 }
 
-static int stream_message(void *ctx, const char *peer, const char *data, size_t len)
+static int stream_message(void *ctx, const struct gg_syslog_peer *peer, const char *data,
+			  size_t len)
 {
 	struct syslog_in *st = ctx;
 	char origin[SYSLOG_ORIGIN_MAX];
-	struct gg_record rec = { .kind = GG_RECORD_SYSLOG, .origin = origin, .peer = peer,
-				 .bytes = data, .len = len };
+	struct gg_record rec = syslog_record(peer, origin, data, len);
 	struct gg_error err;
 	int r;
 
-	syslog_origin(peer, origin);
 	if ((r = gg_emit_pool_put(st->pool, &rec, &err)) < 0)
-		gg_log_warnx("%s: %s: %s", st->input->name, peer, err.msg);
+		gg_log_warnx("%s: %s: %s", st->input->name, peer->name, err.msg);
 	return r;
 }
 

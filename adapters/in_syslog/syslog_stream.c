@@ -30,18 +30,6 @@ uint64_t gg_syslog_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void gg_syslog_peer_name(const struct sockaddr_storage *sa, socklen_t len, char *out,
-			 size_t size)
-{
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
-
-	if (getnameinfo((const struct sockaddr *)sa, len, host, sizeof(host), serv, sizeof(serv),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(out, size, "unknown");
-	else
-		snprintf(out, size, "%s:%s", host, serv);
-}
-
 /* One TCP or TLS connection: the framer's buffer follows the struct, so one allocation each. */
 struct syslog_conn {
 	int fd;
@@ -55,7 +43,7 @@ struct syslog_conn {
 	uint64_t deadline;  /* handshake deadline, monotonic ns */
 	uint64_t resume_at; /* paused by the rate limit until then, monotonic ns; 0: not paused */
 	gg_rate_bucket rate;
-	char peer[GG_SYSLOG_PEER_MAX];
+	struct gg_syslog_peer peer;
 	struct gg_syslog_framer framer;
 	unsigned char buf[];
 };
@@ -90,7 +78,7 @@ static int conn_watch(struct gg_syslog_stream *s, struct syslog_conn *c, uint32_
 	if (epoll_ctl(s->epoll_fd, op, c->fd, &ev) != 0) {
 		int saved = errno;
 
-		gg_log_warn("%s: %s: epoll_ctl", s->conf.name, c->peer);
+		gg_log_warn("%s: %s: epoll_ctl", s->conf.name, c->peer.name);
 		return -saved;
 	}
 	c->watching = events;
@@ -130,7 +118,7 @@ static void conn_close(struct gg_syslog_stream *s, size_t i)
 {
 	struct syslog_conn *c = s->conns[i];
 
-	gg_log_debug("%s: %s: closed", s->conf.name, c->peer);
+	gg_log_debug("%s: %s: closed", s->conf.name, c->peer.name);
 	conn_free(c);
 	s->conns[i] = s->conns[--s->n_conns];
 }
@@ -163,18 +151,18 @@ static int conn_frames(struct gg_syslog_stream *s, struct syslog_conn *c)
 			return 0;
 		if (r == -EMSGSIZE) {
 			s->counters->oversized++;
-			gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
+			gg_log_debug("%s: %s: %s", s->conf.name, c->peer.name, err.msg);
 			continue;
 		}
 		if (r < 0) {
 			s->counters->protocol_errors++;
 			if (conn_notice_allowed(s))
-				gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer, err.msg);
+				gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer.name, err.msg);
 			return 1;
 		}
 		if (limited)
 			gg_rate_spend(s->conf.rate, &c->rate, gg_syslog_now_ns());
-		if ((r = s->sink.message(s->sink.ctx, c->peer, data, len)) < 0)
+		if ((r = s->sink.message(s->sink.ctx, &c->peer, data, len)) < 0)
 			return r;
 	}
 }
@@ -190,11 +178,11 @@ static int conn_finish(struct gg_syslog_stream *s, struct syslog_conn *c)
 	int r = gg_syslog_frame_finish(&c->framer, &data, &len, &err);
 
 	if (r == 1) {
-		r = s->sink.message(s->sink.ctx, c->peer, data, len);
+		r = s->sink.message(s->sink.ctx, &c->peer, data, len);
 		return r < 0 ? r : 1;
 	}
 	if (r < 0)
-		gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
+		gg_log_debug("%s: %s: %s", s->conf.name, c->peer.name, err.msg);
 	if (r == -EPIPE)
 		s->counters->truncated++;
 	else if (r == -EMSGSIZE)
@@ -238,7 +226,7 @@ static int conn_read(struct gg_syslog_stream *s, struct syslog_conn *c)
 		if (n < 0) {
 			/* An abortive end (a reset, a read error, TLS without close_notify):
 			 * the unfinished frame was cut by it, whatever its framing. */
-			gg_log_debug("%s: %s: %s", s->conf.name, c->peer, err.msg);
+			gg_log_debug("%s: %s: %s", s->conf.name, c->peer.name, err.msg);
 			if (gg_syslog_frame_abort(&c->framer))
 				s->counters->truncated++;
 			return 1;
@@ -311,7 +299,7 @@ static int conn_service(struct gg_syslog_stream *s, size_t k, int *open)
 		if (r < 0) {
 			s->counters->tls_handshake_failed++;
 			if (conn_notice_allowed(s))
-				gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer, err.msg);
+				gg_log_info("%s: %s: %s; closing", s->conf.name, c->peer.name, err.msg);
 			conn_close(s, k);
 			return 1;
 		}
@@ -322,7 +310,7 @@ static int conn_service(struct gg_syslog_stream *s, size_t k, int *open)
 		c->handshaking = 0;
 		c->want = EPOLLIN;
 		gg_syslog_tls_describe(c->tls, desc, sizeof(desc));
-		gg_log_debug("%s: %s: %s", s->conf.name, c->peer, desc);
+		gg_log_debug("%s: %s: %s", s->conf.name, c->peer.name, desc);
 		/* The first records may have come with the client's Finished: read on. */
 	}
 	if ((r = batch_need(s, open)) < 0)
@@ -394,7 +382,7 @@ static int conns_due(struct gg_syslog_stream *s, int *open)
 			s->counters->tls_handshake_failed++;
 			if (conn_notice_allowed(s))
 				gg_log_info("%s: %s: tls handshake not done within %lld ms; closing",
-					    s->conf.name, c->peer,
+					    s->conf.name, c->peer.name,
 					    (long long)s->conf.handshake_timeout_ms);
 			conn_close(s, k);
 			continue;
@@ -490,12 +478,12 @@ static int conn_accept(struct gg_syslog_stream *s, int *open)
 		}
 		c->fd = fd;
 		c->want = EPOLLIN;
-		gg_syslog_peer_name(&sa, salen, c->peer, sizeof(c->peer));
+		gg_syslog_peer_of(&sa, salen, &c->peer);
 		gg_syslog_frame_init(&c->framer, c->buf, GG_SYSLOG_FRAME_BUFSIZE(max), max,
 				     GG_SYSLOG_FRAME_AUTO);
 		if (s->conf.tls != NULL) {
 			if (gg_syslog_tls_session_new(s->conf.tls, fd, &c->tls, &err) != 0) {
-				gg_log_warnx("%s: %s: %s", s->conf.name, c->peer, err.msg);
+				gg_log_warnx("%s: %s: %s", s->conf.name, c->peer.name, err.msg);
 				conn_free(c);
 				continue;
 			}
@@ -509,7 +497,7 @@ static int conn_accept(struct gg_syslog_stream *s, int *open)
 		}
 		s->conns[s->n_conns++] = c;
 		s->counters->connections++;
-		gg_log_debug("%s: %s: connected", s->conf.name, c->peer);
+		gg_log_debug("%s: %s: connected", s->conf.name, c->peer.name);
 	}
 }
 

@@ -13,11 +13,9 @@
 #include <sys/socket.h>
 
 #include "base/error.h"
+#include "in_syslog/syslog_peer.h"
 #include "in_syslog/syslog_rate.h"
 #include "in_syslog/syslog_tls.h"
-
-/* A peer's name as gg_syslog_peer_name writes it: "host:port". */
-#define GG_SYSLOG_PEER_MAX (NI_MAXHOST + NI_MAXSERV + 4)
 
 struct gg_syslog_stream_counters;
 
@@ -43,7 +41,8 @@ struct gg_syslog_stream_sink {
 	int (*begin)(void *ctx);
 	/* Stages one message in the open batch: 0, or <0 on a spool error (then the loop ends
 	 * the batch with commit 0). */
-	int (*message)(void *ctx, const char *peer, const char *data, size_t len);
+	int (*message)(void *ctx, const struct gg_syslog_peer *peer, const char *data,
+		       size_t len);
 	/* Non-zero when the open batch should be committed before the next read. */
 	int (*full)(void *ctx);
 	/* Commits the open batch, or (commit 0) rolls it back after a spool error. */
@@ -78,8 +77,5 @@ void gg_syslog_stream_run(struct gg_syslog_stream *s);
 
 /* The monotonic clock in nanoseconds, as deadlines and rate limits count it. */
 uint64_t gg_syslog_now_ns(void);
-/* "host:port" of a socket address, numeric, or "unknown". */
-void gg_syslog_peer_name(const struct sockaddr_storage *sa, socklen_t len, char *out,
-			 size_t size);
 
 #endif

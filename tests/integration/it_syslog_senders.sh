@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Syslog as real senders write it over UDP, to inputs with `mappings = *`: a Cisco ASA line
+# without a HOSTNAME names its firewall by the sender's address (IPv4 and IPv6), never with
+# the port the datagram came from.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/syslog_lib.sh"
+
+udp_port=$(free_port) || fail "no free port"
+udp6_port=$(free_port) || fail "no free port"
+gg_config
+cat >> "$work/gridgate.conf" <<EOC
+[syslog:udp]
+listen = 127.0.0.1:$udp_port
+protocol = udp
+mappings = *
+[syslog:udp6]
+listen = [::1]:$udp6_port
+protocol = udp
+mappings = *
+[gridgate]
+mapping_dir = $top/mappings
+EOC
+gg_start
+listening() { port_bound udp "$udp_port" && port_bound udp "$udp6_port"; }
+wait_for 30 listening || fail "gridgate does not listen"
+
+# send HOST PORT FORMAT [ARG...]: one datagram, exactly the bytes printf makes of them.
+# shellcheck disable=SC2059
+send() { printf "$3" "${@:4}" > "/dev/udp/$1/$2"; }
+asa='<164>%%ASA-4-106023: Deny udp src outside:198.51.100.30/%s dst inside:10.1.1.9/53 by access-group "outside_in" [0x0, 0x0]'
+send 127.0.0.1 "$udp_port" "$asa" 5301
+send ::1 "$udp6_port" "$asa" 5302
+
+want=2
+items_now() { read_items > "$work/n"; [ "$(cat "$work/n")" -ge "$want" ]; }
+wait_for 60 items_now || fail "topic holds $(cat "$work/n") items, want $want"
+sleep 1
+[ "$(read_items)" = "$want" ] || fail "topic holds more than $want items"
+"$GRIDGATE" validate --schema-dir "$top/schemas" "$work"/items/*.xml > /dev/null \
+	|| fail "items do not validate"
+# item TEXT: the one item holding TEXT.
+item() {
+	local f
+	f=$(grep -l -- "$1" "$work"/items/*.xml) || fail "no item with: $1"
+	[ "$(echo "$f" | wc -l)" = 1 ] || fail "more than one item with: $1"
+	echo "$f"
+}
+# sensor FILE: the Node of the sensor System, on one line.
+sensor() { tr -d '\n' < "$1" | grep -o '<System category="sensor">.*</System>' | head -c 400; }
+s4=$(sensor "$(item '198.51.100.30/5301')")
+[[ $s4 == *'<Address category="ipv4-addr">127.0.0.1</Address>'* ]] \
+	|| fail "IPv4 sender is not the sensor's address: $s4"
+s6=$(sensor "$(item '198.51.100.30/5302')")
+[[ $s6 == *'<Address category="ipv6-addr">::1</Address>'* ]] \
+	|| fail "IPv6 sender is not the sensor's address: $s6"
+grep -l -E '127\.0\.0\.1:[0-9]|::1:[0-9]' "$work"/items/*.xml && fail "a sender's port is in an item"
+gg_stop || fail "gridgate did not stop cleanly"
+echo "ok: syslog senders: the peer is the sensor's address (IPv4, IPv6) without its port"
