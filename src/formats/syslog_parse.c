@@ -175,10 +175,12 @@ static bool clock_time(struct cur *c, struct gg_syslog_time *t, int max_frac)
 	return true;
 }
 
-/* RFC 3339 as RFC 5424 section 6.2.3 restricts it: uppercase T and Z, at most six fraction
- * digits. The offset is required by 5424; rsyslog's 3164 output may lack it. Returns the
- * offset of the first bad byte, or SIZE_MAX when the stamp is good. */
-static size_t rfc3339(struct cur *c, struct gg_syslog_time *t, bool need_offset)
+/* RFC 3339 as RFC 5424 section 6.2.3 restricts it (strict): uppercase T and Z, at most six
+ * fraction digits, an offset with its colon. A 3164 header is no 5424 one, and what writes
+ * ISO 8601 stamps into it (rsyslog, Go, Vector, Fluent Bit) may leave the offset out, write
+ * it "+0200", or give nanoseconds (of which microseconds are kept, as for BSD stamps).
+ * Returns the offset of the first bad byte, or SIZE_MAX when the stamp is good. */
+static size_t rfc3339(struct cur *c, struct gg_syslog_time *t, bool strict)
 {
 	int oh, om;
 
@@ -190,7 +192,7 @@ static size_t rfc3339(struct cur *c, struct gg_syslog_time *t, bool need_offset)
 		return c->pos - 5;
 	if (t->day < 1 || t->day > days_in_month(t))
 		return c->pos - 2;
-	if (!accept(c, 'T') || !clock_time(c, t, 6))
+	if (!accept(c, 'T') || !clock_time(c, t, strict ? 6 : 9))
 		return c->pos;
 	if (accept(c, 'Z')) {
 		t->has_offset = true;
@@ -199,12 +201,12 @@ static size_t rfc3339(struct cur *c, struct gg_syslog_time *t, bool need_offset)
 		int sign = peek(c) == '-' ? -1 : 1;
 
 		c->pos++;
-		if (!digits(c, 2, &oh) || !accept(c, ':') || !digits(c, 2, &om) || oh > 23 ||
-		    om > 59)
+		if (!digits(c, 2, &oh) || (!accept(c, ':') && strict) || !digits(c, 2, &om) ||
+		    oh > 23 || om > 59)
 			return c->pos;
 		t->has_offset = true;
 		t->offset_minutes = sign * (oh * 60 + om);
-	} else if (need_offset) {
+	} else if (strict) {
 		return c->pos;
 	}
 	t->present = true;

@@ -293,6 +293,7 @@ static void test_timestamps_5424(void **state)
 		{ "<13>1 2003-10-11T22:14:15.1234567Z - - - - -", 32 },
 		{ "<13>1 2003-10-11T22:14:15.Z - - - - -", 26 },
 		{ "<13>1 2003-10-11T22:14:15+5:00 - - - - -", 26 },
+		{ "<13>1 2003-10-11T22:14:15+0500 - - - - -", 28 },
 		{ "<13>1 2003-10-11T22:14:15+05:60 - - - - -", 31 },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -669,6 +670,38 @@ static void test_3164_variants(void **state)
 	assert_str(p->m.app_name, "tag");
 	assert_str(p->m.procid, "1");
 	assert_str(p->m.msg, "m");
+	free(p);
+	/* ISO 8601 as Go, Vector and Fluent Bit write it into a 3164 header: an offset without
+	 * its colon, nanoseconds (microseconds kept). The stamp used to end at the first colon
+	 * of the time, "2026-12-07T08" becoming the TAG. */
+	p = parse_s("<14>2026-12-07T08:19:00+0200 web08 sshd[1]: Failed password for root from "
+		    "203.0.113.5 port 1 ssh2");
+	assert_int_equal(p->rc, 0);
+	assert_true(p->m.ts.present && p->m.ts.has_offset);
+	assert_int_equal(p->m.ts.hour, 8);
+	assert_int_equal(p->m.ts.min, 19);
+	assert_int_equal(p->m.ts.offset_minutes, 120);
+	assert_str(p->m.hostname, "web08");
+	assert_str(p->m.app_name, "sshd");
+	assert_str(p->m.procid, "1");
+	assert_str(p->m.msg, "Failed password for root from 203.0.113.5 port 1 ssh2");
+	free(p);
+	p = parse_s("<14>2026-12-07T08:19:00.123456789Z web08 app: m");
+	assert_true(p->m.ts.present && p->m.ts.has_offset);
+	assert_int_equal(p->m.ts.offset_minutes, 0);
+	assert_int_equal(p->m.ts.frac_us, 123456);
+	assert_int_equal(p->m.ts.frac_digits, 6);
+	assert_str(p->m.hostname, "web08");
+	assert_str(p->m.app_name, "app");
+	free(p);
+	p = parse_s("<14>2026-12-07T08:19:00.5-0330 web08 app: m");
+	assert_int_equal(p->m.ts.offset_minutes, -210);
+	assert_int_equal(p->m.ts.frac_us, 500000);
+	assert_int_equal(p->m.ts.frac_digits, 1);
+	free(p);
+	/* Ten fraction digits are no stamp a sender writes: the relay rule. */
+	p = parse_s("<14>2026-12-07T08:19:00.1234567891Z web08 app: m");
+	assert_false(p->m.ts.present);
 	free(p);
 	/* A year before the time, as Cisco and syslog-ng write it. */
 	p = parse_s("<189>Oct 22 1990 10:52:01 router %SYS-5-CONFIG_I: Configured");
