@@ -1117,6 +1117,13 @@ int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 	while (ctx->msg.len > 0 &&
 	       (ctx->msg.p[ctx->msg.len - 1] == '\n' || ctx->msg.p[ctx->msg.len - 1] == '\r'))
 		ctx->msg.len--;
+	/* So are blanks before it: rsyslog relaying in RFC 5424 keeps the SP that followed the
+	 * 3164 TAG ("sshd 18872 - -  Failed password"), and regexes anchored with ^ must not
+	 * trip over that either. */
+	while (ctx->msg.len > 0 && (ctx->msg.p[0] == ' ' || ctx->msg.p[0] == '\t')) {
+		ctx->msg.p++;
+		ctx->msg.len--;
+	}
 	for (size_t i = 0; i < set->n_maps; i++) {
 		r = try_map(ctx, set, &set->maps[i], defaults, sink, arg, err);
 		if (r < 0 && !ctx->sink_stopped)
