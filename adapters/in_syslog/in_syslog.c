@@ -24,6 +24,7 @@
 #include "engine/emit.h"
 #include "engine/emit_pool.h"
 #include "engine/pipeline.h"
+#include "formats/syslog_parse.h"
 #include "in_syslog/syslog_peer.h"
 #include "in_syslog/syslog_rate.h"
 #include "in_syslog/syslog_stream.h"
@@ -108,6 +109,7 @@ struct syslog_counters {
 	atomic_uint_fast64_t udp_dropped;  /* udp: spool full */
 	atomic_uint_fast64_t rate_limited; /* udp: datagrams over rate_limit, dropped */
 	atomic_uint_fast64_t malformed;
+	atomic_uint_fast64_t bad_pri; /* no valid PRI: read as <13> */
 	struct gg_syslog_stream_counters stream;
 };
 
@@ -117,6 +119,8 @@ static const struct gg_counter syslog_counter_rows[] = {
 	{ "truncated", "tcp, tls: frames cut by the end of their connection, dropped",
 	  SC(stream.truncated) },
 	{ "malformed", "messages that never became a document, quarantined", SC(malformed) },
+	{ "bad_pri", "messages without a valid PRI (none, out of range or malformed), read as "
+	  "<13> user.notice and kept", SC(bad_pri) },
 	{ "protocol_errors", "tcp, tls: connections whose framing broke, closed",
 	  SC(stream.protocol_errors) },
 	{ "udp_dropped", "udp: datagrams dropped while the spool was full", SC(udp_dropped) },
@@ -260,10 +264,16 @@ static int syslog_check(const void *conf_ptr, const char **key, struct gg_error 
 
 /* One message as a record, its origin "host:port:seq" numbered as it is read, on the input's
  * thread. The origin (and so the id) keeps the sender's port, the mappings get its address
- * alone (syslog_peer.h). */
-static struct gg_record syslog_record(const struct gg_syslog_peer *peer,
+ * alone (syslog_peer.h). A sender without a valid PRI is kept (RFC 3164 section 4.3.3: the
+ * engine reads it as <13>) and counted, so that its operator can find and fix it. */
+static struct gg_record syslog_record(struct syslog_in *st, const struct gg_syslog_peer *peer,
 				      char origin[SYSLOG_ORIGIN_MAX], const char *data, size_t len)
 {
+	int prival;
+	size_t pri_len;
+
+	if (gg_syslog_pri(data, len, &prival, &pri_len) != GG_SYSLOG_PRI_VALID)
+		atomic_fetch_add(&st->counters.bad_pri, 1);
 	snprintf(origin, SYSLOG_ORIGIN_MAX, "%s:%llu", peer->name,
 		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
 	return (struct gg_record){ .kind = GG_RECORD_SYSLOG, .origin = origin,
@@ -284,7 +294,7 @@ static int syslog_message(struct syslog_in *st, const struct gg_syslog_peer *pee
 			  const char *data, size_t len)
 {
 	char origin[SYSLOG_ORIGIN_MAX];
-	struct gg_record rec = syslog_record(peer, origin, data, len);
+	struct gg_record rec = syslog_record(st, peer, origin, data, len);
 	enum gg_emit_outcome outcome;
 	struct gg_error why;
 	int r;
@@ -430,7 +440,7 @@ static int stream_message(void *ctx, const struct gg_syslog_peer *peer, const ch
 {
 	struct syslog_in *st = ctx;
 	char origin[SYSLOG_ORIGIN_MAX];
-	struct gg_record rec = syslog_record(peer, origin, data, len);
+	struct gg_record rec = syslog_record(st, peer, origin, data, len);
 	struct gg_error err;
 	int r;
 

@@ -250,27 +250,36 @@ static bool bsd_time(struct cur *c, struct gg_syslog_time *t)
 	return true;
 }
 
-/* "<PRI>" with PRIVAL 0..191 and no leading zero. Cursor moves only on success. */
-static bool pri(struct cur *c, int *prival)
-{
-	size_t p = c->pos;
-	int v = 0, n = 0;
+/* Bytes between '<' and '>' that still make a PRI's shape: "<99999>" or "<-1>" is a broken
+ * PRI, "<html>" or "<13 x" is text. */
+#define PRI_SHAPE_MAX 5
 
-	if (p >= c->len || c->b[p] != '<')
-		return false;
-	p++;
-	while (p < c->len && is_digit(c->b[p]) && n < 3) {
-		v = v * 10 + (c->b[p] - '0');
+enum gg_syslog_pri_state gg_syslog_pri(const char *buf, size_t len, int *prival,
+				       size_t *pri_len)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	size_t p = 1;
+	int v = 0;
+
+	if (len == 0 || b[0] != '<')
+		return GG_SYSLOG_PRI_MISSING;
+	while (p < len && p <= PRI_SHAPE_MAX && (is_digit(b[p]) || b[p] == '-' || b[p] == '+'))
 		p++;
-		n++;
+	if (p >= len || b[p] != '>')
+		return GG_SYSLOG_PRI_MISSING;
+	*pri_len = p + 1;
+	/* PRIVAL 0..191, one to three digits, no leading zero (RFC 5424 section 6.2.1). */
+	if (p == 1 || p > 4 || (p > 2 && b[1] == '0'))
+		return GG_SYSLOG_PRI_INVALID;
+	for (size_t i = 1; i < p; i++) {
+		if (!is_digit(b[i]))
+			return GG_SYSLOG_PRI_INVALID;
+		v = v * 10 + (b[i] - '0');
 	}
-	if (n == 0 || (n > 1 && c->b[c->pos + 1] == '0') || v > 191)
-		return false;
-	if (p >= c->len || c->b[p] != '>')
-		return false;
-	c->pos = p + 1;
+	if (v > 191)
+		return GG_SYSLOG_PRI_INVALID;
 	*prival = v;
-	return true;
+	return GG_SYSLOG_PRI_VALID;
 }
 
 /* ------------------------------------------------------------------ RFC 5424 */
@@ -527,17 +536,12 @@ static void bsd_tag(struct cur *c, struct gg_syslog_msg *m)
 	accept(c, ' ');
 }
 
-static void parse_3164(struct cur *c, struct gg_syslog_msg *m, bool headerless)
+static void parse_3164(struct cur *c, struct gg_syslog_msg *m)
 {
 	size_t mark = c->pos;
 
 	m->format = GG_SYSLOG_3164;
 	m->version = 0;
-	if (!m->pri_valid && !headerless) {
-		/* RFC 3164 section 4.3.3: the whole packet is the CONTENT. */
-		set_msg(c, m, false);
-		return;
-	}
 	if (rfc3339(c, &m->ts, false) != SIZE_MAX || (!at_end(c) && peek(c) != ' ')) {
 		m->ts = (struct gg_syslog_time){ 0 };
 		c->pos = mark;
@@ -589,10 +593,11 @@ int gg_syslog_parse(const char *buf, size_t len, const struct gg_syslog_limits *
 		    struct gg_error *err)
 {
 	struct gg_syslog_limits lim = { GG_SYSLOG_DEFAULT_MAX_SIZE, GG_SYSLOG_MAX_SD_ELEMENTS,
-					GG_SYSLOG_MAX_SD_PARAMS, 0 };
+					GG_SYSLOG_MAX_SD_PARAMS };
 	struct cur c = { (const unsigned char *)buf, len, 0, err };
 	struct scratch s = { scratch, scratch != NULL ? scratch_size : 0, 0 };
-	int prival, rc;
+	size_t pri_len = 0;
+	int prival = 0, rc;
 
 	reset(out);
 	if (buf == NULL) {
@@ -610,10 +615,19 @@ int gg_syslog_parse(const char *buf, size_t len, const struct gg_syslog_limits *
 	if (len > lim.max_size)
 		return fail(&c, -EMSGSIZE, lim.max_size, "message longer than %zu bytes",
 			    lim.max_size);
-	if (pri(&c, &prival)) {
+	switch (gg_syslog_pri((const char *)c.b, c.len, &prival, &pri_len)) {
+	case GG_SYSLOG_PRI_VALID:
 		out->pri_valid = true;
 		out->facility = prival >> 3;
 		out->severity = prival & 7;
+		c.pos = pri_len;
+		break;
+	case GG_SYSLOG_PRI_INVALID:
+		/* Section 4.3.3 treats it as no PRI; what it claimed is no part of the message. */
+		c.pos = pri_len;
+		break;
+	case GG_SYSLOG_PRI_MISSING:
+		break;
 	}
 	if (out->pri_valid && c.len - c.pos >= 2 && c.b[c.pos] == '1' && c.b[c.pos + 1] == ' ') {
 		c.pos += 2;
@@ -631,6 +645,6 @@ int gg_syslog_parse(const char *buf, size_t len, const struct gg_syslog_limits *
 		}
 		return rc;
 	}
-	parse_3164(&c, out, (lim.flags & GG_SYSLOG_HEADERLESS) != 0);
+	parse_3164(&c, out);
 	return 0;
 }

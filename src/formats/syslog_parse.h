@@ -57,8 +57,8 @@ struct gg_syslog_sd_element {
 
 struct gg_syslog_msg {
 	enum gg_syslog_format format;
-	/* false: no valid PRI, so RFC 3164 section 4.3.3 applies: facility 1 (user), severity 5
-	 * (notice), and the whole input is the message. */
+	/* false: no valid PRI (gg_syslog_pri), so RFC 3164 section 4.3.3 applies: facility 1
+	 * (user), severity 5 (notice), and what follows is read as an RFC 3164 message. */
 	bool pri_valid;
 	int facility;     /* 0..23 */
 	int severity;     /* 0..7 */
@@ -83,17 +83,10 @@ struct gg_syslog_msg {
 	bool msg_utf8;
 };
 
-/* gg_syslog_limits.flags */
-/* A line without PRI that starts with a valid TIMESTAMP still has its HOSTNAME and TAG read,
- * as syslog daemons write messages to files ("Dec 10 06:55:46 host sshd[24200]: ..."). The
- * default is the network rule of RFC 3164 section 4.3.3: no PRI, the whole line is the MSG. */
-#define GG_SYSLOG_HEADERLESS 0x1u
-
 struct gg_syslog_limits {
 	size_t max_size;        /* longest message accepted, in bytes */
 	size_t max_sd_elements; /* at most GG_SYSLOG_MAX_SD_ELEMENTS */
 	size_t max_sd_params;   /* in all elements together; at most GG_SYSLOG_MAX_SD_PARAMS */
-	unsigned flags;
 };
 
 /* What a NULL limits argument means: RFC 5424 section 6.1 has receivers accept 2048 bytes and
@@ -110,11 +103,29 @@ struct gg_syslog_limits {
  *   -EMSGSIZE longer than limits->max_size;
  *   -E2BIG    more SD elements or params than the limits allow;
  *   -ENOBUFS  scratch too small for the unescaped SD values.
- * A 3164 message never fails on its content: without a valid PRI or timestamp the RFC 3164
- * section 4.3.3 and 4.3.2 relay rules apply (PRI 13, no timestamp, the rest is the MSG). */
+ * A 3164 message never fails on its content. Without a valid PRI, RFC 3164 section 4.3.3
+ * applies: PRI 13 (user.notice), and the rest is read as a 3164 message, so a line syslog
+ * daemons write to files ("Dec 10 06:55:46 host sshd[24200]: ...") keeps its header; a
+ * malformed or out-of-range PRI ("<192>", "<013>", "<>") is skipped, as no part of the
+ * message. Without a timestamp after a valid PRI, section 4.3.2: what follows is the MSG (a
+ * TAG is still read); without either, the whole input is the MSG. */
 int gg_syslog_parse(const char *buf, size_t len, const struct gg_syslog_limits *limits,
 		    char *scratch, size_t scratch_size, struct gg_syslog_msg *out,
 		    struct gg_error *err);
+
+enum gg_syslog_pri_state {
+	GG_SYSLOG_PRI_VALID,   /* "<0>".."<191>", no leading zero */
+	GG_SYSLOG_PRI_MISSING, /* the message does not start with a PRI's shape */
+	/* PRI-shaped but not one: "<192>", "<999>", "<013>", "<>", "<-1>" ('<', at most five
+	 * digits or signs, '>') */
+	GG_SYSLOG_PRI_INVALID,
+};
+
+/* How the len bytes at buf start: *prival (VALID) and *pri_len (VALID and INVALID: the bytes
+ * of the PRI, which are no part of the message) are set. Inputs count senders without a valid
+ * PRI with it. */
+enum gg_syslog_pri_state gg_syslog_pri(const char *buf, size_t len, int *prival,
+				       size_t *pri_len);
 
 /* True when the len bytes at s are well-formed UTF-8. */
 bool gg_syslog_utf8_valid(const char *s, size_t len);

@@ -114,7 +114,7 @@ int gg_map_apply(struct gg_map_ctx *ctx, const struct gg_mapset *set,
 		 gg_map_sink sink, void *arg, struct gg_error *err);
 
 /* Maps one line of a log file (no line terminator): its BSD or RFC 5424 header is read when it
- * has one (GG_SYSLOG_HEADERLESS), otherwise the whole line is the message. The record id is
+ * has one (a BSD header needs no PRI), otherwise the whole line is the message. The record id is
  * derived from input, origin (the file's name) and lineno, so a file read twice gives the same
  * ids. *header_out (when not NULL) is the parsed header, or NULL when the line has none it
  * could read; it lives in ctx until the next call. */

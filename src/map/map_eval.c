@@ -1150,8 +1150,7 @@ int gg_map_line(struct gg_map_ctx *ctx, const struct gg_mapset *set, const char 
 {
 	struct gg_syslog_limits limits = { .max_size = len,
 					   .max_sd_elements = GG_SYSLOG_MAX_SD_ELEMENTS,
-					   .max_sd_params = GG_SYSLOG_MAX_SD_PARAMS,
-					   .flags = GG_SYSLOG_HEADERLESS };
+					   .max_sd_params = GG_SYSLOG_MAX_SD_PARAMS };
 	struct gg_map_record rec = { .input = input, .raw = line, .raw_len = len, .now = now };
 	char id[GG_RECORD_ID_LEN];
 	struct gg_error parse_err;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Syslog as real senders write it over UDP, to inputs with `mappings = *`: a Cisco ASA line
 # without a HOSTNAME names its firewall by the sender's address (IPv4 and IPv6), never with
-# the port the datagram came from.
+# the port the datagram came from; a message without a PRI, or with a broken one, is <13>
+# with its header read (RFC 3164 section 4.3.3) and counted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syslog_lib.sh"
 
@@ -30,8 +31,12 @@ send() { printf "$3" "${@:4}" > "/dev/udp/$1/$2"; }
 asa='<164>%%ASA-4-106023: Deny udp src outside:198.51.100.30/%s dst inside:10.1.1.9/53 by access-group "outside_in" [0x0, 0x0]'
 send 127.0.0.1 "$udp_port" "$asa" 5301
 send ::1 "$udp6_port" "$asa" 5302
+# No PRI, an out-of-range one, a malformed one: mapped by openssh all the same.
+send 127.0.0.1 "$udp_port" 'Dec  7 08:02:02 web01 sshd[5]: Failed password for root from 192.0.2.50 port 5 ssh2'
+send 127.0.0.1 "$udp_port" '<192>Dec  7 08:02:03 web01 sshd[6]: Failed password for root from 192.0.2.51 port 6 ssh2'
+send 127.0.0.1 "$udp_port" '<013>Dec  7 08:02:04 web01 sshd[7]: Failed password for root from 192.0.2.52 port 7 ssh2'
 
-want=2
+want=5
 items_now() { read_items > "$work/n"; [ "$(cat "$work/n")" -ge "$want" ]; }
 wait_for 60 items_now || fail "topic holds $(cat "$work/n") items, want $want"
 sleep 1
@@ -54,5 +59,14 @@ s6=$(sensor "$(item '198.51.100.30/5302')")
 [[ $s6 == *'<Address category="ipv6-addr">::1</Address>'* ]] \
 	|| fail "IPv6 sender is not the sensor's address: $s6"
 grep -l -E '127\.0\.0\.1:[0-9]|::1:[0-9]' "$work"/items/*.xml && fail "a sender's port is in an item"
+for i in 0 1 2; do
+	f=$(item "from 192.0.2.5$i port")
+	grep -q "<Description>sshd: failed password for root from 192.0.2.5$i</Description>" "$f" \
+		|| fail "message $i without a valid PRI not mapped by openssh: $(grep -o '<Description>[^<]*' "$f")"
+	grep -q '<Name>web01</Name>' "$f" || fail "message $i without a valid PRI lost its HOSTNAME"
+done
 gg_stop || fail "gridgate did not stop cleanly"
-echo "ok: syslog senders: the peer is the sensor's address (IPv4, IPv6) without its port"
+[ "$(counter udp bad_pri)" = 3 ] || fail "udp: bad_pri=$(counter udp bad_pri), want 3"
+[ "$(counter udp6 bad_pri)" = 0 ] || fail "udp6: bad_pri=$(counter udp6 bad_pri), want 0"
+echo "ok: syslog senders: the peer is the sensor's address (IPv4, IPv6) without its port;" \
+	"no PRI or a broken one read as <13> with its header, counted"

@@ -61,9 +61,10 @@ octet_frames() {
 	done
 }
 
-# counter INSTANCE KEY: a counter from the instance's last "stopped:" or "counters:" line.
+# counter INSTANCE KEY: a counter from the instance's last "stopped:" or "counters:" line that
+# has it (an input with mappings logs its mapping counters on a line of their own).
 counter() {
-	grep -E "info: $1: (stopped|counters): " "$work/gridgate.log" | tail -n 1 |
+	grep -E "info: $1: (stopped|counters): (.* )?$2=" "$work/gridgate.log" | tail -n 1 |
 		tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 

@@ -395,7 +395,7 @@ static void test_field_lengths(void **state)
 
 static void test_limits(void **state)
 {
-	struct gg_syslog_limits lim = { 64, 2, 3, 0 };
+	struct gg_syslog_limits lim = { 64, 2, 3 };
 	struct gg_syslog_msg m;
 	struct gg_error err;
 	char scratch[256];
@@ -425,7 +425,7 @@ static void test_limits(void **state)
 	assert_int_equal(rc, 0);
 
 	/* Limits above the struct's capacity are clamped, never trusted. */
-	lim = (struct gg_syslog_limits){ 1 << 20, 1000, 1000, 0 };
+	lim = (struct gg_syslog_limits){ 1 << 20, 1000, 1000 };
 	{
 		char many[GG_SYSLOG_MAX_SD_ELEMENTS * 3 + 32];
 		size_t n = (size_t)snprintf(many, sizeof(many), "<13>1 - - - - - ");
@@ -522,16 +522,16 @@ static void test_openssh_loghub(void **state)
 		char *with_pri = malloc(l + 4);
 		struct parsed *p;
 
-		/* As loghub stored them, without PRI: section 4.3.3, PRI 13 and the whole line
-		 * is the MSG. */
+		/* As loghub stored them, without PRI: section 4.3.3, PRI 13 (user.notice) and
+		 * the rest read as a 3164 message, header and all. */
 		p = parse_n(line, l);
 		assert_int_equal(p->rc, 0);
 		assert_false(p->m.pri_valid);
 		assert_int_equal(p->m.facility, 1);
 		assert_int_equal(p->m.severity, 5);
-		assert_false(p->m.ts.present);
-		assert_int_equal(p->m.msg.len, l);
-		assert_ptr_equal(p->m.msg.ptr, line);
+		assert_true(p->m.ts.present);
+		assert_str(p->m.hostname, "LabSZ");
+		assert_str(p->m.app_name, "sshd");
 		free(p);
 
 		/* As sshd sent them (auth.info). */
@@ -589,7 +589,7 @@ static void test_logstash_lines(void **state)
 		free(line);
 	}
 
-	/* A tag with a slash and a pid, no PRI: relay rule even with a valid stamp after. */
+	/* A tag with a slash and a pid, no PRI: PRI 13, the header read. */
 	line = line_of(text, len, 1, &l);
 	p = parse_n(line, l);
 	assert_false(p->m.pri_valid);
@@ -755,27 +755,65 @@ static void test_3164_variants(void **state)
 	free(p);
 }
 
+/* A broken PRI is skipped (no part of the message), a missing one leaves the text whole. */
 static void test_pri(void **state)
 {
 	static const struct {
 		const char *in;
-		int valid, fac, sev;
+		enum gg_syslog_pri_state state;
+		int fac, sev;
+		const char *msg;
 	} cases[] = {
-		{ "<0>x", 1, 0, 0 },	 { "<191>x", 1, 23, 7 }, { "<192>x", 0, 1, 5 },
-		{ "<013>x", 0, 1, 5 },	 { "<00>x", 0, 1, 5 },	 { "<>x", 0, 1, 5 },
-		{ "<1234>x", 0, 1, 5 }, { "<13x", 0, 1, 5 },	 { "<13", 0, 1, 5 },
-		{ "13>x", 0, 1, 5 },	 { "", 0, 1, 5 },	 { "<-1>x", 0, 1, 5 },
+		{ "<0>x", GG_SYSLOG_PRI_VALID, 0, 0, "x" },
+		{ "<191>x", GG_SYSLOG_PRI_VALID, 23, 7, "x" },
+		{ "<192>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<999>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<013>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<00>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<1234>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<-1>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<+13>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<12345>x", GG_SYSLOG_PRI_INVALID, 1, 5, "x" },
+		{ "<123456>x", GG_SYSLOG_PRI_MISSING, 1, 5, "<123456>x" },
+		{ "<html>x", GG_SYSLOG_PRI_MISSING, 1, 5, "<html>x" },
+		{ "<13x", GG_SYSLOG_PRI_MISSING, 1, 5, "<13x" },
+		{ "<13", GG_SYSLOG_PRI_MISSING, 1, 5, "<13" },
+		{ "13>x", GG_SYSLOG_PRI_MISSING, 1, 5, "13>x" },
+		{ "", GG_SYSLOG_PRI_MISSING, 1, 5, "" },
 	};
 
+	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct parsed *p = parse_s(cases[i].in);
+		int prival = -1;
+		size_t pri_len = 0;
 
+		assert_int_equal(gg_syslog_pri(cases[i].in, strlen(cases[i].in), &prival, &pri_len),
+				 cases[i].state);
 		assert_int_equal(p->rc, 0);
-		assert_int_equal(p->m.pri_valid, cases[i].valid);
+		assert_int_equal(p->m.pri_valid, cases[i].state == GG_SYSLOG_PRI_VALID);
 		assert_int_equal(p->m.facility, cases[i].fac);
 		assert_int_equal(p->m.severity, cases[i].sev);
-		if (!cases[i].valid)
-			assert_int_equal(p->m.msg.len, strlen(cases[i].in));
+		assert_int_equal(p->m.msg.len, strlen(cases[i].msg));
+		assert_memory_equal(p->m.msg.ptr, cases[i].msg, p->m.msg.len);
+		free(p);
+	}
+	/* RFC 3164 section 4.3.3: a message with a broken PRI is read as <13>, header and all. */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const bad[] = { "<192>", "<013>", "<>" };
+		char line[128];
+		struct parsed *p;
+
+		snprintf(line, sizeof(line), "%sDec  7 08:02:02 web01 sshd[5]: Failed password", bad[i]);
+		p = parse_s(line);
+		assert_false(p->m.pri_valid);
+		assert_int_equal(p->m.facility, 1);
+		assert_int_equal(p->m.severity, 5);
+		assert_true(p->m.ts.present);
+		assert_str(p->m.hostname, "web01");
+		assert_str(p->m.app_name, "sshd");
+		assert_str(p->m.msg, "Failed password");
 		free(p);
 	}
 	{
@@ -870,13 +908,14 @@ static void test_truncated_everywhere(void **state)
 	truncate_all("syslog/logger-rfc3164-tcp.bin");
 }
 
-/* GG_SYSLOG_HEADERLESS: log files keep the BSD header without a PRI; it is read, and the PRI
- * stays absent (user.notice). A line without a stamp is still all message. */
+/* Without a PRI (log files, senders that leave it out) the BSD header is read, and the PRI
+ * stays absent (user.notice): RFC 3164 section 4.3.3. A line without a stamp is still all
+ * message. */
 static void test_headerless(void **state)
 {
 	static const char line[] = "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster";
 	static const char json[] = "{\"timestamp\":\"2021-03-06T20:26:49\"}";
-	struct gg_syslog_limits lim = { 4096, 8, 8, GG_SYSLOG_HEADERLESS };
+	struct gg_syslog_limits lim = { 4096, 8, 8 };
 	struct gg_syslog_msg *m = malloc(sizeof(*m));
 	struct gg_error err = { 0 };
 
