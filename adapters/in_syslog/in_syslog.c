@@ -24,6 +24,7 @@
 #include "engine/emit.h"
 #include "engine/emit_pool.h"
 #include "engine/pipeline.h"
+#include "formats/syslog_frame.h"
 #include "formats/syslog_parse.h"
 #include "in_syslog/syslog_peer.h"
 #include "in_syslog/syslog_rate.h"
@@ -263,8 +264,8 @@ static int syslog_check(const void *conf_ptr, const char **key, struct gg_error 
 #define SYSLOG_ORIGIN_MAX (GG_SYSLOG_PEER_MAX + 24)
 
 /* One message as a record, its origin "host:port:seq" numbered as it is read, on the input's
- * thread. The origin (and so the id) keeps the sender's port, the mappings get its address
- * alone (syslog_peer.h). A sender without a valid PRI is kept (RFC 3164 section 4.3.3: the
+ * thread, without the line end a datagram or an octet-counted frame may carry. The origin (and
+ * so the id) keeps the sender's port, the mappings get its address alone (syslog_peer.h). A sender without a valid PRI is kept (RFC 3164 section 4.3.3: the
  * engine reads it as <13>) and counted, so that its operator can find and fix it. */
 static struct gg_record syslog_record(struct syslog_in *st, const struct gg_syslog_peer *peer,
 				      char origin[SYSLOG_ORIGIN_MAX], const char *data, size_t len)
@@ -277,7 +278,8 @@ static struct gg_record syslog_record(struct syslog_in *st, const struct gg_sysl
 	snprintf(origin, SYSLOG_ORIGIN_MAX, "%s:%llu", peer->name,
 		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
 	return (struct gg_record){ .kind = GG_RECORD_SYSLOG, .origin = origin,
-				   .peer = gg_syslog_peer_addr(peer), .bytes = data, .len = len };
+				   .peer = gg_syslog_peer_addr(peer), .bytes = data,
+				   .len = gg_syslog_frame_trim(data, len) };
 }
 
 /* Counts what the engine refused, on whichever thread emitted it. */

@@ -313,3 +313,10 @@ int gg_syslog_frame_abort(struct gg_syslog_framer *f)
 		return 0;
 	return drop_partial(f);
 }
+
+size_t gg_syslog_frame_trim(const char *data, size_t len)
+{
+	while (len > 0 && is_filler((unsigned char)data[len - 1]))
+		len--;
+	return len;
+}

@@ -82,4 +82,10 @@ int gg_syslog_frame_finish(struct gg_syslog_framer *f, const char **data, size_t
  * frame already dropped as oversized, or was already broken. */
 int gg_syslog_frame_abort(struct gg_syslog_framer *f);
 
+/* The length of one message without the line end its sender put inside the frame: a UDP
+ * datagram is one message (RFC 5426 section 3.1), an octet-counted frame too, yet logger,
+ * appliances and C programs end them as lines (LF, CRLF, a string's NUL). LF, CR and NUL at
+ * the end, however many, are framing, not content, as they are in LF framing. */
+size_t gg_syslog_frame_trim(const char *data, size_t len);
+
 #endif

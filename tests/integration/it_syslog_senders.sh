@@ -2,7 +2,8 @@
 # Syslog as real senders write it over UDP, to inputs with `mappings = *`: a Cisco ASA line
 # without a HOSTNAME names its firewall by the sender's address (IPv4 and IPv6), never with
 # the port the datagram came from; a message without a PRI, or with a broken one, is <13>
-# with its header read (RFC 3164 section 4.3.3) and counted.
+# with its header read (RFC 3164 section 4.3.3) and counted; a datagram ended as a line
+# (CRLF, NUL) has no line end in its incident.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syslog_lib.sh"
 
@@ -35,8 +36,11 @@ send ::1 "$udp6_port" "$asa" 5302
 send 127.0.0.1 "$udp_port" 'Dec  7 08:02:02 web01 sshd[5]: Failed password for root from 192.0.2.50 port 5 ssh2'
 send 127.0.0.1 "$udp_port" '<192>Dec  7 08:02:03 web01 sshd[6]: Failed password for root from 192.0.2.51 port 6 ssh2'
 send 127.0.0.1 "$udp_port" '<013>Dec  7 08:02:04 web01 sshd[7]: Failed password for root from 192.0.2.52 port 7 ssh2'
+# Datagrams ended as lines: no program maps "app", so these are generic incidents.
+send 127.0.0.1 "$udp_port" '<14>Dec  7 08:01:01 web01 app: udp with trailing CRLF\r\n'
+send 127.0.0.1 "$udp_port" '<14>Dec  7 08:01:02 web01 app: udp with trailing NUL\0'
 
-want=5
+want=7
 items_now() { read_items > "$work/n"; [ "$(cat "$work/n")" -ge "$want" ]; }
 wait_for 60 items_now || fail "topic holds $(cat "$work/n") items, want $want"
 sleep 1
@@ -65,8 +69,14 @@ for i in 0 1 2; do
 		|| fail "message $i without a valid PRI not mapped by openssh: $(grep -o '<Description>[^<]*' "$f")"
 	grep -q '<Name>web01</Name>' "$f" || fail "message $i without a valid PRI lost its HOSTNAME"
 done
+for end in CRLF NUL; do
+	f=$(item "udp with trailing $end")
+	grep -q "<Description>udp with trailing $end</Description>" "$f" \
+		|| fail "$end kept: $(grep -o '<Description>[^<]*</Description>' "$f" | od -c | head -3)"
+	grep -q "app: udp with trailing $end</RecordItem>" "$f" || fail "$end kept in the RecordItem"
+done
 gg_stop || fail "gridgate did not stop cleanly"
 [ "$(counter udp bad_pri)" = 3 ] || fail "udp: bad_pri=$(counter udp bad_pri), want 3"
 [ "$(counter udp6 bad_pri)" = 0 ] || fail "udp6: bad_pri=$(counter udp6 bad_pri), want 0"
 echo "ok: syslog senders: the peer is the sensor's address (IPv4, IPv6) without its port;" \
-	"no PRI or a broken one read as <13> with its header, counted"
+	"no PRI or a broken one read as <13> with its header, counted; CRLF and NUL trailers dropped"

@@ -276,6 +276,23 @@ static void test_trailers(void **state)
 	CHECK("\n\n", 64, GG_SYSLOG_FRAME_AUTO, "");
 }
 
+/* A datagram or an octet-counted frame ended as a line: the line end is no part of it. */
+static void test_trim(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len, want;
+	} cases[] = {
+		{ "<14>a: udp\r\n", 12, 10 }, { "<14>a: udp\n", 11, 10 }, { "<14>a\0", 6, 5 },
+		{ "<14>a\r\n\0\n", 9, 5 },   { "<14>a\rb", 7, 7 },       { "a b ", 4, 4 },
+		{ "\r\n", 2, 0 },             { "", 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(gg_syslog_frame_trim(cases[i].in, cases[i].len), cases[i].want);
+}
+
 static void test_oversized_lf(void **state)
 {
 	/* max 8: "<13>abcd" (8) passes, also with CRLF; 9 bytes is dropped up to its LF, then
@@ -438,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_logger_lf),
 		cmocka_unit_test(test_logger_octet),
 		cmocka_unit_test(test_trailers),
+		cmocka_unit_test(test_trim),
 		cmocka_unit_test(test_oversized_lf),
 		cmocka_unit_test(test_oversized_octet),
 		cmocka_unit_test(test_bad_counts),
