@@ -111,6 +111,7 @@ struct syslog_counters {
 	atomic_uint_fast64_t rate_limited; /* udp: datagrams over rate_limit, dropped */
 	atomic_uint_fast64_t malformed;
 	atomic_uint_fast64_t bad_pri; /* no valid PRI: read as <13> */
+	atomic_uint_fast64_t empty;   /* nothing in them: dropped */
 	struct gg_syslog_stream_counters stream;
 };
 
@@ -122,6 +123,8 @@ static const struct gg_counter syslog_counter_rows[] = {
 	{ "malformed", "messages that never became a document, quarantined", SC(malformed) },
 	{ "bad_pri", "messages without a valid PRI (none, out of range or malformed), read as "
 	  "<13> user.notice and kept", SC(bad_pri) },
+	{ "empty", "messages with nothing in them (no text, no structured data: a blank line, a "
+	  "PRI alone), dropped", SC(empty) },
 	{ "protocol_errors", "tcp, tls: connections whose framing broke, closed",
 	  SC(stream.protocol_errors) },
 	{ "udp_dropped", "udp: datagrams dropped while the spool was full", SC(udp_dropped) },
@@ -265,30 +268,33 @@ static int syslog_check(const void *conf_ptr, const char **key, struct gg_error 
 
 /* One message as a record, its origin "host:port:seq" numbered as it is read, on the input's
  * thread, without the line end a datagram or an octet-counted frame may carry. The origin (and
- * so the id) keeps the sender's port, the mappings get its address alone (syslog_peer.h). A sender without a valid PRI is kept (RFC 3164 section 4.3.3: the
- * engine reads it as <13>) and counted, so that its operator can find and fix it. */
+ * so the id) keeps the sender's port, the mappings get its address alone (syslog_peer.h). A
+ * message without a valid PRI is kept (RFC 3164 section 4.3.3: the engine reads it as <13>)
+ * and counted, so that its sender can be found and fixed. */
 static struct gg_record syslog_record(struct syslog_in *st, const struct gg_syslog_peer *peer,
 				      char origin[SYSLOG_ORIGIN_MAX], const char *data, size_t len)
 {
+	size_t n = gg_syslog_frame_trim(data, len), pri_len;
 	int prival;
-	size_t pri_len;
 
-	if (gg_syslog_pri(data, len, &prival, &pri_len) != GG_SYSLOG_PRI_VALID)
+	/* Nothing at all is no message without a PRI: the engine counts it as empty. */
+	if (n > 0 && gg_syslog_pri(data, n, &prival, &pri_len) != GG_SYSLOG_PRI_VALID)
 		atomic_fetch_add(&st->counters.bad_pri, 1);
 	snprintf(origin, SYSLOG_ORIGIN_MAX, "%s:%llu", peer->name,
 		 (unsigned long long)atomic_fetch_add(&syslog_seq, 1));
 	return (struct gg_record){ .kind = GG_RECORD_SYSLOG, .origin = origin,
-				   .peer = gg_syslog_peer_addr(peer), .bytes = data,
-				   .len = gg_syslog_frame_trim(data, len) };
+				   .peer = gg_syslog_peer_addr(peer), .bytes = data, .len = n };
 }
 
-/* Counts what the engine refused, on whichever thread emitted it. */
+/* Counts what the engine refused or found empty, on whichever thread emitted it. */
 static void syslog_outcome(void *ctx, enum gg_emit_outcome outcome)
 {
 	struct syslog_in *st = ctx;
 
 	if (outcome == GG_EMIT_REFUSED)
 		atomic_fetch_add(&st->counters.malformed, 1);
+	else if (outcome == GG_EMIT_EMPTY)
+		atomic_fetch_add(&st->counters.empty, 1);
 }
 
 /* Hands one message to the engine. Returns <0 only when the batch cannot go on. */

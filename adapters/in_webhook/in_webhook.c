@@ -412,6 +412,7 @@ static const char *outcome_word(enum gg_emit_outcome o)
 	case GG_EMIT_STAGED:
 		return "accepted";
 	case GG_EMIT_DROPPED:
+	case GG_EMIT_EMPTY:
 		return "dropped";
 	default:
 		return "quarantined";

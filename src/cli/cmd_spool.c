@@ -336,6 +336,12 @@ static int quarantine_release(const struct gg_config *cfg, struct quarantined_co
 		       "purge it, or change the mappings\n", (long long)q->seq, q->id, inconf->name);
 		code = GG_EXIT_INVALID;
 		break;
+	case GG_EMIT_EMPTY:
+		gg_batch_rollback(emitter);
+		printf("seq=%lld id=%s: a syslog message with nothing in it (input %s drops such "
+		       "messages today); kept: purge it\n", (long long)q->seq, q->id, inconf->name);
+		code = GG_EXIT_INVALID;
+		break;
 	case GG_EMIT_REFUSED:
 	case GG_EMIT_INVALID:
 		gg_batch_rollback(emitter);

@@ -156,6 +156,7 @@ struct emit_tally {
 	const struct gg_syslog_msg *header; /* LINE: the header the line was read with, or NULL */
 	struct gg_error *why;
 	unsigned staged, invalid, refused;
+	int empty; /* a syslog message with nothing in it: no item at all */
 	int stop; /* the batch cannot go on: this code (out of memory) */
 };
 
@@ -332,17 +333,22 @@ int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outc
 	else
 		gg_record_id(e->input->name, rec->origin, rec->position, rec->bytes, rec->len, id);
 	gg_ingest_set_meta(e->ingest, rec->meta);
-	if (rec->kind == GG_RECORD_SYSLOG && e->msg == NULL)
+	if (rec->kind == GG_RECORD_SYSLOG && e->msg == NULL) {
 		r = stage(&t, gg_error_set(why, -EINVAL, "a syslog message, and the input reads "
 					   "none"), NULL, 1, id, rec->bytes, rec->len);
-	else if (rec->kind == GG_RECORD_SYSLOG &&
-		 (r = gg_syslog_parse(rec->bytes, rec->len, &e->syslog_limits, e->scratch,
-				      e->scratch_size, e->msg, why)) != 0)
+	} else if (rec->kind == GG_RECORD_SYSLOG &&
+		   (r = gg_syslog_parse(rec->bytes, rec->len, &e->syslog_limits, e->scratch,
+					e->scratch_size, e->msg, why)) != 0) {
 		r = stage(&t, r, NULL, 1, id, rec->bytes, rec->len);
-	else if ((rec->kind == GG_RECORD_SYSLOG || rec->kind == GG_RECORD_LINE) &&
-		 e->map_ctx != NULL)
+	} else if (rec->kind == GG_RECORD_SYSLOG && gg_syslog_msg_empty(e->msg)) {
+		/* Before the mappings, whose unmatched policy would publish a blank line as an
+		 * unclassified incident. */
+		t.empty = 1;
+		r = tell(&t, id, GG_EMIT_EMPTY);
+	} else if ((rec->kind == GG_RECORD_SYSLOG || rec->kind == GG_RECORD_LINE) &&
+		   e->map_ctx != NULL) {
 		r = emit_mapped(&t);
-	else {
+	} else {
 		/* Built first: stage's arguments would read doc in no given order. */
 		r = emit_document(e, rec, id, t.now, &doc, &built, why);
 		r = stage(&t, r, doc, built, id, rec->bytes, rec->len);
@@ -351,7 +357,8 @@ int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outc
 	if (r < 0)
 		return r;
 	/* A record an `each` mapping splits is staged when any of its documents is. */
-	*outcome = t.staged > 0 ? GG_EMIT_STAGED : t.invalid > 0 ? GG_EMIT_INVALID
-		   : t.refused > 0 ? GG_EMIT_REFUSED : GG_EMIT_DROPPED;
+	*outcome = t.empty ? GG_EMIT_EMPTY : t.staged > 0 ? GG_EMIT_STAGED
+		   : t.invalid > 0 ? GG_EMIT_INVALID : t.refused > 0 ? GG_EMIT_REFUSED
+		   : GG_EMIT_DROPPED;
 	return 0;
 }

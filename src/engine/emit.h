@@ -33,6 +33,9 @@ enum gg_emit_outcome {
 	GG_EMIT_DROPPED, /* not an incident: a rule dropped it, or the unmatched policy did */
 	GG_EMIT_REFUSED, /* never became a document (why says why): quarantined */
 	GG_EMIT_INVALID, /* became a document the schema or the size bound refused: quarantined */
+	/* a syslog message that says nothing (gg_syslog_msg_empty: a blank line, a PRI alone):
+	 * no incident, nothing kept */
+	GG_EMIT_EMPTY,
 };
 
 /* Told each item a record became, in order: its id (the record's, or "ID-N" for element N of
@@ -89,7 +92,7 @@ int gg_batch_begin(struct gg_emitter *e, int wait, struct gg_error *err);
 /* Checks one record and stages it (or its quarantine entry) in the open batch: one item, or
  * one per element of an `each` mapping, each told to rec->item when set. Returns 0 with
  * *outcome summing the items up (STAGED when any is, else INVALID, REFUSED, DROPPED in that
- * order; why filled for REFUSED and INVALID), or <0 when the batch cannot go on (out of
+ * order; why filled for REFUSED and INVALID; EMPTY for a syslog message with nothing in it), or <0 when the batch cannot go on (out of
  * memory, or rec->item's code): the caller rolls it back. */
 int gg_emit(struct gg_emitter *e, const struct gg_record *rec, enum gg_emit_outcome *outcome,
 	    struct gg_error *why);

@@ -648,3 +648,15 @@ int gg_syslog_parse(const char *buf, size_t len, const struct gg_syslog_limits *
 	parse_3164(&c, out);
 	return 0;
 }
+
+bool gg_syslog_msg_empty(const struct gg_syslog_msg *m)
+{
+	static const char blank[] = " \t\r\n";
+
+	if (m->n_sd > 0 || m->msgid.ptr != NULL)
+		return false;
+	for (size_t i = 0; i < m->msg.len; i++)
+		if (m->msg.ptr[i] != '\0' && strchr(blank, m->msg.ptr[i]) == NULL)
+			return false;
+	return true;
+}

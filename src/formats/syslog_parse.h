@@ -127,6 +127,12 @@ enum gg_syslog_pri_state {
 enum gg_syslog_pri_state gg_syslog_pri(const char *buf, size_t len, int *prival,
 				       size_t *pri_len);
 
+/* True when a parsed message says nothing: its MSG is blank (spaces, tabs, line ends, NUL)
+ * and it has neither structured data nor a MSGID, whatever header it has. A zero-byte
+ * datagram, a PRI alone, a blank line logger turned into a message ("<13>Dec  7 08:00:00 host
+ * user: "). An RFC 5424 message whose structured data is its content is not empty. */
+bool gg_syslog_msg_empty(const struct gg_syslog_msg *m);
+
 /* True when the len bytes at s are well-formed UTF-8. */
 bool gg_syslog_utf8_valid(const char *s, size_t len);
 

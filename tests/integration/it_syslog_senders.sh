@@ -3,12 +3,14 @@
 # without a HOSTNAME names its firewall by the sender's address (IPv4 and IPv6), never with
 # the port the datagram came from; a message without a PRI, or with a broken one, is <13>
 # with its header read (RFC 3164 section 4.3.3) and counted; a datagram ended as a line
-# (CRLF, NUL) has no line end in its incident.
+# (CRLF, NUL) has no line end in its incident; messages with nothing in them (a zero-byte
+# datagram, a PRI alone, blanks, the blank line logger sends) are counted and dropped.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syslog_lib.sh"
 
 udp_port=$(free_port) || fail "no free port"
 udp6_port=$(free_port) || fail "no free port"
+tcp_port=$(free_port) || fail "no free port"
 gg_config
 cat >> "$work/gridgate.conf" <<EOC
 [syslog:udp]
@@ -19,11 +21,15 @@ mappings = *
 listen = [::1]:$udp6_port
 protocol = udp
 mappings = *
+[syslog:tcp]
+listen = 127.0.0.1:$tcp_port
+protocol = tcp
+mappings = *
 [gridgate]
 mapping_dir = $top/mappings
 EOC
 gg_start
-listening() { port_bound udp "$udp_port" && port_bound udp "$udp6_port"; }
+listening() { port_bound udp "$udp_port" && port_bound udp "$udp6_port" && port_bound tcp "$tcp_port"; }
 wait_for 30 listening || fail "gridgate does not listen"
 
 # send HOST PORT FORMAT [ARG...]: one datagram, exactly the bytes printf makes of them.
@@ -39,8 +45,13 @@ send 127.0.0.1 "$udp_port" '<013>Dec  7 08:02:04 web01 sshd[7]: Failed password 
 # Datagrams ended as lines: no program maps "app", so these are generic incidents.
 send 127.0.0.1 "$udp_port" '<14>Dec  7 08:01:01 web01 app: udp with trailing CRLF\r\n'
 send 127.0.0.1 "$udp_port" '<14>Dec  7 08:01:02 web01 app: udp with trailing NUL\0'
+# Nothing in them: dropped and counted, over UDP and TCP.
+python3 -c 'import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"", ("127.0.0.1", int(sys.argv[1])))' "$udp_port"
+send 127.0.0.1 "$udp_port" '<13>'
+send 127.0.0.1 "$udp_port" '   \r\n'
+printf 'blank-a\n\nblank-b\n' | logger -n 127.0.0.1 -P "$tcp_port" -T --rfc3164 -t blanks
 
-want=7
+want=9
 items_now() { read_items > "$work/n"; [ "$(cat "$work/n")" -ge "$want" ]; }
 wait_for 60 items_now || fail "topic holds $(cat "$work/n") items, want $want"
 sleep 1
@@ -75,8 +86,12 @@ for end in CRLF NUL; do
 		|| fail "$end kept: $(grep -o '<Description>[^<]*</Description>' "$f" | od -c | head -3)"
 	grep -q "app: udp with trailing $end</RecordItem>" "$f" || fail "$end kept in the RecordItem"
 done
+grep -q '<Description>blank-b</Description>' "$(item 'blanks: blank-b')" \
+	|| fail "the line after a blank one is missing"
 gg_stop || fail "gridgate did not stop cleanly"
-[ "$(counter udp bad_pri)" = 3 ] || fail "udp: bad_pri=$(counter udp bad_pri), want 3"
+[ "$(counter udp empty)" = 3 ] || fail "udp: empty=$(counter udp empty), want 3"
+[ "$(counter tcp empty)" = 1 ] || fail "tcp: empty=$(counter tcp empty), want 1"
+[ "$(counter udp bad_pri)" = 4 ] || fail "udp: bad_pri=$(counter udp bad_pri), want 4 (3 + the blanks)"
 [ "$(counter udp6 bad_pri)" = 0 ] || fail "udp6: bad_pri=$(counter udp6 bad_pri), want 0"
 echo "ok: syslog senders: the peer is the sensor's address (IPv4, IPv6) without its port;" \
-	"no PRI or a broken one read as <13> with its header, counted; CRLF and NUL trailers dropped"
+	"no PRI or a broken one read as <13> with its header, counted; CRLF and NUL trailers dropped; empty messages dropped and counted"

@@ -30,6 +30,7 @@ struct fixture {
 	struct gg_input input;
 	atomic_uint refused;
 	atomic_uint staged;
+	atomic_uint empty;
 };
 
 static int fixture_open(struct fixture *fx, int batch, int max_pending)
@@ -92,6 +93,8 @@ static void count_outcome(void *ctx, enum gg_emit_outcome outcome)
 		atomic_fetch_add(&fx->refused, 1);
 	else if (outcome == GG_EMIT_STAGED)
 		atomic_fetch_add(&fx->staged, 1);
+	else if (outcome == GG_EMIT_EMPTY)
+		atomic_fetch_add(&fx->empty, 1);
 }
 
 static struct gg_emit_pool *pool_new(struct fixture *fx, unsigned workers, size_t max_queued)
@@ -231,6 +234,33 @@ static void test_outcomes(void **state)
 	assert_int_equal(spooled(fx, nums, 64), 30);
 }
 
+/* Syslog messages with nothing in them are told as EMPTY and never reach the spool, not even
+ * through the generic incident (this input has no mappings). */
+static void test_empty(void **state)
+{
+	static const char *const blank[] = { "", "<13>", "   ", "<13>Dec  7 08:00:46 vm tagx: " };
+	struct fixture *fx = *state;
+	struct gg_emit_pool *p;
+	int nums[64];
+
+	fixture_open(fx, 8, 1000000);
+	p = pool_new(fx, 2, 0);
+	for (int i = 0; i < 12; i++) {
+		struct gg_record rec = { .kind = GG_RECORD_SYSLOG, .origin = "192.0.2.7:514:e",
+					 .peer = "192.0.2.7", .bytes = blank[i % 4],
+					 .len = strlen(blank[i % 4]) };
+		struct gg_error err = { 0 };
+
+		put(p, i, 0);
+		assert_int_equal(gg_emit_pool_put(p, &rec, &err), 0);
+	}
+	gg_emit_pool_free(p);
+	assert_int_equal(atomic_load(&fx->empty), 12);
+	assert_int_equal(atomic_load(&fx->staged), 12);
+	assert_int_equal(atomic_load(&fx->refused), 0);
+	assert_int_equal(spooled(fx, nums, 64), 12);
+}
+
 /* A full spool: the workers wait for room, so the queue passes its bound and the input is told
  * to stop reading. A stop wakes the input's wait (-ECANCELED) and the drain still commits
  * what was read, over max_pending by at most the queue. */
@@ -324,6 +354,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_four_workers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backpressure_then_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_full_at_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_worker_count, setup, teardown),

@@ -824,6 +824,44 @@ static void test_pri(void **state)
 	}
 }
 
+/* A message that says nothing, and ones that say something with little. */
+static void test_empty(void **state)
+{
+	static const char *const empty[] = {
+		"", "<13>", "   ", "<13>\t \r\n", "<>", "<13>Dec  7 08:00:46 vm tagx: ",
+		"<13>Dec  7 08:00:46 vm tagx:", "<13>1 - - - - - -", "<13>1 2026-12-07T08:00:00Z h a 1 - - ",
+	};
+	static const char *const full[] = {
+		"x", "<13>.", "<13>Dec  7 08:00:46 vm tagx: a", "<13>1 - - - - ID47 -",
+		"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - - "
+		"[exampleSDID@32473 iut=\"3\"]",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		struct parsed *p = parse_s(empty[i]);
+
+		assert_int_equal(p->rc, 0);
+		if (!gg_syslog_msg_empty(&p->m))
+			fail_msg("\"%s\" is not empty", empty[i]);
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
+		struct parsed *p = parse_s(full[i]);
+
+		assert_int_equal(p->rc, 0);
+		if (gg_syslog_msg_empty(&p->m))
+			fail_msg("\"%s\" is empty", full[i]);
+		free(p);
+	}
+	{
+		struct parsed *p = parse_n("<13>\0 \0", 7);
+
+		assert_true(gg_syslog_msg_empty(&p->m));
+		free(p);
+	}
+}
+
 /* ------------------------------------------------------------------ hostile bytes */
 
 static void test_nul_and_utf8(void **state)
@@ -955,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_logger_rfc3164),
 		cmocka_unit_test(test_3164_variants),
 		cmocka_unit_test(test_pri),
+		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_nul_and_utf8),
 		cmocka_unit_test(test_truncated_everywhere),
 	};
