@@ -2,6 +2,7 @@
  * IODEF 2.0 incident that carries the message; classifying it is the mapping engine's job. */
 #include "iodef/iodef.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,36 @@ static char *dup_text(const char *s, size_t len)
 	return out;
 }
 
+/* The Address category of a HOSTNAME that is an IP address (senders often name themselves
+ * so), or NULL for a name: as the mappings' host slots write it. */
+static const char *address_category(const char *host)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return "ipv4-addr";
+	if (inet_pton(AF_INET6, host, addr) == 1)
+		return "ipv6-addr";
+	return NULL;
+}
+
+/* The host that logged the message is the sensor (as in mappings/rfc5424.map), not the
+ * source: a source reads as the attacker. */
+static void add_sensor(struct gg_iodef_builder *b, xmlNodePtr ev, const char *hostname)
+{
+	xmlNodePtr sys = gg_iodef_add(b, gg_iodef_add(b, ev, "Flow", NULL), "System", NULL);
+	xmlNodePtr node = gg_iodef_add(b, sys, "Node", NULL);
+	const char *category = address_category(hostname);
+
+	gg_iodef_attr(b, sys, "category", "sensor");
+	if (category != NULL) {
+		gg_iodef_attr(b, gg_iodef_add(b, node, "Address", hostname), "category", category);
+		return;
+	}
+	/* DomainData's one required child is Name. */
+	gg_iodef_add(b, gg_iodef_add(b, node, "DomainData", NULL), "Name", hostname);
+}
+
 static const char *severity_name(int severity)
 {
 	if (severity <= 3)
@@ -62,7 +93,7 @@ static void build(struct gg_iodef_builder *b, const struct gg_syslog_msg *msg, c
 		  const char *generated, const char *description, const char *hostname,
 		  const char *item, int item_is_text)
 {
-	xmlNodePtr root, inc, n, ev, node, rd;
+	xmlNodePtr root, inc, n, ev, rd;
 
 	root = gg_iodef_root(b);
 	if (root == NULL)
@@ -82,13 +113,8 @@ static void build(struct gg_iodef_builder *b, const struct gg_syslog_msg *msg, c
 	gg_iodef_creator(b, inc, defaults);
 
 	ev = gg_iodef_add(b, inc, "EventData", NULL);
-	if (hostname != NULL) {
-		n = gg_iodef_add(b, gg_iodef_add(b, ev, "Flow", NULL), "System", NULL);
-		gg_iodef_attr(b, n, "category", "source");
-		node = gg_iodef_add(b, n, "Node", NULL);
-		/* DomainData's one required child is Name. */
-		gg_iodef_add(b, gg_iodef_add(b, node, "DomainData", NULL), "Name", hostname);
-	}
+	if (hostname != NULL)
+		add_sensor(b, ev, hostname);
 	rd = gg_iodef_add(b, gg_iodef_add(b, ev, "Record", NULL), "RecordData", NULL);
 	n = gg_iodef_add(b, rd, "RecordItem", item);
 	/* RFC 7970's "bytes" is binary data in base64: it keeps what XML text cannot. */

@@ -110,7 +110,7 @@ static void test_rfc5424(void **state)
 	expect(doc, "//i:SystemImpact/@severity", "high");
 	expect(doc, "//i:Contact[@role='creator'][@type='organization']/i:ContactName",
 	       "csirt.example.org");
-	expect(doc, "//i:Flow/i:System[@category='source']/i:Node/i:DomainData/i:Name",
+	expect(doc, "//i:Flow/i:System[@category='sensor']/i:Node/i:DomainData/i:Name",
 	       "host.example.org");
 	expect(doc, "//i:RecordItem/@dtype", "string");
 	expect(doc, "//i:RecordItem", raw);
@@ -140,6 +140,28 @@ static void test_rfc3164(void **state)
 	expect(doc, "//i:SystemImpact/@severity", "medium");
 	expect(doc, "//i:DomainData/i:Name", "myhost");
 	expect(doc, "//i:RecordItem", raw);
+	xmlFreeDoc(doc);
+}
+
+/* The host that logged is the sensor, never the source (which reads as the attacker), and an
+ * address is an Address, as the rfc5424 catch-all mapping writes them. */
+static void test_rfc3164_host_is_sensor(void **state)
+{
+	static const char named[] = "<13>Nov 24 10:00:00 myhost backupd: nightly backup finished";
+	static const char v4[] = "<13>Nov 24 10:00:00 10.0.0.99 backupd: done";
+	static const char v6[] = "<13>Nov 24 10:00:00 2001:db8::9 backupd: done";
+	struct fixture *f = *state;
+	xmlDocPtr doc = map_valid(f, named, sizeof(named) - 1, utc(2026, 11, 24, 12, 0, 0));
+
+	assert_int_equal(gg_test_xpath_count(doc, "//i:System[@category='source']"), 0);
+	expect(doc, "//i:System[@category='sensor']/i:Node/i:DomainData/i:Name", "myhost");
+	xmlFreeDoc(doc);
+	doc = map_valid(f, v4, sizeof(v4) - 1, utc(2026, 11, 24, 12, 0, 0));
+	expect(doc, "//i:System[@category='sensor']/i:Node/i:Address", "10.0.0.99");
+	expect(doc, "//i:System[@category='sensor']/i:Node/i:Address/@category", "ipv4-addr");
+	xmlFreeDoc(doc);
+	doc = map_valid(f, v6, sizeof(v6) - 1, utc(2026, 11, 24, 12, 0, 0));
+	expect(doc, "//i:System[@category='sensor']/i:Node/i:Address/@category", "ipv6-addr");
 	xmlFreeDoc(doc);
 }
 
@@ -246,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_rfc5424),
 		cmocka_unit_test(test_rfc5424_nil_fields),
 		cmocka_unit_test(test_rfc3164),
+		cmocka_unit_test(test_rfc3164_host_is_sensor),
 		cmocka_unit_test(test_rfc3164_no_pri),
 		cmocka_unit_test(test_year_dec31_received_jan1),
 		cmocka_unit_test(test_year_jan1_received_dec31),
