@@ -45,6 +45,7 @@ struct syslog_conf {
 	int tls_require_client_cert;
 	int64_t tls_handshake_timeout_ms;
 	int64_t workers;
+	int64_t receive_buffer;
 };
 
 /* Largest max_message_size: the framer's octet count and the base64 RecordItem stay far from
@@ -98,6 +99,11 @@ static const struct gg_option syslog_options[] = {
 	  "thread reads on and one more writes their batches to the spool; more than the cores "
 	  "gains nothing", .min = 1,
 	  .max = GG_EMIT_POOL_MAX_WORKERS },
+	{ "receive_buffer", GG_OPT_SIZE, "4M", offsetof(struct syslog_conf, receive_buffer),
+	  .help = "udp: the socket's receive buffer (SO_RCVBUF), what a burst may queue while the "
+	  "input is busy; the kernel drops the rest (counted in udp_overflow). Past "
+	  "net.core.rmem_max only as root (SO_RCVBUFFORCE); a capped buffer is logged at start",
+	  .min = 4096, .max = 1 << 30 },
 	GG_OPTIONS_END,
 };
 
@@ -108,6 +114,7 @@ static const struct gg_option syslog_options[] = {
  * table describes them all; the stream (tcp, tls) counts in its part. */
 struct syslog_counters {
 	atomic_uint_fast64_t udp_dropped;  /* udp: spool full */
+	atomic_uint_fast64_t udp_overflow; /* udp: dropped by the kernel, receive buffer full */
 	atomic_uint_fast64_t rate_limited; /* udp: datagrams over rate_limit, dropped */
 	atomic_uint_fast64_t malformed;
 	atomic_uint_fast64_t bad_pri; /* no valid PRI: read as <13> */
@@ -128,6 +135,8 @@ static const struct gg_counter syslog_counter_rows[] = {
 	{ "protocol_errors", "tcp, tls: connections whose framing broke, closed",
 	  SC(stream.protocol_errors) },
 	{ "udp_dropped", "udp: datagrams dropped while the spool was full", SC(udp_dropped) },
+	{ "udp_overflow", "udp: datagrams the kernel dropped, the receive buffer full (counted when "
+	  "the next datagram is read)", SC(udp_overflow) },
 	{ "rate_limited", "udp: datagrams over rate_limit, dropped", SC(rate_limited) },
 	{ "rate_paused", "tcp, tls: times a connection's reading paused for rate_limit",
 	  SC(stream.rate_paused) },
@@ -155,6 +164,8 @@ struct syslog_in {
 	int sock_fd;
 	struct gg_input_thread thread;
 	char *dgram; /* UDP receive buffer, max_message_size bytes */
+	uint32_t kernel_drops; /* UDP: the socket's drop count as last reported (SO_RXQ_OVFL) */
+	int receive_buffer;    /* UDP: the bytes the kernel granted, for the start's log line */
 	/* Written by the input's thread, read by the main thread's counter log; tcp and tls
 	 * count the rest in the stream. */
 	struct syslog_counters counters;
@@ -362,6 +373,38 @@ static size_t source_key(const struct sockaddr_storage *sa, unsigned char key[GG
 	return 1;
 }
 
+/* One datagram into st->dgram, as recvfrom reads it (MSG_TRUNC: its whole length, to find
+ * the oversized). With SO_RXQ_OVFL the kernel puts the socket's cumulative count of drops
+ * (receive buffer full) on each datagram queued after one: what it grew by since the last
+ * one read is added to udp_overflow, so a flood past the buffer is seen, not just lost. */
+static ssize_t syslog_recv(struct syslog_in *st, struct sockaddr_storage *sa, socklen_t *salen)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+	} control;
+	struct iovec iov = { st->dgram, (size_t)st->conf->max_message_size };
+	struct msghdr mh = { .msg_name = sa, .msg_namelen = *salen, .msg_iov = &iov,
+			     .msg_iovlen = 1, .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf) };
+	ssize_t n = recvmsg(st->sock_fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
+
+	if (n < 0)
+		return n;
+	*salen = mh.msg_namelen;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		uint32_t drops;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
+			continue;
+		memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+		/* The count wraps at 2^32; the unsigned difference does not mind. */
+		st->counters.udp_overflow += (uint32_t)(drops - st->kernel_drops);
+		st->kernel_drops = drops;
+	}
+	return n;
+}
+
 /* Reads up to a burst of datagrams. UDP senders cannot be slowed down, so while the spool is
  * full, or a source is over its rate, datagrams are read and dropped (and counted) rather
  * than left to overflow the kernel buffer unseen. A burst stages no more than the room the
@@ -377,12 +420,11 @@ static void syslog_udp_burst(struct syslog_in *st)
 		socklen_t salen = sizeof(sa);
 		struct gg_syslog_peer peer;
 		unsigned char key[GG_RATE_KEY_MAX];
-		ssize_t n = recvfrom(st->sock_fd, st->dgram, cap, MSG_TRUNC | MSG_DONTWAIT,
-				     (struct sockaddr *)&sa, &salen);
+		ssize_t n = syslog_recv(st, &sa, &salen);
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				gg_log_warn("%s: recvfrom", st->input->name);
+				gg_log_warn("%s: recvmsg", st->input->name);
 			break;
 		}
 		if (room <= 0) {
@@ -540,6 +582,31 @@ static int syslog_socket(struct syslog_in *st, struct gg_error *err)
 	return 0;
 }
 
+/* A UDP socket's receive buffer: what a burst may queue while the input maps and commits.
+ * Linux caps SO_RCVBUF at net.core.rmem_max (212992 by default: a few hundred datagrams);
+ * SO_RCVBUFFORCE passes it for root, which the input still is here. A capped buffer is
+ * logged, since it is lost datagrams later. SO_RXQ_OVFL makes the kernel's drops countable
+ * (syslog_recv). Neither failing stops the input. */
+static void syslog_udp_buffer(struct syslog_in *st)
+{
+	int want = (int)st->conf->receive_buffer, got = 0, one = 1;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(st->sock_fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) != 0 &&
+	    setsockopt(st->sock_fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want)) != 0)
+		gg_log_warn("%s: receive_buffer %d", st->input->name, want);
+	/* Linux reports twice what it grants: the other half is its bookkeeping. */
+	if (getsockopt(st->sock_fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0)
+		st->receive_buffer = got / 2;
+	if (st->receive_buffer > 0 && st->receive_buffer < want)
+		gg_log_warnx("%s: receive_buffer %d capped by the kernel at %d bytes "
+			     "(net.core.rmem_max); a burst past it is dropped, counted in "
+			     "udp_overflow", st->input->name, want, st->receive_buffer);
+	if (setsockopt(st->sock_fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) != 0)
+		gg_log_warn("%s: SO_RXQ_OVFL: datagrams the kernel drops are not counted",
+			    st->input->name);
+}
+
 /* The rate limit and, for UDP, the table of sources it is kept for. */
 static int syslog_rate_setup(struct syslog_in *st, struct gg_error *err)
 {
@@ -591,6 +658,8 @@ static int syslog_open(struct gg_input *in, struct gg_error *err)
 		goto fail;
 	if ((r = syslog_socket(st, err)) != 0)
 		goto fail;
+	if (!st->tcp)
+		syslog_udp_buffer(st);
 	if (st->tcp) {
 		struct gg_syslog_stream_conf sc = {
 			.name = in->name,
@@ -639,7 +708,10 @@ static int syslog_start(struct gg_input *in, struct gg_error *err)
 	int r = gg_input_thread_start(&st->thread, st->tcp ? syslog_tcp_main : syslog_udp_main,
 				      st, err);
 
-	if (r == 0)
+	if (r == 0 && st->receive_buffer > 0)
+		gg_log_info("%s: listening on %s/%s (receive buffer %d bytes)", in->name,
+			    st->conf->listen, st->conf->protocol, st->receive_buffer);
+	else if (r == 0)
 		gg_log_info("%s: listening on %s/%s", in->name, st->conf->listen,
 			    st->conf->protocol);
 	return r;
