@@ -506,15 +506,16 @@ void gg_instances_reload(struct gg_instances *set, struct gg_config *fresh)
 	/* Mappings of the inputs that keep running: read again, as before output sections. */
 	for (size_t j = 0; j < set->n; j++) {
 		struct instance *it = set->items[j];
+		size_t loaded;
 
 		if (it->in.mapper == NULL)
 			continue;
-		if (gg_mapper_reload(it->in.mapper, &err) != 0)
+		/* What was loaded, not what was named: `mappings = *` is one name. */
+		if (gg_mapper_reload(it->in.mapper, &loaded, &err) != 0)
 			gg_log_warnx("%s: SIGHUP: mappings not reloaded, the running ones stay: %s",
 				     it->in.name, err.msg);
 		else
-			gg_log_info("%s: SIGHUP: %zu mapping(s) reloaded", it->in.name,
-				    it->in.mapper->n_names);
+			gg_log_info("%s: SIGHUP: %zu mapping(s) reloaded", it->in.name, loaded);
 	}
 	open_missing(set, gen, 1, &err);
 	start_pending(set, 1, &err);

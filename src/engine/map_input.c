@@ -113,7 +113,7 @@ int gg_mapper_ctx_new(const struct gg_mapper *m, struct gg_map_ctx **out, struct
 	return r;
 }
 
-int gg_mapper_reload(struct gg_mapper *m, struct gg_error *err)
+int gg_mapper_reload(struct gg_mapper *m, size_t *loaded, struct gg_error *err)
 {
 	struct gg_mapset *fresh, *old;
 	int r = gg_mapset_load(m->dir, (const char *const *)m->names, m->n_names, &m->limits,
@@ -121,6 +121,7 @@ int gg_mapper_reload(struct gg_mapper *m, struct gg_error *err)
 
 	if (r != 0)
 		return r;
+	*loaded = gg_mapset_count(fresh);
 	pthread_mutex_lock(&m->lock);
 	old = m->set;
 	m->set = fresh;

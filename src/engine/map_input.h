@@ -39,8 +39,9 @@ int gg_mapper_new(const struct gg_config *cfg, const struct gg_input_conf *in,
 void gg_mapper_free(struct gg_mapper *m);
 /* A new evaluation context for an input thread, with the input's zone. */
 int gg_mapper_ctx_new(const struct gg_mapper *m, struct gg_map_ctx **out, struct gg_error *err);
-/* Loads the mappings again; on error the running set stays and err says why. */
-int gg_mapper_reload(struct gg_mapper *m, struct gg_error *err);
+/* Loads the mappings again, *loaded their number (what `mappings = *` found); on error the
+ * running set stays and err says why. */
+int gg_mapper_reload(struct gg_mapper *m, size_t *loaded, struct gg_error *err);
 /* The current set with a reference the caller drops with gg_mapset_unref. */
 struct gg_mapset *gg_mapper_acquire(struct gg_mapper *m);
 

@@ -88,6 +88,11 @@ for end in CRLF NUL; do
 done
 grep -q '<Description>blank-b</Description>' "$(item 'blanks: blank-b')" \
 	|| fail "the line after a blank one is missing"
+# SIGHUP names what `mappings = *` loaded, not the one name it is.
+maps=$(find "$top/mappings" -maxdepth 1 -name '*.map' | wc -l)
+kill -HUP "$gg_pid"
+wait_for 10 grep -q "udp: SIGHUP: $maps mapping(s) reloaded" "$work/gridgate.log" \
+	|| fail "SIGHUP: $(grep 'udp: SIGHUP' "$work/gridgate.log"), want $maps mapping(s)"
 gg_stop || fail "gridgate did not stop cleanly"
 [ "$(counter udp empty)" = 3 ] || fail "udp: empty=$(counter udp empty), want 3"
 [ "$(counter tcp empty)" = 1 ] || fail "tcp: empty=$(counter tcp empty), want 1"
