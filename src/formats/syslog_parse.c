@@ -426,11 +426,14 @@ static int sd_element(struct cur *c, const struct gg_syslog_limits *lim, struct 
 	return 0;
 }
 
-static void set_msg(struct cur *c, struct gg_syslog_msg *m, bool bom_rule)
+/* MSG from the cursor on. A UTF-8 BOM before it declares the text UTF-8 (RFC 5424 section
+ * 6.4); 3164 senders that write one (after the TAG, or at a file's start) mean the same, and
+ * it is no part of the text either way. */
+static void set_msg(struct cur *c, struct gg_syslog_msg *m)
 {
 	static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
 
-	if (bom_rule && c->len - c->pos >= 3 && memcmp(c->b + c->pos, bom, 3) == 0) {
+	if (c->len - c->pos >= 3 && memcmp(c->b + c->pos, bom, 3) == 0) {
 		m->msg_bom = true;
 		c->pos += 3;
 	}
@@ -474,7 +477,7 @@ static int parse_5424(struct cur *c, const struct gg_syslog_limits *lim, struct 
 	}
 	if (!at_end(c) && !accept(c, ' '))
 		return fail(c, -EINVAL, c->pos, "SP expected after STRUCTURED-DATA");
-	set_msg(c, m, true);
+	set_msg(c, m);
 	return 0;
 }
 
@@ -550,7 +553,7 @@ static void parse_3164(struct cur *c, struct gg_syslog_msg *m)
 				/* No PRI and no stamp: not a syslog line, all of it is text. */
 				m->ts = (struct gg_syslog_time){ 0 };
 				c->pos = mark;
-				set_msg(c, m, false);
+				set_msg(c, m);
 				return;
 			}
 			/* Section 4.3.2: no valid TIMESTAMP, so the relay would add its own
@@ -558,14 +561,14 @@ static void parse_3164(struct cur *c, struct gg_syslog_msg *m)
 			m->ts = (struct gg_syslog_time){ 0 };
 			c->pos = mark;
 			bsd_tag(c, m);
-			set_msg(c, m, false);
+			set_msg(c, m);
 			return;
 		}
 	}
 	accept(c, ' ');
 	bsd_hostname(c, m);
 	bsd_tag(c, m);
-	set_msg(c, m, false);
+	set_msg(c, m);
 }
 
 /* ------------------------------------------------------------------ entry */

@@ -75,8 +75,9 @@ struct gg_syslog_msg {
 	/* The MSG (3164: CONTENT), without the BOM when there was one. Empty, not absent, when
 	 * the message has none. */
 	struct gg_syslog_str msg;
-	/* 5424: MSG began with the UTF-8 BOM, so the sender declares it UTF-8; otherwise its
-	 * encoding is unknown and it must be treated as bytes. Always false for 3164. */
+	/* MSG began with the UTF-8 BOM, so the sender declares it UTF-8 (RFC 5424; 3164
+	 * senders that write one after the TAG mean the same); otherwise its encoding is
+	 * unknown and it must be treated as bytes. */
 	bool msg_bom;
 	/* msg is well-formed UTF-8 (no overlong forms, surrogates or code points past
 	 * U+10FFFF). It may still hold control characters or NUL: XML checks those itself. */

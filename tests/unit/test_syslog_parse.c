@@ -738,6 +738,14 @@ static void test_3164_variants(void **state)
 	assert_int_equal(p->m.ts.frac_us, 123456);
 	assert_int_equal(p->m.ts.frac_digits, 6);
 	free(p);
+	/* A BOM after the TAG (NXLog and other Windows senders): no part of the text, as in
+	 * 5424. */
+	p = parse_s("<13>Dec  7 08:00:00 winhost app: \xef\xbb\xbfh\xc3\xa9llo");
+	assert_str(p->m.app_name, "app");
+	assert_str(p->m.msg, "h\xc3\xa9llo");
+	assert_true(p->m.msg_bom);
+	assert_true(p->m.msg_utf8);
+	free(p);
 	/* A stamp and nothing else. */
 	p = parse_s("<13>Jul 14 12:17:01");
 	assert_int_equal(p->rc, 0);
