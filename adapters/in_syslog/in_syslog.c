@@ -125,7 +125,8 @@ struct syslog_counters {
 #define SC(field) offsetof(struct syslog_counters, field)
 static const struct gg_counter syslog_counter_rows[] = {
 	{ "oversized", "messages over max_message_size, dropped", SC(stream.oversized) },
-	{ "truncated", "tcp, tls: frames cut by the end of their connection, dropped",
+	{ "truncated", "tcp, tls: frames cut by the end of their connection, or left unread when "
+	  "the input stopped, dropped",
 	  SC(stream.truncated) },
 	{ "malformed", "messages that never became a document, quarantined", SC(malformed) },
 	{ "bad_pri", "messages without a valid PRI (none, out of range or malformed), read as "

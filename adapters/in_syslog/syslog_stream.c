@@ -501,6 +501,24 @@ static int conn_accept(struct gg_syslog_stream *s, int *open)
 	}
 }
 
+/* The loop ends (a stop): what the connections still hold is lost, since syslog has no
+ * acknowledgement to withhold. A frame cut short, and whole frames a rate pause left unread,
+ * are counted as truncated, so that a stop never drops messages unseen. */
+static void conns_abandon(struct gg_syslog_stream *s)
+{
+	for (size_t k = 0; k < s->n_conns; k++) {
+		struct gg_syslog_framer *f = &s->conns[k]->framer;
+		struct gg_error err;
+		const char *data;
+		size_t len;
+		int r;
+
+		while ((r = gg_syslog_frame_pop(f, &data, &len, &err)) != 0 && r != -EPROTO)
+			s->counters->truncated += r == 1;
+		s->counters->truncated += gg_syslog_frame_abort(f);
+	}
+}
+
 void gg_syslog_stream_run(struct gg_syslog_stream *s)
 {
 	struct epoll_event evs[STREAM_BURST];
@@ -543,6 +561,7 @@ void gg_syslog_stream_run(struct gg_syslog_stream *s)
 		if (stop)
 			break;
 	}
+	conns_abandon(s);
 }
 
 int gg_syslog_stream_new(const struct gg_syslog_stream_conf *conf,

@@ -53,7 +53,8 @@ struct gg_syslog_stream_sink {
 struct gg_syslog_stream_counters {
 	atomic_uint_fast64_t oversized, protocol_errors;
 	/* Frames cut by the end of their connection, dropped: any unfinished frame at a reset or
-	 * read error, an octet-counted one shorter than its count at an orderly close. */
+	 * read error, an octet-counted one shorter than its count at an orderly close, and what
+	 * the connections still hold when the input stops. */
 	atomic_uint_fast64_t truncated;
 	atomic_uint_fast64_t rate_paused; /* times a connection was paused */
 	atomic_uint_fast64_t connections;

@@ -4,7 +4,8 @@
 # the port the datagram came from; a message without a PRI, or with a broken one, is <13>
 # with its header read (RFC 3164 section 4.3.3) and counted; a datagram ended as a line
 # (CRLF, NUL) has no line end in its incident; messages with nothing in them (a zero-byte
-# datagram, a PRI alone, blanks, the blank line logger sends) are counted and dropped.
+# datagram, a PRI alone, blanks, the blank line logger sends) are counted and dropped; a
+# frame unfinished at the stop is counted; SIGHUP counts the mappings `*` loaded.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/syslog_lib.sh"
 
@@ -88,12 +89,18 @@ for end in CRLF NUL; do
 done
 grep -q '<Description>blank-b</Description>' "$(item 'blanks: blank-b')" \
 	|| fail "the line after a blank one is missing"
+# A frame unfinished when gridgate stops is counted as truncated, not dropped unseen.
+exec 3<>"/dev/tcp/127.0.0.1/$tcp_port"
+printf '<13>Dec  7 08:09:09 web01 app: no line end before the stop' >&3
+sleep 0.5
 # SIGHUP names what `mappings = *` loaded, not the one name it is.
 maps=$(find "$top/mappings" -maxdepth 1 -name '*.map' | wc -l)
 kill -HUP "$gg_pid"
 wait_for 10 grep -q "udp: SIGHUP: $maps mapping(s) reloaded" "$work/gridgate.log" \
 	|| fail "SIGHUP: $(grep 'udp: SIGHUP' "$work/gridgate.log"), want $maps mapping(s)"
 gg_stop || fail "gridgate did not stop cleanly"
+exec 3>&-
+[ "$(counter tcp truncated)" = 1 ] || fail "tcp: truncated=$(counter tcp truncated), want 1"
 [ "$(counter udp empty)" = 3 ] || fail "udp: empty=$(counter udp empty), want 3"
 [ "$(counter tcp empty)" = 1 ] || fail "tcp: empty=$(counter tcp empty), want 1"
 [ "$(counter udp bad_pri)" = 4 ] || fail "udp: bad_pri=$(counter udp bad_pri), want 4 (3 + the blanks)"
