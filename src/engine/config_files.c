@@ -50,11 +50,14 @@ int gg_file_stamps_take(const struct gg_option *table, const void *conf,
 	*n = 0;
 	*key = NULL;
 	for (const struct gg_option *o = table; o->key != NULL; o++) {
-		const char *path = *(char *const *)((const char *)conf + o->offset);
+		const char *path;
 		struct gg_file_stamp *s, *p;
 		int r;
 
-		if (!(o->flags & GG_OPT_FILE) || path == NULL)
+		/* Only a GG_OPT_FILE row's field is a string: read no other as one. */
+		if (!(o->flags & GG_OPT_FILE))
+			continue;
+		if ((path = *(char *const *)((const char *)conf + o->offset)) == NULL)
 			continue;
 		if ((p = realloc(stamps, (count + 1) * sizeof(*stamps))) == NULL) {
 			free(stamps);
