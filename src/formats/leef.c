@@ -21,18 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LEEF_MAX_HEADER_FIELDS 6 /* Version .. EventID, and DelimiterCharacter in 2.0 */
+#include "base/hex.h"
 
-static int leef_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#define LEEF_MAX_HEADER_FIELDS 6 /* Version .. EventID, and DelimiterCharacter in 2.0 */
 
 /* The length of the UTF-8 sequence that lead byte c starts, or 1 for anything else (the
  * input was checked, or bad UTF-8 was allowed and a byte stands for itself). */
@@ -88,7 +79,7 @@ static int leef_delimiter(const char *s, size_t n, char *dst, size_t *dlen)
 		if (n - skip < 1 || n - skip > 4)
 			return -1;
 		for (i = skip; i < n; i++) {
-			int h = leef_hexval(s[i]);
+			int h = gg_hex_value(s[i]);
 
 			if (h < 0)
 				return -1;

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/hex.h"
+
 struct framing {
 	unsigned content_length, host;
 	const char *transfer_encoding;
@@ -68,17 +70,6 @@ unsigned gg_http_framing_check(struct MHD_Connection *conn, const char *version,
 	return 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t gg_http_unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
 	char *out = s;
@@ -87,7 +78,7 @@ size_t gg_http_unescape(void *cls, struct MHD_Connection *conn, char *s)
 	for (const char *in = s; *in != '\0'; in++) {
 		int hi, lo;
 
-		if (*in == '%' && (hi = hex_value(in[1])) >= 0 && (lo = hex_value(in[2])) >= 0 &&
+		if (*in == '%' && (hi = gg_hex_value(in[1])) >= 0 && (lo = gg_hex_value(in[2])) >= 0 &&
 		    (hi | lo) != 0) {
 			*out++ = (char)(hi << 4 | lo);
 			in += 2;

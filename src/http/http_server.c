@@ -262,7 +262,8 @@ static enum MHD_Result http_begin(struct gg_http_request *req, const char *versi
 	if (strcmp(req->method, MHD_HTTP_METHOD_POST) == 0) {
 		cl = gg_http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		te = gg_http_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-		if (cl == NULL && (te == NULL || strcasestr(te, "chunked") == NULL))
+		/* The framing check let Transfer-Encoding through only as "chunked" alone. */
+		if (cl == NULL && te == NULL)
 			return http_refuse(req, 411, "a POST needs Content-Length or a chunked body", 0);
 		/* Refused before a byte of the body is read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > conf->max_body_size)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "iodef/iodef_build.h"
 
 static void add_additional(struct gg_iodef_builder *b, xmlNodePtr parent, const char *meaning,
@@ -129,11 +130,6 @@ size_t gg_hash_slot_length(enum gg_slot s)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
 /* Hash with ds:DigestMethod and ds:DigestValue: base64Binary, so the slot's hex (checked
  * already) is decoded and encoded again. */
 static void add_hash(struct gg_iodef_builder *b, xmlNodePtr hashdata, const char *algorithm,
@@ -148,7 +144,7 @@ static void add_hash(struct gg_iodef_builder *b, xmlNodePtr hashdata, const char
 	if (b->oom)
 		return;
 	for (size_t i = 0; i < n; i++)
-		digest[i] = (unsigned char)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
+		digest[i] = (unsigned char)(gg_hex_value(hex[2 * i]) << 4 | gg_hex_value(hex[2 * i + 1]));
 	EVP_EncodeBlock((unsigned char *)value, digest, (int)n);
 	ds = xmlNewNs(hash, BAD_CAST DS_NS, BAD_CAST "ds");
 	if (ds != NULL)
